@@ -1,0 +1,183 @@
+//! UTC instants with the local offset in force, and local-day arithmetic.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// Errors turning wall-clock time into instants.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeError {
+    /// The name is not an IANA time zone.
+    #[error("unknown time zone {0:?} (expected an IANA name such as Asia/Tokyo)")]
+    UnknownZone(String),
+    /// The wall-clock time falls in a DST gap and never happened.
+    #[error("local time {0} does not exist in {1} (skipped by a daylight-saving change)")]
+    Nonexistent(NaiveDateTime, String),
+    /// The offset or instant is outside what a stamp can hold.
+    #[error("time out of range")]
+    OutOfRange,
+}
+
+/// A moment: a UTC instant (Unix seconds) and the UTC offset in force at the
+/// person's location then. Ordering and equality are by the instant first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Stamp {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub utc: i64,
+    /// Offset of local time from UTC in seconds (e.g. +32400 in Japan).
+    pub offset_seconds: i32,
+}
+
+impl Stamp {
+    /// A stamp from an instant and an offset.
+    pub fn new(utc: i64, offset_seconds: i32) -> Self {
+        Stamp {
+            utc,
+            offset_seconds,
+        }
+    }
+
+    /// The stamp for an instant, with the offset `zone` has at that instant.
+    pub fn in_zone(utc: i64, zone: Tz) -> Result<Self, TimeError> {
+        let instant = DateTime::from_timestamp(utc, 0).ok_or(TimeError::OutOfRange)?;
+        let offset = zone
+            .offset_from_utc_datetime(&instant.naive_utc())
+            .fix()
+            .local_minus_utc();
+        Ok(Stamp::new(utc, offset))
+    }
+
+    /// Resolves a wall-clock time in `zone`. In the repeated hour after a DST
+    /// change, the earlier instant is taken unless it would not come after
+    /// `after` (so a series that walks through the repeated hour twice maps to
+    /// increasing instants).
+    pub fn from_local(
+        local: NaiveDateTime,
+        zone: Tz,
+        after: Option<Stamp>,
+    ) -> Result<Self, TimeError> {
+        use chrono::LocalResult;
+        let pick = |dt: DateTime<Tz>| Stamp::new(dt.timestamp(), dt.offset().fix().local_minus_utc());
+        match zone.from_local_datetime(&local) {
+            LocalResult::Single(dt) => Ok(pick(dt)),
+            LocalResult::Ambiguous(earlier, later) => {
+                let earlier = pick(earlier);
+                match after {
+                    Some(previous) if earlier.utc <= previous.utc => Ok(pick(later)),
+                    _ => Ok(earlier),
+                }
+            }
+            LocalResult::None => Err(TimeError::Nonexistent(local, zone.name().to_string())),
+        }
+    }
+
+    /// Wall-clock time at the person's location.
+    pub fn local(&self) -> NaiveDateTime {
+        self.fixed().naive_local()
+    }
+
+    /// The local calendar day this moment falls on.
+    pub fn local_date(&self) -> NaiveDate {
+        self.local().date()
+    }
+
+    /// As a chrono date-time with a fixed offset.
+    pub fn fixed(&self) -> DateTime<FixedOffset> {
+        let offset = FixedOffset::east_opt(self.offset_seconds)
+            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"));
+        let utc = DateTime::from_timestamp(self.utc, 0).unwrap_or_default();
+        utc.with_timezone(&offset)
+    }
+
+    /// The stamp `seconds` later, keeping this offset.
+    pub fn plus_seconds(&self, seconds: i64) -> Stamp {
+        Stamp::new(self.utc + seconds, self.offset_seconds)
+    }
+}
+
+/// Parses an IANA time-zone name.
+pub fn parse_time_zone(name: &str) -> Result<Tz, TimeError> {
+    name.parse::<Tz>()
+        .map_err(|_| TimeError::UnknownZone(name.to_string()))
+}
+
+/// Length of a local calendar day in `zone` in seconds: 86,400 normally,
+/// 82,800 or 90,000 on days with a DST change.
+pub fn local_day_seconds(date: NaiveDate, zone: Tz) -> i64 {
+    let start = local_midnight(date, zone);
+    let next = date
+        .succ_opt()
+        .map(|next| local_midnight(next, zone))
+        .unwrap_or(start + 86_400);
+    next - start
+}
+
+/// The instant the local day starts (the first existing wall-clock time at or
+/// after midnight, for zones that skip midnight).
+pub fn local_midnight(date: NaiveDate, zone: Tz) -> i64 {
+    let mut local = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    for _ in 0..48 {
+        if let Some(dt) = zone.from_local_datetime(&local).earliest() {
+            return dt.timestamp();
+        }
+        local += Duration::minutes(30);
+    }
+    local.and_utc().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dt(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("test literal")
+    }
+
+    #[test]
+    fn tokyo_local_time_round_trips() {
+        let tokyo = parse_time_zone("Asia/Tokyo").expect("zone");
+        let stamp = Stamp::from_local(dt("2026-03-01 07:30:00"), tokyo, None).expect("exists");
+        assert_eq!(stamp.offset_seconds, 9 * 3600);
+        assert_eq!(stamp.local(), dt("2026-03-01 07:30:00"));
+        assert_eq!(stamp.fixed().to_rfc3339(), "2026-03-01T07:30:00+09:00");
+    }
+
+    #[test]
+    fn dst_days_have_23_and_25_hours() {
+        let berlin = parse_time_zone("Europe/Berlin").expect("zone");
+        let spring = NaiveDate::from_ymd_opt(2026, 3, 29).expect("date");
+        let autumn = NaiveDate::from_ymd_opt(2026, 10, 25).expect("date");
+        assert_eq!(local_day_seconds(spring, berlin), 23 * 3600);
+        assert_eq!(local_day_seconds(autumn, berlin), 25 * 3600);
+        let tokyo = parse_time_zone("Asia/Tokyo").expect("zone");
+        assert_eq!(local_day_seconds(spring, tokyo), 24 * 3600);
+    }
+
+    #[test]
+    fn repeated_hour_maps_to_increasing_instants() {
+        let berlin = parse_time_zone("Europe/Berlin").expect("zone");
+        let first = Stamp::from_local(dt("2026-10-25 02:30:00"), berlin, None).expect("first");
+        let second =
+            Stamp::from_local(dt("2026-10-25 02:30:00"), berlin, Some(first)).expect("second");
+        assert_eq!(second.utc - first.utc, 3600);
+        assert_eq!(first.offset_seconds, 7200);
+        assert_eq!(second.offset_seconds, 3600);
+        assert_eq!(first.local(), second.local());
+    }
+
+    #[test]
+    fn skipped_hour_is_an_error() {
+        let berlin = parse_time_zone("Europe/Berlin").expect("zone");
+        let err = Stamp::from_local(dt("2026-03-29 02:30:00"), berlin, None).unwrap_err();
+        assert!(matches!(err, TimeError::Nonexistent(..)));
+    }
+
+    #[test]
+    fn unknown_zone_is_named() {
+        assert_eq!(
+            parse_time_zone("Mars/Olympus").unwrap_err().to_string(),
+            "unknown time zone \"Mars/Olympus\" (expected an IANA name such as Asia/Tokyo)"
+        );
+    }
+}
