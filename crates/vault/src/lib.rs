@@ -1,1 +1,1137 @@
-//! (in progress)
+//! The encrypted local personal health record: one SQLite file in which every
+//! health value and identifying field is sealed with AES-256-GCM.
+//!
+//! Key design choices:
+//! * **Sealed rows, clear keys.** Only what SQLite needs to index stays in
+//!   clear: row ids, the sample kind, a UTC day number, and keyed lookup tags.
+//!   Each sealed value's associated data names its row, so a ciphertext moved
+//!   to another row fails to open (see [`crypto`] and ARCHITECTURE.md).
+//! * **Chunks, not rows per sample.** Samples of one device, kind and UTC day
+//!   are one sealed chunk, encoded column-wise with varints and deflate
+//!   ([`codec`]): about one byte per minute of actigraphy on disk.
+//! * **Idempotent, atomic ingest.** A batch is merged into its chunks by
+//!   instant (same source + kind + instant: the newer value wins) inside one
+//!   transaction together with its audit entry; a chunk whose content did not
+//!   change is not rewritten, so re-importing leaves the file as it was.
+//! * **Tamper-evident audit log**, hash-chained with a sealed head ([`audit`]).
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod codec;
+mod crypto;
+mod error;
+mod schema;
+
+pub use audit::{AuditAction, AuditEntry, AuditEvent};
+pub use crypto::{KdfAlgorithm, KdfParams};
+pub use error::{Result, VaultError};
+
+use crypto::{CryptoError, Keys};
+use phr_model::{
+    ActivityEpoch, Device, DeviceId, HeartRate, NewDevice, NewPerson, Person, PersonId, SampleKind,
+    Samples, SleepEpisode, StepCount,
+};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+const MAGIC: &str = "phr-vault";
+const SECONDS_PER_DAY: i64 = 86_400;
+/// Instants accepted for samples: years 1900 to 2199.
+const PLAUSIBLE_UTC: Range<i64> = -2_208_988_800..7_258_118_400;
+
+/// An open (unlocked) vault. Dropping or [`Vault::lock`]ing it zeroizes the
+/// data key it holds.
+pub struct Vault {
+    conn: Connection,
+    path: PathBuf,
+    vault_id: [u8; 16],
+    keys: Option<Keys>,
+}
+
+/// What an ingest changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestReport {
+    /// The source the samples were stored under.
+    pub device: Option<DeviceId>,
+    /// Samples at instants the vault did not have.
+    pub added: u64,
+    /// Samples that replaced a different value at the same instant.
+    pub replaced: u64,
+    /// Samples identical to what the vault held.
+    pub unchanged: u64,
+    /// Chunks written (0 when nothing changed).
+    pub chunks_written: u64,
+}
+
+/// The outcome of a full integrity check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    /// Sealed records opened and decoded.
+    pub records_checked: u64,
+    /// Audit entries whose chain was checked.
+    pub audit_entries: u64,
+    /// One line per damaged record or audit break, naming it.
+    pub problems: Vec<String>,
+}
+
+/// Summary of one chunk, from the clear index only (no decryption).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkKey {
+    /// The source.
+    pub device: DeviceId,
+    /// The kind.
+    pub kind: SampleKind,
+    /// UTC day number (days since 1970-01-01).
+    pub day: i64,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn day_name(day: i64) -> String {
+    chrono::DateTime::from_timestamp(day * SECONDS_PER_DAY, 0)
+        .map(|t| t.date_naive().to_string())
+        .unwrap_or_else(|| format!("#{day}"))
+}
+
+fn now_utc() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Associated data and human name of every sealed row.
+mod row {
+    use super::*;
+    pub fn people(id: i64) -> (Vec<u8>, String) {
+        (
+            format!("people|id={id}").into_bytes(),
+            format!("people (person {id})"),
+        )
+    }
+    pub fn devices(id: i64, person: i64, lookup: &[u8]) -> (Vec<u8>, String) {
+        (
+            format!("devices|id={id}|person={person}|lookup={}", hex(lookup)).into_bytes(),
+            format!("devices (device {id})"),
+        )
+    }
+    pub fn chunks(device: i64, kind: u8, day: i64) -> (Vec<u8>, String) {
+        let kind_name = SampleKind::from_code(kind).map_or("unknown kind", |k| k.name());
+        (
+            format!("chunks|device={device}|kind={kind}|day={day}").into_bytes(),
+            format!(
+                "chunks (device {device}, {kind_name}, day {})",
+                day_name(day)
+            ),
+        )
+    }
+    pub fn records(namespace: &str, key: &str) -> (Vec<u8>, String) {
+        (
+            format!("records|{namespace}|{key}").into_bytes(),
+            format!("records ({namespace}/{key})"),
+        )
+    }
+    pub fn audit(seq: u64) -> (Vec<u8>, String) {
+        (
+            format!("audit|seq={seq}").into_bytes(),
+            format!("audit (entry {seq})"),
+        )
+    }
+    pub fn audit_head(vault_id: &[u8]) -> (Vec<u8>, String) {
+        (
+            format!("header|audit_head|{}", hex(vault_id)).into_bytes(),
+            "header (audit head)".to_string(),
+        )
+    }
+    pub fn data_key(vault_id: &[u8], kdf_json: &str, salt: &[u8]) -> Vec<u8> {
+        format!("header|data_key|{}|{kdf_json}|{}", hex(vault_id), hex(salt)).into_bytes()
+    }
+}
+
+/// The clear fields of the header.
+struct Header {
+    vault_id: [u8; 16],
+    kdf_json: String,
+    salt: Vec<u8>,
+    wrapped_key: Vec<u8>,
+}
+
+fn map_crypto(err: CryptoError) -> VaultError {
+    match err {
+        CryptoError::Kdf(msg) => VaultError::Kdf(msg),
+        CryptoError::Random => VaultError::Random,
+        CryptoError::Open => VaultError::WrongPassphrase,
+    }
+}
+
+fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Probe that this is a database at all before touching journal settings.
+    schema::version(&conn).map_err(|_| VaultError::NotAVault {
+        path: path.to_path_buf(),
+    })?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(conn)
+}
+
+impl Vault {
+    /// Creates a new vault at `path` with `owner` as its first person.
+    pub fn create(
+        path: &Path,
+        passphrase: &str,
+        owner: &NewPerson,
+        kdf: KdfParams,
+    ) -> Result<Vault> {
+        if path.exists() {
+            return Err(VaultError::AlreadyExists {
+                path: path.to_path_buf(),
+            });
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| VaultError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = open_connection(path, flags)?;
+        let vault_id: [u8; 16] = crypto::random_bytes().map_err(map_crypto)?;
+        let salt: [u8; 16] = crypto::random_bytes().map_err(map_crypto)?;
+        let data_key = Zeroizing::new(crypto::random_bytes::<32>().map_err(map_crypto)?);
+        let kdf_json = serde_json::to_string(&kdf).map_err(|e| VaultError::Kdf(e.to_string()))?;
+        let kek = crypto::derive_kek(passphrase.as_bytes(), &salt, &kdf).map_err(map_crypto)?;
+        let wrapped =
+            crypto::wrap_data_key(&kek, &data_key, &row::data_key(&vault_id, &kdf_json, &salt))
+                .map_err(map_crypto)?;
+        let keys = Keys::from_data_key(data_key).map_err(map_crypto)?;
+        let mut vault = Vault {
+            conn,
+            path: path.to_path_buf(),
+            vault_id,
+            keys: Some(keys),
+        };
+        let tx = vault.conn.transaction()?;
+        schema::migrate(&tx)?;
+        tx.execute(
+            "INSERT INTO header (id, magic, vault_id, kdf, salt, wrapped_key) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+            params![MAGIC, &vault_id[..], kdf_json, &salt[..], wrapped],
+        )?;
+        let keys = vault.keys.as_ref().ok_or(VaultError::Locked)?;
+        let person = insert_person(&tx, keys, owner)?;
+        append_audit(
+            &tx,
+            keys,
+            &vault_id,
+            &AuditEvent::new(
+                AuditAction::Init,
+                format!("vault created, owner person {}", person.id.0),
+            ),
+        )?;
+        tx.commit()?;
+        Ok(vault)
+    }
+
+    /// Opens and unlocks the vault at `path`, records the unlock in the audit
+    /// log, and upgrades an older schema.
+    pub fn open(path: &Path, passphrase: &str) -> Result<Vault> {
+        if !path.exists() {
+            return Err(VaultError::NotFound {
+                path: path.to_path_buf(),
+            });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = open_connection(path, flags)?;
+        let not_a_vault = || VaultError::NotAVault {
+            path: path.to_path_buf(),
+        };
+        let version = schema::version(&conn)?;
+        if version > schema::LATEST {
+            return Err(VaultError::NewerVersion {
+                found: version,
+                supported: schema::LATEST,
+            });
+        }
+        if version == 0 {
+            return Err(not_a_vault());
+        }
+        let header = read_header(&conn).map_err(|_| not_a_vault())?;
+        let kdf: KdfParams =
+            serde_json::from_str(&header.kdf_json).map_err(|_| VaultError::WrongPassphrase)?;
+        let kek =
+            crypto::derive_kek(passphrase.as_bytes(), &header.salt, &kdf).map_err(map_crypto)?;
+        let data_key = crypto::unwrap_data_key(
+            &kek,
+            &header.wrapped_key,
+            &row::data_key(&header.vault_id, &header.kdf_json, &header.salt),
+        )
+        .map_err(map_crypto)?;
+        let keys = Keys::from_data_key(data_key).map_err(map_crypto)?;
+        let mut vault = Vault {
+            conn,
+            path: path.to_path_buf(),
+            vault_id: header.vault_id,
+            keys: Some(keys),
+        };
+        let tx = vault.conn.transaction()?;
+        schema::migrate(&tx)?;
+        let keys = vault.keys.as_ref().ok_or(VaultError::Locked)?;
+        append_audit(
+            &tx,
+            keys,
+            &vault.vault_id,
+            &AuditEvent::new(AuditAction::Unlock, "vault unlocked"),
+        )?;
+        tx.commit()?;
+        Ok(vault)
+    }
+
+    /// Forgets the keys (zeroizing the data key); every later call returns
+    /// [`VaultError::Locked`].
+    pub fn lock(&mut self) {
+        self.keys = None;
+    }
+
+    /// Whether [`Vault::lock`] was called.
+    pub fn is_locked(&self) -> bool {
+        self.keys.is_none()
+    }
+
+    /// The file this vault lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn keys(&self) -> Result<&Keys> {
+        self.keys.as_ref().ok_or(VaultError::Locked)
+    }
+
+    /// The key-derivation parameters in force.
+    pub fn kdf_params(&self) -> Result<KdfParams> {
+        self.keys()?;
+        let header = read_header(&self.conn)?;
+        serde_json::from_str(&header.kdf_json).map_err(|e| VaultError::Kdf(e.to_string()))
+    }
+
+    /// Rewraps the data key under a new passphrase (with `kdf`, which may be
+    /// stronger than before). Re-encrypts nothing else.
+    pub fn change_passphrase(&mut self, new_passphrase: &str, kdf: KdfParams) -> Result<()> {
+        self.keys()?;
+        let header = read_header(&self.conn)?;
+        let old_kek_check = header.wrapped_key.clone();
+        let salt: [u8; 16] = crypto::random_bytes().map_err(map_crypto)?;
+        let kdf_json = serde_json::to_string(&kdf).map_err(|e| VaultError::Kdf(e.to_string()))?;
+        let kek = crypto::derive_kek(new_passphrase.as_bytes(), &salt, &kdf).map_err(map_crypto)?;
+        let data_key = self.keys()?.data_key();
+        let wrapped = crypto::wrap_data_key(
+            &kek,
+            &data_key,
+            &row::data_key(&self.vault_id, &kdf_json, &salt),
+        )
+        .map_err(map_crypto)?;
+        let vault_id = self.vault_id;
+        let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE header SET kdf = ?1, salt = ?2, wrapped_key = ?3 WHERE id = 1 AND wrapped_key = ?4",
+            params![kdf_json, &salt[..], wrapped, old_kek_check],
+        )?;
+        if changed != 1 {
+            return Err(VaultError::NotAVault {
+                path: self.path.clone(),
+            });
+        }
+        append_audit(
+            &tx,
+            keys,
+            &vault_id,
+            &AuditEvent::new(AuditAction::PassphraseChange, "passphrase changed"),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    // ----- people and devices -------------------------------------------------
+
+    /// Adds a person.
+    pub fn add_person(&mut self, person: &NewPerson) -> Result<Person> {
+        let vault_id = self.vault_id;
+        let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
+        let tx = self.conn.transaction()?;
+        let added = insert_person(&tx, keys, person)?;
+        append_audit(
+            &tx,
+            keys,
+            &vault_id,
+            &AuditEvent::new(AuditAction::Profile, format!("person {} added", added.id.0)),
+        )?;
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Every person in the vault, by id.
+    pub fn people(&self) -> Result<Vec<Person>> {
+        let keys = self.keys()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, sealed FROM people ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut people = Vec::new();
+        for row in rows {
+            let (id, sealed) = row?;
+            people.push(open_person(keys, id, &sealed)?);
+        }
+        Ok(people)
+    }
+
+    /// One person.
+    pub fn person(&self, id: PersonId) -> Result<Person> {
+        let keys = self.keys()?;
+        let sealed: Vec<u8> = self
+            .conn
+            .query_row("SELECT sealed FROM people WHERE id = ?1", [id.0], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| VaultError::UnknownId(format!("person {}", id.0)))?;
+        open_person(keys, id.0, &sealed)
+    }
+
+    /// The devices (sources) of a person.
+    pub fn devices(&self, person: PersonId) -> Result<Vec<Device>> {
+        let keys = self.keys()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, lookup, sealed FROM devices WHERE person_id = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([person.0], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        let mut devices = Vec::new();
+        for row in rows {
+            let (id, lookup, sealed) = row?;
+            devices.push(open_device(keys, id, person.0, &lookup, &sealed)?);
+        }
+        Ok(devices)
+    }
+
+    // ----- samples --------------------------------------------------------------
+
+    /// Stores samples from one source of `person` in one transaction,
+    /// together with `event` in the audit log. The source is registered on
+    /// first use. Merging rule: for the same source, kind and instant, the
+    /// incoming sample replaces the stored one; other instants are kept. A
+    /// chunk whose content does not change is not rewritten.
+    pub fn ingest(
+        &mut self,
+        person: PersonId,
+        source: &NewDevice,
+        batches: &[Samples],
+        event: &AuditEvent,
+    ) -> Result<IngestReport> {
+        for batch in batches {
+            validate(batch)?;
+        }
+        let vault_id = self.vault_id;
+        let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
+        let tx = self.conn.transaction()?;
+        let device = device_for(&tx, keys, person, source)?;
+        let mut report = IngestReport {
+            device: Some(device.id),
+            ..IngestReport::default()
+        };
+        for batch in batches {
+            match batch {
+                Samples::Activity(v) => merge_into(&tx, keys, device.id, v, &mut report)?,
+                Samples::Steps(v) => merge_into(&tx, keys, device.id, v, &mut report)?,
+                Samples::Sleep(v) => merge_into(&tx, keys, device.id, v, &mut report)?,
+                Samples::HeartRate(v) => merge_into(&tx, keys, device.id, v, &mut report)?,
+            }
+        }
+        let detail = format!(
+            "{}; source device {}; {} added, {} replaced, {} unchanged",
+            event.detail, device.id.0, report.added, report.replaced, report.unchanged
+        );
+        append_audit(&tx, keys, &vault_id, &AuditEvent::new(event.action, detail))?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Samples of `kind` from `device` whose instant lies in `range` (UTC
+    /// seconds, half-open), sorted by instant.
+    pub fn samples(
+        &self,
+        device: DeviceId,
+        kind: SampleKind,
+        range: Range<i64>,
+    ) -> Result<Samples> {
+        let keys = self.keys()?;
+        let mut out = Samples::empty(kind);
+        if range.start >= range.end {
+            return Ok(out);
+        }
+        let first_day = range.start.div_euclid(SECONDS_PER_DAY);
+        let last_day = (range.end - 1).div_euclid(SECONDS_PER_DAY);
+        let mut stmt = self.conn.prepare(
+            "SELECT day, sealed FROM chunks WHERE device_id = ?1 AND kind = ?2 AND day BETWEEN ?3 AND ?4 ORDER BY day",
+        )?;
+        let rows = stmt.query_map(params![device.0, kind.code(), first_day, last_day], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        for row in rows {
+            let (day, sealed) = row?;
+            let chunk = open_chunk(keys, device.0, kind.code(), day, &sealed)?;
+            append_in_range(&mut out, chunk, &range);
+        }
+        Ok(out)
+    }
+
+    /// The chunks a device has, from the clear index (no decryption).
+    pub fn chunk_keys(&self, device: DeviceId) -> Result<Vec<ChunkKey>> {
+        self.keys()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, day FROM chunks WHERE device_id = ?1 ORDER BY kind, day")?;
+        let rows = stmt.query_map([device.0], |r| {
+            Ok((r.get::<_, u8>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut keys = Vec::new();
+        for row in rows {
+            let (kind, day) = row?;
+            if let Some(kind) = SampleKind::from_code(kind) {
+                keys.push(ChunkKey { device, kind, day });
+            }
+        }
+        Ok(keys)
+    }
+
+    // ----- sealed records (settings, checkpoints, secrets) -----------------------
+
+    /// Stores a small sealed value under `(namespace, key)`; both stay in
+    /// clear, so they must not be identifying (use ids).
+    pub fn put_record(
+        &mut self,
+        namespace: &str,
+        key: &str,
+        value: &[u8],
+        event: Option<&AuditEvent>,
+    ) -> Result<()> {
+        let vault_id = self.vault_id;
+        let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
+        let tx = self.conn.transaction()?;
+        let (aad, _) = row::records(namespace, key);
+        let sealed = keys.seal(&aad, value).map_err(map_crypto)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO records (namespace, key, sealed) VALUES (?1, ?2, ?3)",
+            params![namespace, key, sealed],
+        )?;
+        if let Some(event) = event {
+            append_audit(&tx, keys, &vault_id, event)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Reads a sealed value.
+    pub fn record(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        let keys = self.keys()?;
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT sealed FROM records WHERE namespace = ?1 AND key = ?2",
+                params![namespace, key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        let (aad, name) = row::records(namespace, key);
+        keys.open(&aad, &sealed)
+            .map(Some)
+            .map_err(|_| VaultError::Tampered { record: name })
+    }
+
+    // ----- audit -------------------------------------------------------------------
+
+    /// Appends an entry to the audit log.
+    pub fn append_audit(&mut self, event: &AuditEvent) -> Result<u64> {
+        let vault_id = self.vault_id;
+        let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
+        let tx = self.conn.transaction()?;
+        let seq = append_audit(&tx, keys, &vault_id, event)?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// The whole audit log, oldest first (each entry authenticated).
+    pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
+        let keys = self.keys()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, sealed FROM audit ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut entries = Vec::new();
+        for row in rows {
+            let (seq, sealed) = row?;
+            entries.push(open_audit_entry(keys, seq as u64, &sealed)?);
+        }
+        Ok(entries)
+    }
+
+    /// Checks the audit chain end to end: every entry present, authentic and
+    /// chained, and the sealed head pointing at the last one. Returns the
+    /// number of entries.
+    pub fn verify_audit(&self) -> Result<u64> {
+        let keys = self.keys()?;
+        let (head_aad, head_name) = row::audit_head(&self.vault_id);
+        let head_sealed: Option<Vec<u8>> =
+            self.conn
+                .query_row("SELECT audit_head FROM header WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?;
+        let head_sealed = head_sealed.ok_or_else(|| VaultError::AuditBroken {
+            seq: 0,
+            reason: "the head is missing".into(),
+        })?;
+        let (head_seq, head_hash) = keys
+            .open(&head_aad, &head_sealed)
+            .ok()
+            .and_then(|plain| audit::decode_head(&plain))
+            .ok_or(VaultError::Tampered { record: head_name })?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, hash, sealed FROM audit ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        let mut previous = [0u8; 32];
+        let mut expected_seq = 1u64;
+        for row in rows {
+            let (seq, stored_hash, sealed) = row?;
+            let seq = seq as u64;
+            if seq != expected_seq {
+                return Err(VaultError::AuditBroken {
+                    seq: expected_seq,
+                    reason: format!("entry missing (next entry found is {seq})"),
+                });
+            }
+            open_audit_entry(keys, seq, &sealed)?;
+            let hash = audit::chain_hash(&previous, seq, &sealed);
+            if stored_hash != hash {
+                return Err(VaultError::AuditBroken {
+                    seq,
+                    reason: "hash does not chain to the previous entry".into(),
+                });
+            }
+            previous = hash;
+            expected_seq += 1;
+        }
+        let last = expected_seq - 1;
+        if last != head_seq {
+            return Err(VaultError::AuditBroken {
+                seq: last + 1,
+                reason: format!("the log ends at entry {last} but its sealed head records {head_seq} entries (entries were removed)"),
+            });
+        }
+        if previous != head_hash {
+            return Err(VaultError::AuditBroken {
+                seq: last,
+                reason: "the last entry does not match the sealed head".into(),
+            });
+        }
+        Ok(last)
+    }
+
+    /// Opens and decodes every sealed record in every table and checks the
+    /// audit chain; lists every problem found, naming the record.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let keys = self.keys()?;
+        let mut report = VerifyReport::default();
+        let mut check = |result: Result<()>| match result {
+            Ok(()) => report.records_checked += 1,
+            Err(err) => report.problems.push(err.to_string()),
+        };
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, sealed FROM people ORDER BY id")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                check(open_person(keys, r.get(0)?, &r.get::<_, Vec<u8>>(1)?).map(drop));
+            }
+        }
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, person_id, lookup, sealed FROM devices ORDER BY id")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                check(
+                    open_device(
+                        keys,
+                        r.get(0)?,
+                        r.get(1)?,
+                        &r.get::<_, Vec<u8>>(2)?,
+                        &r.get::<_, Vec<u8>>(3)?,
+                    )
+                    .map(drop),
+                );
+            }
+        }
+        {
+            let mut stmt = self.conn.prepare(
+                "SELECT device_id, kind, day, sealed FROM chunks ORDER BY device_id, kind, day",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                check(
+                    open_chunk(
+                        keys,
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        &r.get::<_, Vec<u8>>(3)?,
+                    )
+                    .map(drop),
+                );
+            }
+        }
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT namespace, key, sealed FROM records ORDER BY namespace, key")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let (namespace, key): (String, String) = (r.get(0)?, r.get(1)?);
+                let (aad, name) = row::records(&namespace, &key);
+                check(
+                    keys.open(&aad, &r.get::<_, Vec<u8>>(2)?)
+                        .map(drop)
+                        .map_err(|_| VaultError::Tampered { record: name }),
+                );
+            }
+        }
+        match self.verify_audit() {
+            Ok(entries) => report.audit_entries = entries,
+            Err(err) => report.problems.push(err.to_string()),
+        }
+        Ok(report)
+    }
+}
+
+// ----- transaction-level helpers -----------------------------------------------------
+
+fn read_header(conn: &Connection) -> Result<Header> {
+    let (magic, vault_id, kdf_json, salt, wrapped_key): (
+        String,
+        Vec<u8>,
+        String,
+        Vec<u8>,
+        Vec<u8>,
+    ) = conn.query_row(
+        "SELECT magic, vault_id, kdf, salt, wrapped_key FROM header WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    let vault_id: [u8; 16] = vault_id
+        .try_into()
+        .map_err(|_| rusqlite::Error::InvalidQuery)?;
+    if magic != MAGIC {
+        return Err(rusqlite::Error::InvalidQuery.into());
+    }
+    Ok(Header {
+        vault_id,
+        kdf_json,
+        salt,
+        wrapped_key,
+    })
+}
+
+fn append_audit(
+    tx: &Transaction<'_>,
+    keys: &Keys,
+    vault_id: &[u8],
+    event: &AuditEvent,
+) -> Result<u64> {
+    let (head_aad, head_name) = row::audit_head(vault_id);
+    let head: Option<Vec<u8>> =
+        tx.query_row("SELECT audit_head FROM header WHERE id = 1", [], |r| {
+            r.get(0)
+        })?;
+    let (last_seq, last_hash) = match head {
+        None => (0, [0u8; 32]),
+        Some(sealed) => keys
+            .open(&head_aad, &sealed)
+            .ok()
+            .and_then(|plain| audit::decode_head(&plain))
+            .ok_or(VaultError::Tampered { record: head_name })?,
+    };
+    let seq = last_seq + 1;
+    let body = audit::EntryBody {
+        at_utc: now_utc(),
+        action: event.action,
+        detail: event.detail.clone(),
+    };
+    let plain = serde_json::to_vec(&body).map_err(|e| VaultError::InvalidSample(e.to_string()))?;
+    let (aad, _) = row::audit(seq);
+    let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
+    let hash = audit::chain_hash(&last_hash, seq, &sealed);
+    tx.execute(
+        "INSERT INTO audit (seq, hash, sealed) VALUES (?1, ?2, ?3)",
+        params![seq as i64, &hash[..], sealed],
+    )?;
+    let head = keys
+        .seal(&head_aad, &audit::encode_head(seq, &hash))
+        .map_err(map_crypto)?;
+    tx.execute("UPDATE header SET audit_head = ?1 WHERE id = 1", [head])?;
+    Ok(seq)
+}
+
+fn open_audit_entry(keys: &Keys, seq: u64, sealed: &[u8]) -> Result<AuditEntry> {
+    let (aad, name) = row::audit(seq);
+    let plain = keys.open(&aad, sealed).map_err(|_| VaultError::Tampered {
+        record: name.clone(),
+    })?;
+    let body: audit::EntryBody =
+        serde_json::from_slice(&plain).map_err(|_| VaultError::Tampered { record: name })?;
+    Ok(AuditEntry {
+        seq,
+        at_utc: body.at_utc,
+        action: body.action,
+        detail: body.detail,
+    })
+}
+
+fn insert_person(tx: &Transaction<'_>, keys: &Keys, person: &NewPerson) -> Result<Person> {
+    phr_model::parse_time_zone(&person.time_zone)
+        .map_err(|e| VaultError::InvalidSample(e.to_string()))?;
+    let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM people", [], |r| {
+        r.get(0)
+    })?;
+    let stored = Person {
+        id: PersonId(id),
+        display_name: person.display_name.clone(),
+        time_zone: person.time_zone.clone(),
+        role: person.role,
+        birth_date: person.birth_date,
+    };
+    let plain = Zeroizing::new(
+        serde_json::to_vec(&stored).map_err(|e| VaultError::InvalidSample(e.to_string()))?,
+    );
+    let (aad, _) = row::people(id);
+    let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
+    tx.execute(
+        "INSERT INTO people (id, sealed) VALUES (?1, ?2)",
+        params![id, sealed],
+    )?;
+    Ok(stored)
+}
+
+fn open_person(keys: &Keys, id: i64, sealed: &[u8]) -> Result<Person> {
+    let (aad, name) = row::people(id);
+    let plain = Zeroizing::new(keys.open(&aad, sealed).map_err(|_| VaultError::Tampered {
+        record: name.clone(),
+    })?);
+    serde_json::from_slice(&plain).map_err(|_| VaultError::Tampered { record: name })
+}
+
+/// The stored form of a device's sealed fields.
+#[derive(Serialize, Deserialize)]
+struct DeviceBody {
+    source_key: String,
+    label: String,
+    manufacturer: Option<String>,
+    model: Option<String>,
+    serial: Option<String>,
+    firmware: Option<String>,
+}
+
+fn device_lookup(keys: &Keys, person: PersonId, source_key: &str) -> Vec<u8> {
+    keys.lookup_tag(format!("device|{}|{source_key}", person.0).as_bytes())
+}
+
+fn device_for(
+    tx: &Transaction<'_>,
+    keys: &Keys,
+    person: PersonId,
+    source: &NewDevice,
+) -> Result<Device> {
+    let exists: Option<i64> = tx
+        .query_row("SELECT id FROM people WHERE id = ?1", [person.0], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if exists.is_none() {
+        return Err(VaultError::UnknownId(format!("person {}", person.0)));
+    }
+    let lookup = device_lookup(keys, person, &source.source_key);
+    let found: Option<(i64, Vec<u8>)> = tx
+        .query_row(
+            "SELECT id, sealed FROM devices WHERE lookup = ?1",
+            [&lookup],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let body = DeviceBody {
+        source_key: source.source_key.clone(),
+        label: source.label.clone(),
+        manufacturer: source.manufacturer.clone(),
+        model: source.model.clone(),
+        serial: source.serial.clone(),
+        firmware: source.firmware.clone(),
+    };
+    let plain = serde_json::to_vec(&body).map_err(|e| VaultError::InvalidSample(e.to_string()))?;
+    let id = match found {
+        Some((id, sealed)) => {
+            let stored = open_device(keys, id, person.0, &lookup, &sealed)?;
+            let unchanged = stored.label == source.label
+                && stored.manufacturer == source.manufacturer
+                && stored.model == source.model
+                && stored.serial == source.serial
+                && stored.firmware == source.firmware;
+            if !unchanged {
+                let (aad, _) = row::devices(id, person.0, &lookup);
+                let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
+                tx.execute(
+                    "UPDATE devices SET sealed = ?1 WHERE id = ?2",
+                    params![sealed, id],
+                )?;
+            }
+            id
+        }
+        None => {
+            let id: i64 =
+                tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM devices", [], |r| {
+                    r.get(0)
+                })?;
+            let (aad, _) = row::devices(id, person.0, &lookup);
+            let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
+            tx.execute(
+                "INSERT INTO devices (id, person_id, lookup, sealed) VALUES (?1, ?2, ?3, ?4)",
+                params![id, person.0, lookup, sealed],
+            )?;
+            id
+        }
+    };
+    Ok(Device {
+        id: DeviceId(id),
+        person,
+        source_key: body.source_key,
+        label: body.label,
+        manufacturer: body.manufacturer,
+        model: body.model,
+        serial: body.serial,
+        firmware: body.firmware,
+    })
+}
+
+fn open_device(keys: &Keys, id: i64, person: i64, lookup: &[u8], sealed: &[u8]) -> Result<Device> {
+    let (aad, name) = row::devices(id, person, lookup);
+    let plain = keys.open(&aad, sealed).map_err(|_| VaultError::Tampered {
+        record: name.clone(),
+    })?;
+    let body: DeviceBody =
+        serde_json::from_slice(&plain).map_err(|_| VaultError::Tampered { record: name })?;
+    Ok(Device {
+        id: DeviceId(id),
+        person: PersonId(person),
+        source_key: body.source_key,
+        label: body.label,
+        manufacturer: body.manufacturer,
+        model: body.model,
+        serial: body.serial,
+        firmware: body.firmware,
+    })
+}
+
+fn open_chunk(keys: &Keys, device: i64, kind: u8, day: i64, sealed: &[u8]) -> Result<Samples> {
+    let (aad, name) = row::chunks(device, kind, day);
+    let plain = keys.open(&aad, sealed).map_err(|_| VaultError::Tampered {
+        record: name.clone(),
+    })?;
+    let samples = codec::decode(&plain).map_err(|_| VaultError::Tampered {
+        record: name.clone(),
+    })?;
+    if samples.kind().code() != kind {
+        return Err(VaultError::Tampered { record: name });
+    }
+    Ok(samples)
+}
+
+/// One stored sample type: its instant and its place in [`Samples`].
+trait Sample: Clone + PartialEq {
+    fn instant(&self) -> i64;
+    fn into_samples(v: Vec<Self>) -> Samples;
+    fn from_samples(s: Samples) -> Option<Vec<Self>>;
+}
+
+macro_rules! sample_impl {
+    ($ty:ty, $variant:ident, $field:ident) => {
+        impl Sample for $ty {
+            fn instant(&self) -> i64 {
+                self.$field.utc
+            }
+            fn into_samples(v: Vec<Self>) -> Samples {
+                Samples::$variant(v)
+            }
+            fn from_samples(s: Samples) -> Option<Vec<Self>> {
+                match s {
+                    Samples::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+sample_impl!(ActivityEpoch, Activity, at);
+sample_impl!(StepCount, Steps, start);
+sample_impl!(SleepEpisode, Sleep, start);
+sample_impl!(HeartRate, HeartRate, at);
+
+fn merge_into<T: Sample>(
+    tx: &Transaction<'_>,
+    keys: &Keys,
+    device: DeviceId,
+    incoming: &[T],
+    report: &mut IngestReport,
+) -> Result<()> {
+    // Group by UTC day; within a batch the last sample at an instant wins.
+    let mut by_day: BTreeMap<i64, BTreeMap<i64, T>> = BTreeMap::new();
+    for sample in incoming {
+        let instant = sample.instant();
+        by_day
+            .entry(instant.div_euclid(SECONDS_PER_DAY))
+            .or_default()
+            .insert(instant, sample.clone());
+    }
+    let Some(kind) = incoming
+        .first()
+        .map(|s| T::into_samples(vec![s.clone()]).kind())
+    else {
+        return Ok(());
+    };
+    for (day, fresh) in by_day {
+        let sealed: Option<Vec<u8>> = tx
+            .query_row(
+                "SELECT sealed FROM chunks WHERE device_id = ?1 AND kind = ?2 AND day = ?3",
+                params![device.0, kind.code(), day],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let mut merged: BTreeMap<i64, T> = BTreeMap::new();
+        if let Some(sealed) = sealed {
+            let (_, name) = row::chunks(device.0, kind.code(), day);
+            let stored = T::from_samples(open_chunk(keys, device.0, kind.code(), day, &sealed)?)
+                .ok_or(VaultError::Tampered { record: name })?;
+            merged.extend(stored.into_iter().map(|s| (s.instant(), s)));
+        }
+        let mut changed = false;
+        for (instant, sample) in fresh {
+            match merged.get(&instant) {
+                None => report.added += 1,
+                Some(stored) if *stored == sample => {
+                    report.unchanged += 1;
+                    continue;
+                }
+                Some(_) => report.replaced += 1,
+            }
+            changed = true;
+            merged.insert(instant, sample);
+        }
+        if changed {
+            let plain = codec::encode(&T::into_samples(merged.into_values().collect()));
+            let (aad, _) = row::chunks(device.0, kind.code(), day);
+            let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO chunks (device_id, kind, day, sealed) VALUES (?1, ?2, ?3, ?4)",
+                params![device.0, kind.code(), day, sealed],
+            )?;
+            report.chunks_written += 1;
+        }
+    }
+    Ok(())
+}
+
+fn append_in_range(out: &mut Samples, chunk: Samples, range: &Range<i64>) {
+    fn keep<T: Sample>(out: &mut Vec<T>, chunk: Vec<T>, range: &Range<i64>) {
+        out.extend(chunk.into_iter().filter(|s| range.contains(&s.instant())));
+    }
+    match (out, chunk) {
+        (Samples::Activity(o), Samples::Activity(c)) => keep(o, c, range),
+        (Samples::Steps(o), Samples::Steps(c)) => keep(o, c, range),
+        (Samples::Sleep(o), Samples::Sleep(c)) => keep(o, c, range),
+        (Samples::HeartRate(o), Samples::HeartRate(c)) => keep(o, c, range),
+        _ => {}
+    }
+}
+
+fn validate(samples: &Samples) -> Result<()> {
+    let bad = |what: String| Err(VaultError::InvalidSample(what));
+    let check_instant = |utc: i64| -> Result<()> {
+        if PLAUSIBLE_UTC.contains(&utc) {
+            Ok(())
+        } else {
+            Err(VaultError::InvalidSample(format!(
+                "instant {utc} is outside the years 1900-2199"
+            )))
+        }
+    };
+    match samples {
+        Samples::Activity(v) => {
+            for s in v {
+                check_instant(s.at.utc)?;
+                if s.epoch_seconds == 0 {
+                    return bad(format!(
+                        "activity epoch at {} has zero length",
+                        s.at.local()
+                    ));
+                }
+            }
+        }
+        Samples::Steps(v) => {
+            for s in v {
+                check_instant(s.start.utc)?;
+                if s.duration_seconds == 0 {
+                    return bad(format!(
+                        "step interval at {} has zero length",
+                        s.start.local()
+                    ));
+                }
+            }
+        }
+        Samples::HeartRate(v) => v.iter().try_for_each(|s| check_instant(s.at.utc))?,
+        Samples::Sleep(v) => {
+            for s in v {
+                check_instant(s.start.utc)?;
+                if s.end.utc <= s.start.utc {
+                    return bad(format!(
+                        "sleep episode at {} ends before it starts",
+                        s.start.local()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}

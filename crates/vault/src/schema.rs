@@ -1,0 +1,64 @@
+//! Versioned schema migrations, tracked in SQLite's `user_version`.
+
+use rusqlite::Connection;
+
+/// Each entry migrates from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: the first layout.
+    "CREATE TABLE header (
+         id          INTEGER PRIMARY KEY CHECK (id = 1),
+         magic       TEXT NOT NULL,
+         vault_id    BLOB NOT NULL,
+         kdf         TEXT NOT NULL,
+         salt        BLOB NOT NULL,
+         wrapped_key BLOB NOT NULL,
+         audit_head  BLOB
+     );
+     CREATE TABLE people (
+         id     INTEGER PRIMARY KEY,
+         sealed BLOB NOT NULL
+     );
+     CREATE TABLE devices (
+         id        INTEGER PRIMARY KEY,
+         person_id INTEGER NOT NULL REFERENCES people(id),
+         lookup    BLOB NOT NULL UNIQUE,
+         sealed    BLOB NOT NULL
+     );
+     CREATE TABLE chunks (
+         device_id INTEGER NOT NULL REFERENCES devices(id),
+         kind      INTEGER NOT NULL,
+         day       INTEGER NOT NULL,
+         sealed    BLOB NOT NULL,
+         PRIMARY KEY (device_id, kind, day)
+     ) WITHOUT ROWID;
+     CREATE TABLE records (
+         namespace TEXT NOT NULL,
+         key       TEXT NOT NULL,
+         sealed    BLOB NOT NULL,
+         PRIMARY KEY (namespace, key)
+     ) WITHOUT ROWID;
+     CREATE TABLE audit (
+         seq    INTEGER PRIMARY KEY,
+         hash   BLOB NOT NULL,
+         sealed BLOB NOT NULL
+     );",
+];
+
+/// The schema version this build writes.
+pub const LATEST: u32 = MIGRATIONS.len() as u32;
+
+/// The schema version of an open database.
+pub fn version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+}
+
+/// Applies every migration above the current version, inside the caller's
+/// transaction.
+pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let current = version(conn)?;
+    for (idx, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        conn.execute_batch(sql)?;
+        conn.pragma_update(None, "user_version", idx as u32 + 1)?;
+    }
+    Ok(())
+}
