@@ -1064,7 +1064,8 @@ fn merge_into<T: Sample>(
             let (aad, _) = row::chunks(device.0, kind.code(), day);
             let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
             tx.execute(
-                "INSERT OR REPLACE INTO chunks (device_id, kind, day, sealed) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO chunks (device_id, kind, day, sealed) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (device_id, kind, day) DO UPDATE SET sealed = excluded.sealed",
                 params![device.0, kind.code(), day, sealed],
             )?;
             report.chunks_written += 1;

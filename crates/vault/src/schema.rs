@@ -24,13 +24,16 @@ const MIGRATIONS: &[&str] = &[
          lookup    BLOB NOT NULL UNIQUE,
          sealed    BLOB NOT NULL
      );
+     -- A rowid table on purpose: a day's chunk is 1-3 KiB, and WITHOUT ROWID
+     -- tables spill rows over ~1 KiB into a mostly empty overflow page each.
      CREATE TABLE chunks (
+         id        INTEGER PRIMARY KEY,
          device_id INTEGER NOT NULL REFERENCES devices(id),
          kind      INTEGER NOT NULL,
          day       INTEGER NOT NULL,
          sealed    BLOB NOT NULL,
-         PRIMARY KEY (device_id, kind, day)
-     ) WITHOUT ROWID;
+         UNIQUE (device_id, kind, day)
+     );
      CREATE TABLE records (
          namespace TEXT NOT NULL,
          key       TEXT NOT NULL,
