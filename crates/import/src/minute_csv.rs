@@ -1,0 +1,324 @@
+//! Minute activity CSV: `timestamp,count` in local time without a zone, one
+//! row per epoch, with or without a header naming the columns.
+//!
+//! * Without a header the first column is the timestamp and the second the
+//!   count. With a header, the timestamp column is the one named `timestamp`,
+//!   `datetime`, `date_time` or `time`, and the count column `count`,
+//!   `counts`, `activity` or `value` (case-insensitive); other columns are
+//!   ignored.
+//! * Timestamps: `YYYY-MM-DD HH:MM[:SS]`, with `T` or a space, or `/` in the
+//!   date. They must increase strictly; the epoch length is the step between
+//!   the first two rows and every later step must be a whole number of epochs
+//!   (gaps are allowed and stay gaps).
+//! * An empty count, `NaN` or `NA` is a missing epoch (a gap, not a zero).
+
+use crate::ImportError;
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use phr_model::{ActivityEpoch, Stamp};
+use std::io::BufRead;
+
+/// The parsed content of a minute CSV.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MinuteCsv {
+    /// One entry per epoch with a count, in order.
+    pub epochs: Vec<ActivityEpoch>,
+    /// Epochs listed with no count (gaps in the recording).
+    pub missing: u64,
+    /// Lines read, header and blanks included.
+    pub lines: u64,
+}
+
+const TIME_NAMES: [&str; 4] = ["timestamp", "datetime", "date_time", "time"];
+const COUNT_NAMES: [&str; 4] = ["count", "counts", "activity", "value"];
+const FORMATS: [&str; 6] = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+];
+
+fn parse_time(text: &str) -> Option<NaiveDateTime> {
+    FORMATS
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+}
+
+/// Parses a minute CSV read from `input`. `file` names it in errors; `zone`
+/// resolves its wall-clock times; `progress` is called with the bytes read so
+/// far every few thousand lines.
+pub fn parse_minute_csv(
+    input: impl BufRead,
+    file: &str,
+    zone: Tz,
+    mut progress: impl FnMut(u64),
+) -> Result<MinuteCsv, ImportError> {
+    let line_error = |line: u64, message: String| ImportError::Line {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    let mut result = MinuteCsv {
+        epochs: Vec::new(),
+        missing: 0,
+        lines: 0,
+    };
+    let mut columns: Option<(usize, usize)> = None;
+    let mut previous: Option<(Stamp, u64)> = None;
+    let mut epoch_seconds: Option<i64> = None;
+    let mut bytes_read = 0u64;
+    for (idx, line) in input.lines().enumerate() {
+        let line_no = idx as u64 + 1;
+        result.lines = line_no;
+        let line = line.map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => line_error(line_no, "not UTF-8 text".into()),
+            _ => line_error(line_no, format!("read failed: {e}")),
+        })?;
+        bytes_read += line.len() as u64 + 1;
+        if line_no % 4096 == 0 {
+            progress(bytes_read);
+        }
+        let text = line.trim_start_matches('\u{feff}').trim();
+        if text.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = text
+            .split(',')
+            .map(|f| f.trim().trim_matches('"'))
+            .collect();
+        let (time_col, count_col) = match columns {
+            Some(cols) => cols,
+            None => {
+                let cols = if parse_time(fields[0]).is_some() {
+                    (0, 1)
+                } else {
+                    header_columns(&fields).ok_or_else(|| {
+                        line_error(
+                            line_no,
+                            format!(
+                                "expected a header naming a timestamp and a count column, or a first row like `2026-03-01 00:00:00,12`; found {text:?}"
+                            ),
+                        )
+                    })?
+                };
+                columns = Some(cols);
+                if cols != (0, 1) || parse_time(fields[0]).is_none() {
+                    continue; // that was the header
+                }
+                cols
+            }
+        };
+        let time_text = fields
+            .get(time_col)
+            .ok_or_else(|| line_error(line_no, "missing timestamp column".into()))?;
+        let local = parse_time(time_text).ok_or_else(|| {
+            line_error(
+                line_no,
+                format!("{time_text:?} is not a timestamp like 2026-03-01 00:00:00"),
+            )
+        })?;
+        let count_text = fields.get(count_col).copied().unwrap_or("");
+        let stamp = Stamp::from_local(local, zone, previous.map(|p| p.0))
+            .map_err(|e| line_error(line_no, e.to_string()))?;
+        if let Some((prev, prev_line)) = previous {
+            let step = stamp.utc - prev.utc;
+            if step <= 0 {
+                return Err(line_error(
+                    line_no,
+                    format!(
+                        "time {local} does not come after line {prev_line} ({})",
+                        prev.local()
+                    ),
+                ));
+            }
+            let epoch = *epoch_seconds.get_or_insert(step);
+            if step % epoch != 0 {
+                return Err(line_error(
+                    line_no,
+                    format!("time {local} is not a whole number of {epoch}-second epochs after line {prev_line}"),
+                ));
+            }
+        }
+        previous = Some((stamp, line_no));
+        if count_text.is_empty()
+            || count_text.eq_ignore_ascii_case("nan")
+            || count_text.eq_ignore_ascii_case("na")
+        {
+            result.missing += 1;
+            continue;
+        }
+        let count = parse_count(count_text).ok_or_else(|| {
+            line_error(
+                line_no,
+                format!("count {count_text:?} is not a whole number of 0 or more"),
+            )
+        })?;
+        result.epochs.push(ActivityEpoch {
+            at: stamp,
+            epoch_seconds: 0, // set below once the epoch is known
+            count,
+        });
+    }
+    if result.epochs.is_empty() {
+        return Err(ImportError::File {
+            file: file.to_string(),
+            message: "no activity rows found".into(),
+        });
+    }
+    let epoch = epoch_seconds.unwrap_or(60) as u32;
+    for e in &mut result.epochs {
+        e.epoch_seconds = epoch;
+    }
+    progress(bytes_read);
+    Ok(result)
+}
+
+fn header_columns(fields: &[&str]) -> Option<(usize, usize)> {
+    let find = |names: &[&str]| {
+        fields
+            .iter()
+            .position(|f| names.iter().any(|n| f.eq_ignore_ascii_case(n)))
+    };
+    Some((find(&TIME_NAMES)?, find(&COUNT_NAMES)?))
+}
+
+fn parse_count(text: &str) -> Option<u32> {
+    if let Ok(value) = text.parse::<u32>() {
+        return Some(value);
+    }
+    // Some exporters write whole counts as `12.0`.
+    let value: f64 = text.parse().ok()?;
+    (value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value)).then_some(value as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokyo() -> Tz {
+        phr_model::parse_time_zone("Asia/Tokyo").expect("zone")
+    }
+
+    fn parse(text: &str) -> Result<MinuteCsv, ImportError> {
+        parse_minute_csv(text.as_bytes(), "in.csv", tokyo(), |_| {})
+    }
+
+    fn error_line(text: &str) -> (u64, String) {
+        match parse(text).expect_err("must be rejected") {
+            ImportError::Line { line, message, .. } => (line, message),
+            other => panic!("not a line error: {other}"),
+        }
+    }
+
+    #[test]
+    fn plain_rows_without_header() {
+        let csv = parse("2026-03-01 00:00:00,0\n2026-03-01 00:01:00,12\n").expect("ok");
+        assert_eq!(csv.epochs.len(), 2);
+        assert_eq!(csv.epochs[1].count, 12);
+        assert_eq!(csv.epochs[1].epoch_seconds, 60);
+        assert_eq!(csv.epochs[0].at.offset_seconds, 32_400);
+        assert_eq!(csv.epochs[0].at.local().to_string(), "2026-03-01 00:00:00");
+    }
+
+    #[test]
+    fn header_names_the_columns_in_any_order() {
+        let csv = parse("\u{feff}Activity,Other,Date_Time\r\n5,x,2026-03-01T00:00\r\n,y,2026-03-01T00:01\r\n7.0,z,2026-03-01T00:02\r\n")
+            .expect("ok");
+        assert_eq!(
+            csv.epochs.iter().map(|e| e.count).collect::<Vec<_>>(),
+            vec![5, 7]
+        );
+        assert_eq!(csv.missing, 1);
+        assert_eq!(csv.epochs[1].at.utc - csv.epochs[0].at.utc, 120);
+    }
+
+    #[test]
+    fn thirty_second_epochs_are_detected() {
+        let csv = parse("timestamp,count\n2026-03-01 00:00:00,1\n2026-03-01 00:00:30,2\n2026-03-01 00:02:00,3\n").expect("ok");
+        assert!(csv.epochs.iter().all(|e| e.epoch_seconds == 30));
+    }
+
+    #[test]
+    fn bad_rows_are_reported_with_their_line() {
+        let cases = [
+            (
+                "timestamp,count\n2026-03-01 00:00:00,1\n2026-03-01 00:01:00,-4\n",
+                3,
+                "count \"-4\"",
+            ),
+            (
+                "timestamp,count\n2026-03-01 00:00:00,1\n2026-13-01 00:01:00,4\n",
+                3,
+                "not a timestamp",
+            ),
+            (
+                "2026-03-01 00:01:00,1\n2026-03-01 00:00:00,4\n",
+                2,
+                "does not come after line 1",
+            ),
+            (
+                "2026-03-01 00:01:00,1\n2026-03-01 00:01:00,4\n",
+                2,
+                "does not come after",
+            ),
+            (
+                "2026-03-01 00:00:00,1\n2026-03-01 00:01:00,4\n2026-03-01 00:01:30,4\n",
+                3,
+                "whole number of 60-second epochs",
+            ),
+            (
+                "when,how much\n2026-03-01 00:00:00,1\n",
+                1,
+                "expected a header",
+            ),
+            (
+                "2026-03-01 00:00:00,1\n\n2026-03-01 00:01:00,abc\n",
+                3,
+                "\"abc\"",
+            ),
+        ];
+        for (text, line, fragment) in cases {
+            let (got_line, message) = error_line(text);
+            assert_eq!(got_line, line, "{text:?}: {message}");
+            assert!(message.contains(fragment), "{text:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn an_empty_file_is_an_error_naming_the_file() {
+        assert_eq!(
+            parse("timestamp,count\n").expect_err("empty").to_string(),
+            "in.csv: no activity rows found"
+        );
+    }
+
+    #[test]
+    fn a_dst_repeated_hour_maps_to_increasing_instants() {
+        let berlin = phr_model::parse_time_zone("Europe/Berlin").expect("zone");
+        let mut text = String::new();
+        for (h, m) in [(1, 59), (2, 0), (2, 59), (2, 0), (2, 59), (3, 0)] {
+            text.push_str(&format!("2026-10-25 {h:02}:{m:02}:00,1\n"));
+        }
+        // 02:00..02:59 twice, with only the boundary minutes listed: steps are
+        // multiples of 60 s, so this is a valid series with gaps.
+        let csv = parse_minute_csv(text.as_bytes(), "dst.csv", berlin, |_| {}).expect("ok");
+        let instants: Vec<i64> = csv.epochs.iter().map(|e| e.at.utc).collect();
+        assert!(instants.windows(2).all(|w| w[0] < w[1]), "{instants:?}");
+        assert_eq!(instants[3] - instants[1], 3600);
+    }
+
+    #[test]
+    fn a_dst_skipped_time_is_reported() {
+        let berlin = phr_model::parse_time_zone("Europe/Berlin").expect("zone");
+        let err = parse_minute_csv(
+            "2026-03-29 02:30:00,1\n".as_bytes(),
+            "dst.csv",
+            berlin,
+            |_| {},
+        )
+        .expect_err("skipped hour");
+        assert!(err.to_string().contains("line 1"), "{err}");
+    }
+}
