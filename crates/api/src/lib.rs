@@ -1,1 +1,418 @@
-//! (in progress)
+//! The façade every front end calls: the `phr` command line and the Tauri
+//! app both go through [`Phr`], so a script can do whatever the app does.
+//!
+//! Key design choices: the façade owns orchestration (which person, which
+//! source, which audit entry) and returns plain serializable DTOs; it never
+//! prints, prompts or reads the clock (today's date is passed in), so it can
+//! be driven from a terminal, an IPC channel or a test alike. Errors are one
+//! [`ApiError`] with a stable [`ErrorCode`].
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod error;
+mod export;
+
+pub use error::{ApiError, ErrorCode, Result};
+pub use export::CsvKind;
+
+use chrono::NaiveDate;
+use phr_model::{
+    local_day_seconds, parse_time_zone, DeviceId, NewDevice, NewPerson, Person, Role, SampleKind,
+    Samples,
+};
+use phr_vault::{
+    AuditAction, AuditEntry, AuditEvent, IngestReport, KdfParams, Vault, VerifyReport,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+/// Shortest passphrase accepted for a new vault or a passphrase change.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// The time zone new people get unless told otherwise.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Tokyo";
+
+/// Where the vault lives unless `--vault`/`PHR_VAULT` says otherwise: the
+/// platform's data directory (e.g. `~/.local/share/phr/vault.phr` on Linux).
+pub fn default_vault_path() -> Option<PathBuf> {
+    dirs::data_dir().map(|dir| dir.join("phr").join("vault.phr"))
+}
+
+/// Progress of a long operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Units done (bytes for imports).
+    pub done: u64,
+    /// Units in all, when known.
+    pub total: Option<u64>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportSummary {
+    /// The file imported.
+    pub file: String,
+    /// The person it was stored for.
+    pub person: i64,
+    /// The source it was stored under.
+    pub device: i64,
+    /// Epochs with a count in the file.
+    pub rows: u64,
+    /// Epochs listed without a count (gaps).
+    pub missing: u64,
+    /// New samples stored.
+    pub added: u64,
+    /// Samples that replaced a different stored value.
+    pub replaced: u64,
+    /// Samples the vault already had.
+    pub unchanged: u64,
+    /// First epoch, local time.
+    pub first: String,
+    /// Last epoch, local time.
+    pub last: String,
+}
+
+/// One local day of a person's data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DaySummary {
+    /// The local calendar day.
+    pub date: NaiveDate,
+    /// Activity epochs recorded.
+    pub samples: u64,
+    /// Sum of activity counts.
+    pub total_counts: u64,
+    /// Minutes in this local day (1,380 or 1,500 on DST days).
+    pub day_minutes: u64,
+    /// Share of the day covered by epochs, 0 to 1.
+    pub completeness: f64,
+    /// Steps recorded this day, if any step data exists.
+    pub steps: Option<u64>,
+}
+
+/// What a simulated sync stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SyncSummary {
+    /// The source synced.
+    pub device: i64,
+    /// Name of the source.
+    pub label: String,
+    /// New samples stored.
+    pub added: u64,
+    /// Samples already present.
+    pub unchanged: u64,
+    /// First and last local day covered.
+    pub days: (NaiveDate, NaiveDate),
+}
+
+/// An open vault, as front ends use it.
+pub struct Phr {
+    vault: Vault,
+}
+
+fn check_passphrase(passphrase: &str) -> Result<()> {
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(ApiError::invalid(format!(
+            "the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+impl Phr {
+    /// Creates a vault at `path` owned by `owner_name`, living in `time_zone`.
+    pub fn init(path: &Path, passphrase: &str, owner_name: &str, time_zone: &str) -> Result<Phr> {
+        check_passphrase(passphrase)?;
+        parse_time_zone(time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let owner = NewPerson {
+            display_name: owner_name.to_string(),
+            time_zone: time_zone.to_string(),
+            role: Role::Owner,
+            birth_date: None,
+        };
+        let vault = Vault::create(path, passphrase, &owner, KdfParams::default())?;
+        Ok(Phr { vault })
+    }
+
+    /// Opens and unlocks the vault at `path`.
+    pub fn open(path: &Path, passphrase: &str) -> Result<Phr> {
+        Ok(Phr {
+            vault: Vault::open(path, passphrase)?,
+        })
+    }
+
+    /// Locks the vault, zeroizing its key.
+    pub fn lock(&mut self) {
+        self.vault.lock();
+    }
+
+    /// Everyone in the vault.
+    pub fn people(&self) -> Result<Vec<Person>> {
+        Ok(self.vault.people()?)
+    }
+
+    /// The person `selector` names (an id, or a name, case-insensitive); the
+    /// vault owner when `None`.
+    pub fn person(&self, selector: Option<&str>) -> Result<Person> {
+        let people = self.vault.people()?;
+        let found = match selector {
+            None => people.into_iter().find(|p| p.role == Role::Owner),
+            Some(text) => {
+                let by_id = text.parse::<i64>().ok();
+                people.into_iter().find(|p| {
+                    Some(p.id.0) == by_id || p.display_name.eq_ignore_ascii_case(text.trim())
+                })
+            }
+        };
+        found.ok_or_else(|| {
+            ApiError::invalid(format!(
+                "no person {} in this vault",
+                selector.map_or("owner".to_string(), |s| format!("{s:?}"))
+            ))
+        })
+    }
+
+    /// Imports a minute activity CSV for a person, all or nothing. The data
+    /// is stored under the source `device_label` (default `CSV import`), so
+    /// re-importing the same file, or an overlapping export of the same
+    /// source, never duplicates a sample.
+    pub fn import_file(
+        &mut self,
+        path: &Path,
+        person: Option<&str>,
+        device_label: Option<&str>,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<ImportSummary> {
+        let person = self.person(person)?;
+        let zone =
+            parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let file_name = path.display().to_string();
+        let file = std::fs::File::open(path)
+            .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read {file_name}: {e}")))?;
+        let total = file.metadata().ok().map(|m| m.len());
+        let parsed =
+            phr_import::parse_minute_csv(BufReader::new(file), &file_name, zone, |done| {
+                progress(Progress { done, total })
+            })?;
+        let label = device_label.unwrap_or("CSV import");
+        let source = NewDevice {
+            source_key: format!("csv:{label}"),
+            label: label.to_string(),
+            ..NewDevice::default()
+        };
+        let base_name = path
+            .file_name()
+            .map_or(file_name.clone(), |n| n.to_string_lossy().into_owned());
+        let event = AuditEvent::new(
+            AuditAction::Import,
+            format!(
+                "file {base_name}: {} activity epochs for person {}",
+                parsed.epochs.len(),
+                person.id.0
+            ),
+        );
+        let first = parsed
+            .epochs
+            .first()
+            .map(|e| e.at.local().to_string())
+            .unwrap_or_default();
+        let last = parsed
+            .epochs
+            .last()
+            .map(|e| e.at.local().to_string())
+            .unwrap_or_default();
+        let rows = parsed.epochs.len() as u64;
+        let report = self.vault.ingest(
+            person.id,
+            &source,
+            &[Samples::Activity(parsed.epochs)],
+            &event,
+        )?;
+        Ok(ImportSummary {
+            file: file_name,
+            person: person.id.0,
+            device: report.device.map_or(0, |d| d.0),
+            rows,
+            missing: parsed.missing,
+            added: report.added,
+            replaced: report.replaced,
+            unchanged: report.unchanged,
+            first,
+            last,
+        })
+    }
+
+    /// Stores `days` whole local days before `today` from the built-in demo
+    /// wearable (deterministic for `seed`); syncing again adds nothing.
+    pub fn sync_demo(
+        &mut self,
+        person: Option<&str>,
+        today: NaiveDate,
+        days: u32,
+        seed: u64,
+    ) -> Result<SyncSummary> {
+        let person = self.person(person)?;
+        let zone =
+            parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let start = today - chrono::Days::new(u64::from(days));
+        let log = phr_synth::generate(&phr_synth::Scenario::ordinary(seed, start, days, zone));
+        let source = NewDevice {
+            source_key: format!("demo:{seed}"),
+            label: "Demo wearable (simulated)".into(),
+            manufacturer: Some("PHR companion".into()),
+            model: Some("Simulated wrist actigraph".into()),
+            serial: Some(format!("DEMO-{seed:04}")),
+            firmware: Some(env!("CARGO_PKG_VERSION").into()),
+        };
+        let batches = [
+            Samples::Activity(log.activity),
+            Samples::Steps(log.steps),
+            Samples::Sleep(log.sleep),
+            Samples::HeartRate(log.heart_rate),
+        ];
+        let event = AuditEvent::new(
+            AuditAction::Sync,
+            format!(
+                "demo wearable, {start} to {} for person {}",
+                today.pred_opt().unwrap_or(today),
+                person.id.0
+            ),
+        );
+        let IngestReport {
+            device,
+            added,
+            unchanged,
+            ..
+        } = self.vault.ingest(person.id, &source, &batches, &event)?;
+        Ok(SyncSummary {
+            device: device.map_or(0, |d| d.0),
+            label: source.label,
+            added,
+            unchanged,
+            days: (start, today.pred_opt().unwrap_or(today)),
+        })
+    }
+
+    /// One summary per local day with data, oldest first. Where several
+    /// sources recorded the same instant, the source registered first counts.
+    pub fn days(&self, person: Option<&str>) -> Result<Vec<DaySummary>> {
+        let person = self.person(person)?;
+        let zone =
+            parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let devices: Vec<DeviceId> = self
+            .vault
+            .devices(person.id)?
+            .iter()
+            .map(|d| d.id)
+            .collect();
+        let mut epochs: BTreeMap<i64, (NaiveDate, u32, u32)> = BTreeMap::new();
+        let mut steps: BTreeMap<i64, (NaiveDate, u32)> = BTreeMap::new();
+        for &device in &devices {
+            if let Samples::Activity(v) =
+                self.vault
+                    .samples(device, SampleKind::Activity, i64::MIN..i64::MAX)?
+            {
+                for e in v {
+                    epochs
+                        .entry(e.at.utc)
+                        .or_insert((e.at.local_date(), e.count, e.epoch_seconds));
+                }
+            }
+            if let Samples::Steps(v) =
+                self.vault
+                    .samples(device, SampleKind::Steps, i64::MIN..i64::MAX)?
+            {
+                for s in v {
+                    steps
+                        .entry(s.start.utc)
+                        .or_insert((s.start.local_date(), s.steps));
+                }
+            }
+        }
+        let mut by_day: BTreeMap<NaiveDate, DaySummary> = BTreeMap::new();
+        let blank = |date: NaiveDate| {
+            let day_minutes = (local_day_seconds(date, zone) / 60) as u64;
+            DaySummary {
+                date,
+                samples: 0,
+                total_counts: 0,
+                day_minutes,
+                completeness: 0.0,
+                steps: None,
+            }
+        };
+        let mut covered_seconds: BTreeMap<NaiveDate, u64> = BTreeMap::new();
+        for (date, count, epoch_seconds) in epochs.into_values() {
+            let day = by_day.entry(date).or_insert_with(|| blank(date));
+            day.samples += 1;
+            day.total_counts += u64::from(count);
+            *covered_seconds.entry(date).or_default() += u64::from(epoch_seconds);
+        }
+        for (date, n) in steps.into_values() {
+            let day = by_day.entry(date).or_insert_with(|| blank(date));
+            *day.steps.get_or_insert(0) += u64::from(n);
+        }
+        for day in by_day.values_mut() {
+            let covered = covered_seconds.get(&day.date).copied().unwrap_or(0);
+            day.completeness = (covered as f64 / (day.day_minutes * 60) as f64).min(1.0);
+        }
+        Ok(by_day.into_values().collect())
+    }
+
+    /// Writes a person's samples of one kind as CSV (see [`CsvKind`]) and
+    /// records the export. Returns the number of rows written.
+    pub fn export_csv(
+        &mut self,
+        person: Option<&str>,
+        kind: CsvKind,
+        out: &mut dyn std::io::Write,
+    ) -> Result<u64> {
+        let person = self.person(person)?;
+        let devices = self.vault.devices(person.id)?;
+        let mut per_device = Vec::new();
+        for device in &devices {
+            let samples = self
+                .vault
+                .samples(device.id, kind.sample_kind(), i64::MIN..i64::MAX)?;
+            if !samples.is_empty() {
+                per_device.push((device.label.clone(), samples));
+            }
+        }
+        let rows = export::write_csv(kind, &per_device, out)
+            .map_err(|e| ApiError::new(ErrorCode::Io, format!("writing the CSV failed: {e}")))?;
+        self.vault.append_audit(&AuditEvent::new(
+            AuditAction::Export,
+            format!(
+                "csv export of {} for person {}: {rows} rows",
+                kind.name(),
+                person.id.0
+            ),
+        ))?;
+        Ok(rows)
+    }
+
+    /// Changes the passphrase (the data key is rewrapped, nothing else is
+    /// re-encrypted), raising the KDF cost to the current default.
+    pub fn change_passphrase(&mut self, new_passphrase: &str) -> Result<()> {
+        check_passphrase(new_passphrase)?;
+        Ok(self
+            .vault
+            .change_passphrase(new_passphrase, KdfParams::default())?)
+    }
+
+    /// The audit log, oldest first.
+    pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
+        Ok(self.vault.audit_log()?)
+    }
+
+    /// Checks the audit chain; returns the number of entries.
+    pub fn verify_audit(&self) -> Result<u64> {
+        Ok(self.vault.verify_audit()?)
+    }
+
+    /// Opens and checks every sealed record.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        Ok(self.vault.verify()?)
+    }
+}
