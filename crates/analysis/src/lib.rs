@@ -1,2 +1,44 @@
-//! Sleep/wake scoring and nonparametric circadian rhythm metrics (work in progress).
+//! Pure actigraphy analysis for the personal health record: sleep/wake
+//! scoring, rest-period detection, nonparametric circadian rhythm metrics
+//! (IS, IV, L5, M10, RA), non-wear detection and step-counter accumulation.
+//!
+//! # Design
+//!
+//! * **Pure**: no I/O, no clock, no global state. Every function maps an
+//!   in-memory [`EpochSeries`] (local naive wall-clock start, epoch length,
+//!   `Vec<Option<f64>>` counts) to plain values, so the vault and the file
+//!   importers can feed it and tests can pin it.
+//! * **Missing is not zero**: gaps are `None` and are carried through; each
+//!   function documents what it does with them.
+//! * **Reference parity over textbook purity**: the numbers follow the
+//!   *source code* of pyActigraphy 1.2.2 (the research community's reference),
+//!   including its conventions where they differ from the original papers
+//!   (sample variances, pandas resampling bins, Cole-Kripke weights, Sadeh's
+//!   shifted log-activity, ...). Those differences are listed in
+//!   `docs/analysis.md` and checked by differential tests against fixtures
+//!   generated with pyActigraphy itself.
+//! * **Linear time**: every metric is O(n) in the number of epochs (L5/M10 via
+//!   prefix sums on the daily profile), so a year of 1-minute epochs is
+//!   analysed in milliseconds.
+#![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+pub mod circadian;
+pub mod nonwear;
+pub mod rest;
+pub mod scoring;
+pub mod series;
+pub mod steps;
+
+pub use circadian::{
+    period_ranges, CircadianConfig, CircadianMetrics, CountScale, IsIvOptions, MetricSet, Recording,
+    WindowActivity,
+};
+pub use nonwear::{daily_completeness, inactivity_mask, non_wear_mask, DayCompleteness, NonWearRule};
+pub use rest::{roenneberg, sleep_episodes, RestDetection, RestPeriod, RoennebergOptions, SleepEpisode};
+pub use scoring::{
+    actiware_automatic_threshold, cole_kripke, oakley, sadeh, scripps, webster_rescore,
+    ColeKripkeOptions, ColeKripkeSettings, OakleyThreshold, SadehOptions, SleepScores,
+};
+pub use steps::{daily_step_totals, step_increments, DailySteps, StepCounterOptions, StepIncrement, StepSample};
+pub use series::{AnalysisError, EpochSeries, SECONDS_PER_DAY};

@@ -77,7 +77,7 @@ pub fn parse_minute_csv(
             _ => line_error(line_no, format!("read failed: {e}")),
         })?;
         bytes_read += line.len() as u64 + 1;
-        if line_no % 4096 == 0 {
+        if line_no.is_multiple_of(4096) {
             progress(bytes_read);
         }
         let text = line.trim_start_matches('\u{feff}').trim();

@@ -58,7 +58,8 @@ impl Stamp {
         after: Option<Stamp>,
     ) -> Result<Self, TimeError> {
         use chrono::LocalResult;
-        let pick = |dt: DateTime<Tz>| Stamp::new(dt.timestamp(), dt.offset().fix().local_minus_utc());
+        let pick =
+            |dt: DateTime<Tz>| Stamp::new(dt.timestamp(), dt.offset().fix().local_minus_utc());
         match zone.from_local_datetime(&local) {
             LocalResult::Single(dt) => Ok(pick(dt)),
             LocalResult::Ambiguous(earlier, later) => {

@@ -1,0 +1,709 @@
+//! Nonparametric circadian rhythm metrics: IS, IV, L5, M10, RA and their
+//! per-period variants, following pyActigraphy 1.2.2 (`metrics/metrics.py`).
+
+use crate::series::{check_len, AnalysisError, EpochSeries, SECONDS_PER_DAY};
+
+/// How counts enter a metric.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CountScale {
+    /// Counts as recorded.
+    Raw,
+    /// `count > threshold` → 1, else 0 (pyActigraphy's `binarize=True`).
+    Binarized {
+        /// Counts strictly above this value are "active".
+        threshold: f64,
+    },
+}
+
+impl Default for CountScale {
+    /// pyActigraphy's default: binarized with threshold 4.
+    fn default() -> Self {
+        CountScale::Binarized { threshold: 4.0 }
+    }
+}
+
+/// Options of IS and IV (and ISp / IVp).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IsIvOptions {
+    /// Resampling period in seconds (pyActigraphy `freq`, default `'1H'` = 3600).
+    /// Bins start at the first epoch (`origin='start'`) and hold the sum of the
+    /// present counts; a period not longer than the epoch means "no resampling".
+    pub freq_seconds: u32,
+    /// Raw or binarized counts (default binarized, threshold 4).
+    pub scale: CountScale,
+}
+
+impl Default for IsIvOptions {
+    fn default() -> Self {
+        Self {
+            freq_seconds: 3600,
+            scale: CountScale::default(),
+        }
+    }
+}
+
+/// Result of L5 or M10: the least (most) active window of the average day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowActivity {
+    /// Onset of the window, in seconds after midnight of the average day
+    /// (`0..86400`), as pyActigraphy labels it (profile slot × epoch length).
+    pub onset_seconds: u32,
+    /// Mean activity per epoch over the window.
+    pub value: f64,
+}
+
+/// An epoch series together with an optional wear mask, the input of every
+/// circadian metric.
+///
+/// The mask reproduces pyActigraphy's `mask_inactivity=True` with
+/// `exclude_if_mask=True`: masked epochs become missing, and a resampled bin
+/// that contains any masked epoch is missing as a whole. A merely *missing*
+/// epoch (`None` in the series) does not void its bin: the bin sums the
+/// present counts, and an all-missing bin sums to 0 — that is what pandas'
+/// `resample().sum()` does in pyActigraphy.
+#[derive(Debug, Clone, Copy)]
+pub struct Recording<'a> {
+    series: &'a EpochSeries,
+    wear: Option<&'a [bool]>,
+}
+
+impl<'a> Recording<'a> {
+    /// A recording without a wear mask.
+    pub fn new(series: &'a EpochSeries) -> Self {
+        Self { series, wear: None }
+    }
+
+    /// A recording with a wear mask (`true` = worn / valid); its length must
+    /// equal the series length.
+    pub fn with_wear_mask(series: &'a EpochSeries, wear: &'a [bool]) -> Result<Self, AnalysisError> {
+        check_len(series.len(), wear.len())?;
+        Ok(Self {
+            series,
+            wear: Some(wear),
+        })
+    }
+
+    /// The underlying series.
+    pub fn series(&self) -> &'a EpochSeries {
+        self.series
+    }
+
+    /// Counts after masking and scaling (pyActigraphy `data` / `binarized_data`).
+    fn iter_values(&self, scale: CountScale) -> impl Iterator<Item = Option<f64>> + '_ {
+        let wear = self.wear;
+        self.series.counts.iter().enumerate().map(move |(i, c)| {
+            let c = match wear {
+                Some(w) if !w[i] => None,
+                _ => *c,
+            };
+            match scale {
+                CountScale::Raw => c,
+                CountScale::Binarized { threshold } => c.map(|v| if v > threshold { 1.0 } else { 0.0 }),
+            }
+        })
+    }
+
+    /// Materialized [`Self::iter_values`].
+    fn values(&self, scale: CountScale) -> Vec<Option<f64>> {
+        self.iter_values(scale).collect()
+    }
+
+    /// Resampled values and the bin length actually used (pyActigraphy
+    /// `resampled_data`).
+    fn resampled(&self, freq_seconds: u32, scale: CountScale) -> (Vec<Option<f64>>, u32) {
+        let epoch = self.series.epoch_seconds;
+        if freq_seconds <= epoch {
+            return (self.values(scale), epoch);
+        }
+        let n = self.series.len();
+        if n == 0 {
+            return (Vec::new(), freq_seconds);
+        }
+        let freq = u64::from(freq_seconds);
+        let ep = u64::from(epoch);
+        let nbins = (((n as u64 - 1) * ep) / freq) as usize + 1;
+        let mut sums = vec![0.0f64; nbins];
+        let mut masked = vec![false; nbins];
+        // Bin of epoch i is floor(i * epoch / freq), tracked incrementally.
+        let (mut b, mut t, mut boundary) = (0usize, 0u64, freq);
+        for (i, v) in self.iter_values(scale).enumerate() {
+            while t >= boundary {
+                b += 1;
+                boundary += freq;
+            }
+            if let Some(x) = v {
+                sums[b] += x;
+            }
+            if let Some(w) = self.wear {
+                if !w[i] {
+                    masked[b] = true;
+                }
+            }
+            t += ep;
+        }
+        let out = sums
+            .into_iter()
+            .zip(masked)
+            .map(|(s, m)| if m { None } else { Some(s) })
+            .collect();
+        (out, freq_seconds)
+    }
+
+    /// Interdaily stability (pyActigraphy `IS`).
+    ///
+    /// `var(hourly profile) / var(all bins)`, both sample variances
+    /// (ddof = 1) over the present values. `None` when undefined.
+    pub fn interdaily_stability(&self, opts: IsIvOptions) -> Option<f64> {
+        let (bins, freq) = self.resampled(opts.freq_seconds, opts.scale);
+        interdaily_stability_bins(&bins, self.series.start_second_of_day(), freq)
+    }
+
+    /// Intradaily variability (pyActigraphy `IV`).
+    ///
+    /// `mean(squared successive differences) / var(all bins)` (ddof = 1).
+    pub fn intradaily_variability(&self, opts: IsIvOptions) -> Option<f64> {
+        let (bins, _) = self.resampled(opts.freq_seconds, opts.scale);
+        intradaily_variability_bins(&bins)
+    }
+
+    /// Interdaily stability with the textbook formula of Witting et al. (1990)
+    /// instead of pyActigraphy's sample variances:
+    /// `IS = n Σ_h (x̄_h - x̄)² / (p Σ_i (x_i - x̄)²)` over the present bins,
+    /// `p` = number of time-of-day slots with data. In `[0, 1]` when every
+    /// slot holds the same number of bins (whole days, no masked bins).
+    pub fn interdaily_stability_witting(&self, opts: IsIvOptions) -> Option<f64> {
+        let (bins, freq) = self.resampled(opts.freq_seconds, opts.scale);
+        let sod = self.series.start_second_of_day();
+        let present: Vec<f64> = bins.iter().flatten().copied().collect();
+        let n = present.len() as f64;
+        let mean = present.iter().sum::<f64>() / n;
+        let ss: f64 = present.iter().map(|v| (v - mean) * (v - mean)).sum();
+        let means = slot_means(&bins, sod, freq);
+        let p = means.len() as f64;
+        let between: f64 = means.iter().map(|m| (m - mean) * (m - mean)).sum();
+        ratio(n * between, p * ss)
+    }
+
+    /// Intradaily variability with the textbook formula of Witting et al.
+    /// (1990): `IV = n Σ (x_i - x_{i-1})² / ((n - 1) Σ (x_i - x̄)²)`; with
+    /// missing bins, `n - 1` becomes the number of successive pairs present.
+    /// Equals pyActigraphy's IV × n / (n − 1) on gap-free data.
+    pub fn intradaily_variability_witting(&self, opts: IsIvOptions) -> Option<f64> {
+        let (bins, _) = self.resampled(opts.freq_seconds, opts.scale);
+        let present: Vec<f64> = bins.iter().flatten().copied().collect();
+        let n = present.len() as f64;
+        let mean = present.iter().sum::<f64>() / n;
+        let ss: f64 = present.iter().map(|v| (v - mean) * (v - mean)).sum();
+        let (pairs, sq) = bins
+            .windows(2)
+            .filter_map(|w| match (w[0], w[1]) {
+                (Some(a), Some(b)) => Some((b - a) * (b - a)),
+                _ => None,
+            })
+            .fold((0usize, 0.0), |(k, s), v| (k + 1, s + v));
+        ratio(n * sq, pairs as f64 * ss)
+    }
+
+    /// IS per consecutive period of `period_seconds` (pyActigraphy `ISp`,
+    /// default period 7 days). One entry per complete period, see
+    /// [`period_ranges`].
+    pub fn interdaily_stability_per_period(
+        &self,
+        period_seconds: u64,
+        opts: IsIvOptions,
+    ) -> Vec<Option<f64>> {
+        let (bins, freq) = self.resampled(opts.freq_seconds, opts.scale);
+        let sod = self.series.start_second_of_day();
+        period_ranges(bins.len(), freq, period_seconds)
+            .into_iter()
+            .map(|(a, b)| {
+                let first_sod = offset_sod(sod, a as u64 * u64::from(freq));
+                interdaily_stability_bins(&bins[a..=b], first_sod, freq)
+            })
+            .collect()
+    }
+
+    /// IV per consecutive period (pyActigraphy `IVp`).
+    pub fn intradaily_variability_per_period(
+        &self,
+        period_seconds: u64,
+        opts: IsIvOptions,
+    ) -> Vec<Option<f64>> {
+        let (bins, freq) = self.resampled(opts.freq_seconds, opts.scale);
+        period_ranges(bins.len(), freq, period_seconds)
+            .into_iter()
+            .map(|(a, b)| intradaily_variability_bins(&bins[a..=b]))
+            .collect()
+    }
+
+    /// L5: the 5 least active hours of the average day (pyActigraphy `L5`,
+    /// native epoch, no resampling).
+    pub fn l5(&self, scale: CountScale) -> Option<WindowActivity> {
+        let profile = self.profile(scale)?;
+        extreme_window(&profile, self.series.epoch_seconds, 5 * 3600, true)
+    }
+
+    /// M10: the 10 most active hours of the average day (pyActigraphy `M10`).
+    pub fn m10(&self, scale: CountScale) -> Option<WindowActivity> {
+        let profile = self.profile(scale)?;
+        extreme_window(&profile, self.series.epoch_seconds, 10 * 3600, false)
+    }
+
+    /// Relative amplitude `(M10 - L5) / (M10 + L5)` (pyActigraphy `RA`).
+    pub fn relative_amplitude(&self, scale: CountScale) -> Option<f64> {
+        let profile = self.profile(scale)?;
+        let epoch = self.series.epoch_seconds;
+        let l5 = extreme_window(&profile, epoch, 5 * 3600, true)?;
+        let m10 = extreme_window(&profile, epoch, 10 * 3600, false)?;
+        ratio(m10.value - l5.value, m10.value + l5.value)
+    }
+
+    /// L5 per consecutive period (pyActigraphy `L5p`).
+    pub fn l5_per_period(&self, period_seconds: u64, scale: CountScale) -> Vec<Option<WindowActivity>> {
+        self.lmx_per_period(period_seconds, scale)
+            .into_iter()
+            .map(|p| p.and_then(|(l5, _)| l5))
+            .collect()
+    }
+
+    /// M10 per consecutive period (pyActigraphy `M10p`).
+    pub fn m10_per_period(&self, period_seconds: u64, scale: CountScale) -> Vec<Option<WindowActivity>> {
+        self.lmx_per_period(period_seconds, scale)
+            .into_iter()
+            .map(|p| p.and_then(|(_, m10)| m10))
+            .collect()
+    }
+
+    /// RA per consecutive period (pyActigraphy `RAp`).
+    pub fn relative_amplitude_per_period(&self, period_seconds: u64, scale: CountScale) -> Vec<Option<f64>> {
+        self.lmx_per_period(period_seconds, scale)
+            .into_iter()
+            .map(|p| match p {
+                Some((Some(l5), Some(m10))) => ratio(m10.value - l5.value, m10.value + l5.value),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn lmx_per_period(
+        &self,
+        period_seconds: u64,
+        scale: CountScale,
+    ) -> Vec<Option<(Option<WindowActivity>, Option<WindowActivity>)>> {
+        let values = self.values(scale);
+        let epoch = self.series.epoch_seconds;
+        let sod = self.series.start_second_of_day();
+        period_ranges(values.len(), epoch, period_seconds)
+            .into_iter()
+            .map(|(a, b)| {
+                let first_sod = offset_sod(sod, a as u64 * u64::from(epoch));
+                let profile = daily_profile(values[a..=b].iter().copied(), b + 1 - a, first_sod, epoch)?;
+                Some((
+                    extreme_window(&profile, epoch, 5 * 3600, true),
+                    extreme_window(&profile, epoch, 10 * 3600, false),
+                ))
+            })
+            .collect()
+    }
+
+    /// Average daily profile on the native epoch (pyActigraphy
+    /// `_average_daily_activity`): slot `k` covers time of day `k * epoch`
+    /// (plus the series' sub-epoch phase); `None` where a slot has no value.
+    /// `None` overall when the epoch does not divide a day or some slot of
+    /// the day never occurs (recording shorter than a day).
+    pub fn daily_profile(&self, scale: CountScale) -> Option<Vec<Option<f64>>> {
+        self.profile(scale)
+    }
+
+    fn profile(&self, scale: CountScale) -> Option<Vec<Option<f64>>> {
+        daily_profile(
+            self.iter_values(scale),
+            self.series.len(),
+            self.series.start_second_of_day(),
+            self.series.epoch_seconds,
+        )
+    }
+
+    /// Every circadian metric at once, sharing intermediate results.
+    pub fn metrics(&self, cfg: &CircadianConfig) -> CircadianMetrics {
+        let raw = self.metric_set(cfg, CountScale::Raw);
+        let binarized = self.metric_set(
+            cfg,
+            CountScale::Binarized {
+                threshold: cfg.threshold,
+            },
+        );
+        CircadianMetrics { raw, binarized }
+    }
+
+    fn metric_set(&self, cfg: &CircadianConfig, scale: CountScale) -> MetricSet {
+        let opts = IsIvOptions {
+            freq_seconds: cfg.freq_seconds,
+            scale,
+        };
+        let (bins, freq) = self.resampled(opts.freq_seconds, scale);
+        let is = interdaily_stability_bins(&bins, self.series.start_second_of_day(), freq);
+        let iv = intradaily_variability_bins(&bins);
+        let profile = self.profile(scale);
+        let epoch = self.series.epoch_seconds;
+        let l5 = profile
+            .as_ref()
+            .and_then(|p| extreme_window(p, epoch, 5 * 3600, true));
+        let m10 = profile
+            .as_ref()
+            .and_then(|p| extreme_window(p, epoch, 10 * 3600, false));
+        let ra = match (l5, m10) {
+            (Some(l), Some(m)) => ratio(m.value - l.value, m.value + l.value),
+            _ => None,
+        };
+        MetricSet {
+            is,
+            iv,
+            l5,
+            m10,
+            ra,
+        }
+    }
+}
+
+/// Configuration of [`Recording::metrics`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CircadianConfig {
+    /// Resampling period of IS/IV in seconds (default 3600).
+    pub freq_seconds: u32,
+    /// Binarization threshold of the binarized set (default 4).
+    pub threshold: f64,
+}
+
+impl Default for CircadianConfig {
+    fn default() -> Self {
+        Self {
+            freq_seconds: 3600,
+            threshold: 4.0,
+        }
+    }
+}
+
+/// IS, IV, L5, M10 and RA for one count scale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricSet {
+    /// Interdaily stability.
+    pub is: Option<f64>,
+    /// Intradaily variability.
+    pub iv: Option<f64>,
+    /// Least active 5 hours.
+    pub l5: Option<WindowActivity>,
+    /// Most active 10 hours.
+    pub m10: Option<WindowActivity>,
+    /// Relative amplitude.
+    pub ra: Option<f64>,
+}
+
+/// The full circadian metric set, raw and binarized.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CircadianMetrics {
+    /// Metrics on raw counts.
+    pub raw: MetricSet,
+    /// Metrics on binarized counts.
+    pub binarized: MetricSet,
+}
+
+fn ratio(num: f64, den: f64) -> Option<f64> {
+    let r = num / den;
+    r.is_finite().then_some(r)
+}
+
+fn offset_sod(start_sod: u32, offset_seconds: u64) -> u32 {
+    ((u64::from(start_sod) + offset_seconds) % u64::from(SECONDS_PER_DAY)) as u32
+}
+
+/// Index ranges (inclusive both ends) of consecutive periods, as pyActigraphy's
+/// `_interval_maker` plus label slicing: with `span = (len - 1) * step`, there
+/// are `span / period` periods; period `i` holds the points labelled within
+/// `[i * period, (i + 1) * period]` from the first point — both ends
+/// included, so consecutive periods share one point.
+pub fn period_ranges(len: usize, step_seconds: u32, period_seconds: u64) -> Vec<(usize, usize)> {
+    if len == 0 || period_seconds == 0 || step_seconds == 0 {
+        return Vec::new();
+    }
+    let step = u64::from(step_seconds);
+    let span = (len as u64 - 1) * step;
+    let count = span / period_seconds;
+    (0..count)
+        .map(|i| {
+            let lo = i * period_seconds;
+            let hi = (i + 1) * period_seconds;
+            let a = lo.div_ceil(step) as usize;
+            let b = (hi / step) as usize;
+            (a, b.min(len - 1))
+        })
+        .collect()
+}
+
+/// Sample variance (ddof = 1) over the present values, as pandas `var()`.
+fn sample_variance<I: Iterator<Item = f64> + Clone>(values: I) -> Option<f64> {
+    let (n, sum) = values.clone().fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
+    if n < 2 {
+        return None;
+    }
+    let mean = sum / n as f64;
+    let ss: f64 = values.map(|v| (v - mean) * (v - mean)).sum();
+    Some(ss / (n - 1) as f64)
+}
+
+fn interdaily_stability_bins(bins: &[Option<f64>], first_sod: u32, freq: u32) -> Option<f64> {
+    let means = slot_means(bins, first_sod, freq);
+    let d24 = sample_variance(means.iter().copied())?;
+    let d1 = sample_variance(bins.iter().flatten().copied())?;
+    ratio(d24, d1)
+}
+
+/// Means of the bins grouped by their label's time of day (pandas groupby
+/// hour/minute/second); slots without a present value are left out.
+fn slot_means(bins: &[Option<f64>], first_sod: u32, freq: u32) -> Vec<f64> {
+    if SECONDS_PER_DAY % freq == 0 {
+        let slots = (SECONDS_PER_DAY / freq) as usize;
+        let first = (first_sod / freq) as usize;
+        let mut sum = vec![0.0; slots];
+        let mut cnt = vec![0u32; slots];
+        let mut seen = vec![false; slots];
+        for (j, v) in bins.iter().enumerate() {
+            let k = (first + j) % slots;
+            seen[k] = true;
+            if let Some(x) = v {
+                sum[k] += x;
+                cnt[k] += 1;
+            }
+        }
+        (0..slots)
+            .filter(|&k| seen[k] && cnt[k] > 0)
+            .map(|k| sum[k] / f64::from(cnt[k]))
+            .collect()
+    } else {
+        let mut groups: std::collections::BTreeMap<u32, (f64, u32)> = Default::default();
+        for (j, v) in bins.iter().enumerate() {
+            let key = offset_sod(first_sod, j as u64 * u64::from(freq));
+            let e = groups.entry(key).or_insert((0.0, 0));
+            if let Some(x) = v {
+                e.0 += x;
+                e.1 += 1;
+            }
+        }
+        groups
+            .values()
+            .filter(|(_, c)| *c > 0)
+            .map(|(s, c)| s / f64::from(*c))
+            .collect()
+    }
+}
+
+fn intradaily_variability_bins(bins: &[Option<f64>]) -> Option<f64> {
+    let (n, sum) = bins
+        .windows(2)
+        .filter_map(|w| match (w[0], w[1]) {
+            (Some(a), Some(b)) => Some((b - a) * (b - a)),
+            _ => None,
+        })
+        .fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
+    if n == 0 {
+        return None;
+    }
+    let c1 = sum / n as f64;
+    let d1 = sample_variance(bins.iter().flatten().copied())?;
+    ratio(c1, d1)
+}
+
+/// Average daily profile; see [`Recording::daily_profile`].
+fn daily_profile(
+    values: impl Iterator<Item = Option<f64>>,
+    len: usize,
+    first_sod: u32,
+    epoch: u32,
+) -> Option<Vec<Option<f64>>> {
+    if SECONDS_PER_DAY % epoch != 0 {
+        return None;
+    }
+    let slots = (SECONDS_PER_DAY / epoch) as usize;
+    if len < slots {
+        return None;
+    }
+    let first = (first_sod / epoch) as usize;
+    let mut sum = vec![0.0; slots];
+    let mut cnt = vec![0u32; slots];
+    // Walk slot by slot to avoid a modulo per epoch.
+    let mut k = first;
+    for v in values {
+        if let Some(x) = v {
+            sum[k] += x;
+            cnt[k] += 1;
+        }
+        k += 1;
+        if k == slots {
+            k = 0;
+        }
+    }
+    Some(
+        sum.into_iter()
+            .zip(cnt)
+            .map(|(s, c)| (c > 0).then(|| s / f64::from(c)))
+            .collect(),
+    )
+}
+
+/// L5 / M10 search on the cyclic profile (pyActigraphy `_lmx`): the profile
+/// is concatenated with itself, windows of `window_seconds / epoch` slots
+/// start at every slot of the first day, slots without data are skipped in
+/// the sum (pandas rolling sum) but the divisor stays the window length; the
+/// earliest window reaching the extreme wins.
+fn extreme_window(
+    profile: &[Option<f64>],
+    epoch: u32,
+    window_seconds: u32,
+    lowest: bool,
+) -> Option<WindowActivity> {
+    if window_seconds % epoch != 0 {
+        return None;
+    }
+    let p = profile.len();
+    let n = (window_seconds / epoch) as usize;
+    if n == 0 || n > p {
+        return None;
+    }
+    // Prefix sums over the doubled profile.
+    let mut pre = Vec::with_capacity(2 * p + 1);
+    let mut cnt = Vec::with_capacity(2 * p + 1);
+    pre.push(0.0f64);
+    cnt.push(0u32);
+    let (mut s, mut c) = (0.0f64, 0u32);
+    for i in 0..2 * p {
+        if let Some(x) = profile[i % p] {
+            s += x;
+            c += 1;
+        }
+        pre.push(s);
+        cnt.push(c);
+    }
+    let mut sums: Vec<Option<f64>> = Vec::with_capacity(p);
+    for start in 0..p {
+        let valid = cnt[start + n] - cnt[start];
+        sums.push((valid > 0).then(|| pre[start + n] - pre[start]));
+    }
+    let best = sums.iter().flatten().copied().fold(None, |acc: Option<f64>, v| {
+        Some(match acc {
+            None => v,
+            Some(a) if (lowest && v < a) || (!lowest && v > a) => v,
+            Some(a) => a,
+        })
+    })?;
+    // Earliest window within rounding noise of the extreme (prefix sums are
+    // not exact; pyActigraphy's rolling sums are not either).
+    let tol = 1e-12 * best.abs().max(1e-300);
+    let start = sums
+        .iter()
+        .position(|v| v.is_some_and(|v| (v - best).abs() <= tol))?;
+    let onset_seconds = start as u32 * epoch;
+    Some(WindowActivity {
+        onset_seconds,
+        value: best / n as f64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDateTime;
+
+    fn t(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("valid time")
+    }
+
+    fn hourly(start: &str, counts: &[f64]) -> EpochSeries {
+        EpochSeries::new(t(start), 3600, counts.iter().map(|&c| Some(c)).collect()).expect("series")
+    }
+
+    #[test]
+    fn is_perfect_repetition_is_one_and_iv_hand_computed() {
+        // Two identical days of hourly data: the profile equals the data.
+        let day: Vec<f64> = (0..24).map(|h| if (8..20).contains(&h) { 10.0 } else { 0.0 }).collect();
+        let two: Vec<f64> = day.iter().chain(day.iter()).copied().collect();
+        let s = hourly("2024-01-01 00:00:00", &two);
+        let rec = Recording::new(&s);
+        let raw = IsIvOptions {
+            freq_seconds: 3600,
+            scale: CountScale::Raw,
+        };
+        // var(profile, ddof=1) = 24*25/23 ; var(data, ddof=1) = 48*25/47.
+        let expected = (24.0 * 25.0 / 23.0) / (48.0 * 25.0 / 47.0);
+        let is = rec.interdaily_stability(raw).expect("is");
+        assert!((is - expected).abs() < 1e-12, "{is} vs {expected}");
+        // 4 transitions of size 10 among 47 differences.
+        let iv = rec.intradaily_variability(raw).expect("iv");
+        let expected_iv = (4.0 * 100.0 / 47.0) / (48.0 * 25.0 / 47.0);
+        assert!((iv - expected_iv).abs() < 1e-12, "{iv} vs {expected_iv}");
+    }
+
+    #[test]
+    fn resampling_sums_from_first_epoch_and_missing_bins_are_zero() {
+        // 1-min epochs starting 13:37; 2-min bins: [1, None] -> 1, [None, None] -> 0.
+        let s = EpochSeries::new(
+            t("2024-01-01 13:37:00"),
+            60,
+            vec![Some(1.0), None, None, None, Some(2.0)],
+        )
+        .expect("s");
+        let (bins, f) = Recording::new(&s).resampled(120, CountScale::Raw);
+        assert_eq!(f, 120);
+        assert_eq!(bins, vec![Some(1.0), Some(0.0), Some(2.0)]);
+        // With a wear mask, a bin holding a masked epoch is void.
+        let mask = [true, true, true, false, true];
+        let rec = Recording::with_wear_mask(&s, &mask).expect("rec");
+        let (bins, _) = rec.resampled(120, CountScale::Raw);
+        assert_eq!(bins, vec![Some(1.0), None, Some(2.0)]);
+    }
+
+    #[test]
+    fn l5_m10_wrap_around_midnight() {
+        // Hourly epochs, 2 days; activity 0 from 22:00 to 03:00 (5 h spanning midnight).
+        let day: Vec<f64> = (0..24)
+            .map(|h| if h >= 22 || h < 3 { 0.0 } else { f64::from(h) })
+            .collect();
+        let two: Vec<f64> = day.iter().chain(day.iter()).copied().collect();
+        let s = hourly("2024-01-01 00:00:00", &two);
+        let rec = Recording::new(&s);
+        let l5 = rec.l5(CountScale::Raw).expect("l5");
+        assert_eq!(l5.onset_seconds, 22 * 3600);
+        assert_eq!(l5.value, 0.0);
+        // Most active 10 h: 12..21 -> sum(12..=21) = 165.
+        let m10 = rec.m10(CountScale::Raw).expect("m10");
+        assert_eq!(m10.onset_seconds, 12 * 3600);
+        assert!((m10.value - 16.5).abs() < 1e-12);
+        assert_eq!(rec.relative_amplitude(CountScale::Raw), Some(1.0));
+    }
+
+    #[test]
+    fn profile_needs_a_full_day() {
+        let s = hourly("2024-01-01 00:00:00", &[1.0; 23]);
+        assert_eq!(Recording::new(&s).l5(CountScale::Raw), None);
+    }
+
+    #[test]
+    fn period_ranges_share_endpoints_like_pandas_label_slicing() {
+        // 10 points, step 1 s, period 3 s: span 9 -> 3 periods.
+        assert_eq!(period_ranges(10, 1, 3), vec![(0, 3), (3, 6), (6, 9)]);
+        // exactly one period of data is zero complete periods (span = len-1).
+        assert_eq!(period_ranges(7 * 1440, 60, 7 * 86400), vec![]);
+    }
+
+    #[test]
+    fn constant_data_gives_none() {
+        let s = hourly("2024-01-01 00:00:00", &[3.0; 48]);
+        let rec = Recording::new(&s);
+        let o = IsIvOptions {
+            freq_seconds: 3600,
+            scale: CountScale::Raw,
+        };
+        assert_eq!(rec.interdaily_stability(o), None);
+        assert_eq!(rec.intradaily_variability(o), None);
+    }
+}

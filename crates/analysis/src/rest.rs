@@ -1,0 +1,372 @@
+//! Rest-period detection (Roenneberg / Munich Actimetry Sleep Detection
+//! Algorithm, as in pyActigraphy 1.2.2 `sleep/scoring/roenneberg.py`) and the
+//! nightly sleep-episode summary built on top of it.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+
+use crate::scoring::SleepScores;
+use crate::series::EpochSeries;
+
+/// Options of [`roenneberg`], as durations in seconds (pyActigraphy defaults).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RoennebergOptions {
+    /// Centered rolling-mean window of the trend (default 24 h).
+    pub trend_period_seconds: u32,
+    /// Minimum number of present values (as a duration) for a trend value (12 h).
+    pub min_trend_period_seconds: u32,
+    /// An epoch is "potential sleep" when `count <= threshold * trend` (0.15).
+    pub threshold: f64,
+    /// Minimum run of potential sleep that seeds an episode (30 min).
+    pub min_seed_period_seconds: u32,
+    /// Length of the test series after a seed (12 h).
+    pub max_test_period_seconds: u32,
+    /// A correlation peak must exceed the values this far after it (30 min).
+    pub r_consec_below_seconds: u32,
+}
+
+impl Default for RoennebergOptions {
+    fn default() -> Self {
+        Self {
+            trend_period_seconds: 24 * 3600,
+            min_trend_period_seconds: 12 * 3600,
+            threshold: 0.15,
+            min_seed_period_seconds: 30 * 60,
+            max_test_period_seconds: 12 * 3600,
+            r_consec_below_seconds: 30 * 60,
+        }
+    }
+}
+
+/// A rest (sleep) period as epoch indices of its series, both inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestPeriod {
+    /// First epoch of the period.
+    pub first: usize,
+    /// Last epoch of the period (inclusive).
+    pub last: usize,
+}
+
+/// Output of [`roenneberg`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestDetection {
+    /// Per epoch: `Some(true)` rest, `Some(false)` activity, `None` where the
+    /// trend is undefined (fewer than 12 h of data in the 24 h window) and
+    /// the epoch is outside every rest period — pyActigraphy's NaN.
+    pub rest: Vec<Option<bool>>,
+    /// The detected rest periods, in time order.
+    pub periods: Vec<RestPeriod>,
+}
+
+/// Roenneberg's consolidated-sleep detection (pyActigraphy `Roenneberg()` with
+/// `rsfreq=None`) on the native epoch.
+///
+/// 1. trend = centered rolling mean over 24 h (≥ 12 h of present values);
+/// 2. potential sleep where `count <= 0.15 * trend` (missing counts → wake);
+/// 3. every run of ≥ 30 min of potential sleep is a seed; for each seed not
+///    inside the previous episode, the 12 h that follow are correlated
+///    (Pearson) with step templates "sleep for k epochs, then wake"; the
+///    offset is the highest correlation peak that beats the next 30 min of
+///    values; the episode is seed..=offset;
+/// 4. everything outside episodes is wake.
+///
+/// Where pyActigraphy raises (no seed at all, or a seed less than 31 epochs
+/// before the end of the recording), this function returns no episode for
+/// that seed instead.
+pub fn roenneberg(series: &EpochSeries, opts: &RoennebergOptions) -> RestDetection {
+    let ep = series.epoch_seconds.max(1);
+    let x = &series.counts;
+    let n = x.len();
+    let w = (opts.trend_period_seconds / ep) as usize;
+    let minp = (opts.min_trend_period_seconds / ep) as usize;
+    // Prefix sums of present values for the rolling mean.
+    let mut psum = vec![0.0f64; n + 1];
+    let mut pcnt = vec![0usize; n + 1];
+    for i in 0..n {
+        psum[i + 1] = psum[i] + x[i].unwrap_or(0.0);
+        pcnt[i + 1] = pcnt[i] + usize::from(x[i].is_some());
+    }
+    let half = w / 2;
+    let mut sw: Vec<Option<bool>> = Vec::with_capacity(n);
+    for i in 0..n {
+        // pandas centered fixed window: [i - w/2, i - w/2 + w - 1].
+        let lo = i.saturating_sub(half);
+        let hi = (i + w - half).min(n); // exclusive
+        let cnt = if i + w > half { pcnt[hi] - pcnt[lo] } else { 0 };
+        let trend = (w > 0 && cnt >= minp.max(1)).then(|| (psum[hi] - psum[lo]) / cnt as f64);
+        sw.push(trend.map(|t| x[i].is_some_and(|v| v <= opts.threshold * t)));
+    }
+    let seed_len = (opts.min_seed_period_seconds / ep) as usize;
+    let seeds: Vec<usize> = runs_of_true(&sw)
+        .into_iter()
+        .filter(|(s, e)| e - s >= seed_len)
+        .map(|(s, _)| s)
+        .collect();
+    let test_len = (opts.max_test_period_seconds / ep) as usize;
+    let n_succ = (opts.r_consec_below_seconds / ep) as usize + 1;
+
+    let mut periods: Vec<RestPeriod> = Vec::new();
+    let mut out = sw.clone();
+    let clear = |out: &mut [Option<bool>], a: usize, b: usize| {
+        for v in out.iter_mut().take(b).skip(a) {
+            if *v == Some(true) {
+                *v = Some(false);
+            }
+        }
+    };
+    if let Some(&first) = seeds.first() {
+        clear(&mut out, 0, first);
+    }
+    for &seed in &seeds {
+        if let Some(last) = periods.last() {
+            if seed < last.last {
+                continue;
+            }
+            clear(&mut out, last.last + 1, seed);
+        }
+        // Label slice seed..=seed+12h, of which the first `test_len` values.
+        let end = (seed + test_len + 1).min(n);
+        let take = (end - seed).min(test_len);
+        if let Some(k) = sleep_offset(&sw[seed..seed + take], n_succ) {
+            let off = seed + k;
+            for v in &mut out[seed..=off] {
+                *v = Some(true);
+            }
+            periods.push(RestPeriod {
+                first: seed,
+                last: off,
+            });
+        }
+    }
+    match periods.last() {
+        Some(last) => clear(&mut out, last.last + 1, n),
+        None => clear(&mut out, 0, n),
+    }
+    RestDetection { rest: out, periods }
+}
+
+fn runs_of_true(x: &[Option<bool>]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < x.len() {
+        if x[i] == Some(true) {
+            let s = i;
+            while i < x.len() && x[i] == Some(true) {
+                i += 1;
+            }
+            out.push((s, i));
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Index of the sleep offset within the test data (pyActigraphy
+/// `_clean_sleep_bout` + `find_highest_peak_idx`), in O(len).
+fn sleep_offset(test: &[Option<bool>], n_succ: usize) -> Option<usize> {
+    let l = test.len();
+    if l < n_succ + 1 {
+        return None;
+    }
+    let xs: Option<Vec<f64>> = test.iter().map(|v| v.map(|b| if b { 1.0 } else { 0.0 })).collect();
+    let xs = xs?; // a NaN makes every correlation NaN
+    let lf = l as f64;
+    let mean = xs.iter().sum::<f64>() / lf;
+    let xm: Vec<f64> = xs.iter().map(|v| v - mean).collect();
+    let norm_x = xm.iter().map(|v| v * v).sum::<f64>().sqrt();
+    if norm_x == 0.0 {
+        return None;
+    }
+    let total: f64 = xm.iter().sum();
+    let mut corr = vec![f64::NAN; l];
+    let mut prefix = 0.0;
+    for k in 0..l {
+        prefix += xm[k];
+        let ones = (k + 1) as f64;
+        let ybar = ones / lf;
+        let norm_y = (ones * (1.0 - ybar) * (1.0 - ybar) + (lf - ones) * ybar * ybar).sqrt();
+        if norm_y > 0.0 {
+            let r = (prefix - ybar * total) / (norm_x * norm_y);
+            corr[k] = r.clamp(-1.0, 1.0);
+        }
+    }
+    // Peak candidates: strictly greater than the next n_succ values.
+    let mut best: Option<f64> = None;
+    for k in 0..=(l - n_succ - 1) {
+        let c = corr[k];
+        if corr[k + 1..=k + n_succ].iter().all(|&v| c > v) {
+            best = Some(best.map_or(c, |b: f64| b.max(c)));
+        }
+    }
+    let best = best?;
+    corr.iter().position(|&c| c == best)
+}
+
+/// Sleep summary of one rest period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SleepEpisode {
+    /// The night this episode belongs to: the local date of `start - 12 h`
+    /// (an episode starting at 01:30 on the 5th belongs to the night of the 4th).
+    pub night_of: NaiveDate,
+    /// Start of the rest period ("lights off" / bed time).
+    pub start: NaiveDateTime,
+    /// End of the rest period (exclusive: start of the first epoch after it).
+    pub end: NaiveDateTime,
+    /// Time in bed: `end - start`, in seconds.
+    pub time_in_bed_seconds: u64,
+    /// Total sleep time: scored-sleep epochs inside the period, in seconds.
+    pub total_sleep_seconds: u64,
+    /// Sleep onset latency: from `start` to the first scored-sleep epoch (the
+    /// whole period when no sleep is scored), in seconds.
+    pub sleep_onset_latency_seconds: u64,
+    /// Wake after sleep onset: wake epochs between the first and the last
+    /// scored-sleep epoch, in seconds.
+    pub waso_seconds: u64,
+    /// Sleep efficiency: total sleep time / time in bed (0 when TIB is 0).
+    pub sleep_efficiency: f64,
+    /// Number of awakenings: maximal runs of wake between the first and last
+    /// scored-sleep epochs that last at least `min_awakening_epochs`.
+    pub awakenings: u32,
+}
+
+/// Turns rest periods (e.g. from [`roenneberg`], on `rest_series`' grid) and a
+/// sleep/wake scoring (e.g. Cole-Kripke, on its own grid) into per-night
+/// sleep episodes. A scoring epoch belongs to the period when its start lies
+/// in `[start, end)`. Scoring epochs outside the scoring's range count as
+/// wake. `min_awakening_epochs` (≥ 1) filters brief arousals from the
+/// awakening count; WASO still counts every wake epoch.
+pub fn sleep_episodes(
+    rest_series: &EpochSeries,
+    periods: &[RestPeriod],
+    scores: &SleepScores,
+    min_awakening_epochs: usize,
+) -> Vec<SleepEpisode> {
+    let sep = i64::from(scores.epoch_seconds.max(1));
+    periods
+        .iter()
+        .map(|p| {
+            let start = rest_series.time_of(p.first);
+            let end = rest_series.time_of(p.last + 1);
+            let tib = (end - start).num_seconds().max(0) as u64;
+            // Scoring epochs whose start lies in [start, end).
+            let from = (start - scores.start).num_seconds();
+            let to = (end - scores.start).num_seconds();
+            let a = ceil_div(from, sep).max(0);
+            let b = ceil_div(to, sep).max(0);
+            let in_period: Vec<bool> = (a..b)
+                .map(|i| scores.sleep.get(i as usize).copied().unwrap_or(false))
+                .collect();
+            let first = in_period.iter().position(|&s| s);
+            let last = in_period.iter().rposition(|&s| s);
+            let step = scores.epoch_seconds as u64;
+            let tst = in_period.iter().filter(|&&s| s).count() as u64 * step;
+            let (sol, waso, awakenings) = match (first, last) {
+                (Some(f), Some(l)) => {
+                    let onset_time = scores.time_of(a as usize + f);
+                    let sol = (onset_time - start).num_seconds().max(0) as u64;
+                    let inner = &in_period[f..=l];
+                    let waso = inner.iter().filter(|&&s| !s).count() as u64 * step;
+                    let mut aw = 0u32;
+                    let mut run = 0usize;
+                    for &s in inner {
+                        if s {
+                            if run >= min_awakening_epochs.max(1) {
+                                aw += 1;
+                            }
+                            run = 0;
+                        } else {
+                            run += 1;
+                        }
+                    }
+                    (sol, waso, aw)
+                }
+                _ => (tib, 0, 0),
+            };
+            SleepEpisode {
+                night_of: (start - Duration::hours(12)).date(),
+                start,
+                end,
+                time_in_bed_seconds: tib,
+                total_sleep_seconds: tst,
+                sleep_onset_latency_seconds: sol,
+                waso_seconds: waso,
+                sleep_efficiency: if tib == 0 { 0.0 } else { tst as f64 / tib as f64 },
+                awakenings,
+            }
+        })
+        .collect()
+}
+
+fn ceil_div(a: i64, b: i64) -> i64 {
+    -((-a).div_euclid(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("time")
+    }
+
+    #[test]
+    fn offset_is_the_end_of_the_consolidated_block() {
+        // 100 epochs of sleep then 200 of wake: the step template with 100
+        // ones correlates perfectly.
+        let mut test = vec![Some(true); 100];
+        test.extend(vec![Some(false); 200]);
+        assert_eq!(sleep_offset(&test, 31), Some(99));
+        // Constant test data: correlation undefined -> no offset.
+        assert_eq!(sleep_offset(&[Some(true); 300], 31), None);
+        // Too short for a peak search.
+        assert_eq!(sleep_offset(&[Some(true); 20], 31), None);
+    }
+
+    #[test]
+    fn roenneberg_finds_each_night() {
+        // 3 days of 10-min epochs: 8 h of zeros from 23:00, activity otherwise.
+        let start = t("2024-01-01 12:00:00");
+        let mut counts = Vec::new();
+        for i in 0..(3 * 144) {
+            let h = (12.0 + i as f64 / 6.0) % 24.0;
+            let night = !(7.0..23.0).contains(&h);
+            counts.push(Some(if night { 0.0 } else { 100.0 + (i % 7) as f64 }));
+        }
+        let s = EpochSeries::new(start, 600, counts).expect("s");
+        let r = roenneberg(&s, &RoennebergOptions::default());
+        assert_eq!(r.periods.len(), 3, "{:?}", r.periods);
+        for p in &r.periods {
+            assert_eq!(s.time_of(p.first).format("%H:%M").to_string(), "23:00");
+            assert_eq!(s.time_of(p.last + 1).format("%H:%M").to_string(), "07:00");
+        }
+        assert_eq!(r.rest.iter().filter(|v| **v == Some(true)).count(), 3 * 48);
+    }
+
+    #[test]
+    fn episode_metrics_hand_computed() {
+        // Rest period 22:00..23:00 on 1-min grid; scoring: wake 10, sleep 20,
+        // wake 5, sleep 20, wake 1, sleep 4.
+        let start = t("2024-01-01 22:00:00");
+        let rest = EpochSeries::new(start, 60, vec![Some(0.0); 60]).expect("s");
+        let mut sleep = vec![false; 10];
+        sleep.extend([true; 20]);
+        sleep.extend([false; 5]);
+        sleep.extend([true; 20]);
+        sleep.extend([false; 1]);
+        sleep.extend([true; 4]);
+        let scores = SleepScores {
+            start,
+            epoch_seconds: 60,
+            sleep,
+        };
+        let eps = sleep_episodes(&rest, &[RestPeriod { first: 0, last: 59 }], &scores, 2);
+        let e = &eps[0];
+        assert_eq!(e.night_of, NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"));
+        assert_eq!(e.time_in_bed_seconds, 3600);
+        assert_eq!(e.total_sleep_seconds, 44 * 60);
+        assert_eq!(e.sleep_onset_latency_seconds, 600);
+        assert_eq!(e.waso_seconds, 6 * 60);
+        assert_eq!(e.awakenings, 1); // the 1-min arousal is below 2 epochs
+        assert!((e.sleep_efficiency - 44.0 / 60.0).abs() < 1e-12);
+    }
+}
