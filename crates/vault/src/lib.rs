@@ -34,7 +34,6 @@ use phr_model::{
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -1016,22 +1015,27 @@ fn merge_into<T: Sample>(
     incoming: &[T],
     report: &mut IngestReport,
 ) -> Result<()> {
-    // Group by UTC day; within a batch the last sample at an instant wins.
-    let mut by_day: BTreeMap<i64, BTreeMap<i64, T>> = BTreeMap::new();
-    for sample in incoming {
-        let instant = sample.instant();
-        by_day
-            .entry(instant.div_euclid(SECONDS_PER_DAY))
-            .or_default()
-            .insert(instant, sample.clone());
-    }
     let Some(kind) = incoming
         .first()
         .map(|s| T::into_samples(vec![s.clone()]).kind())
     else {
         return Ok(());
     };
-    for (day, fresh) in by_day {
+    // Sort by instant (stable, so among equal instants the last one given
+    // comes last), then keep the last sample at each instant.
+    let mut fresh: Vec<T> = incoming.to_vec();
+    fresh.sort_by_key(Sample::instant);
+    let mut deduped: Vec<T> = Vec::with_capacity(fresh.len());
+    for sample in fresh {
+        match deduped.last_mut() {
+            Some(last) if last.instant() == sample.instant() => *last = sample,
+            _ => deduped.push(sample),
+        }
+    }
+    for day_samples in deduped.chunk_by(|a, b| {
+        a.instant().div_euclid(SECONDS_PER_DAY) == b.instant().div_euclid(SECONDS_PER_DAY)
+    }) {
+        let day = day_samples[0].instant().div_euclid(SECONDS_PER_DAY);
         let sealed: Option<Vec<u8>> = tx
             .query_row(
                 "SELECT sealed FROM chunks WHERE device_id = ?1 AND kind = ?2 AND day = ?3",
@@ -1039,39 +1043,63 @@ fn merge_into<T: Sample>(
                 |r| r.get(0),
             )
             .optional()?;
-        let mut merged: BTreeMap<i64, T> = BTreeMap::new();
-        if let Some(sealed) = sealed {
-            let (_, name) = row::chunks(device.0, kind.code(), day);
-            let stored = T::from_samples(open_chunk(keys, device.0, kind.code(), day, &sealed)?)
-                .ok_or(VaultError::Tampered { record: name })?;
-            merged.extend(stored.into_iter().map(|s| (s.instant(), s)));
-        }
-        let mut changed = false;
-        for (instant, sample) in fresh {
-            match merged.get(&instant) {
-                None => report.added += 1,
-                Some(stored) if *stored == sample => {
-                    report.unchanged += 1;
-                    continue;
-                }
-                Some(_) => report.replaced += 1,
+        let stored = match sealed {
+            None => Vec::new(),
+            Some(sealed) => {
+                let (_, name) = row::chunks(device.0, kind.code(), day);
+                T::from_samples(open_chunk(keys, device.0, kind.code(), day, &sealed)?)
+                    .ok_or(VaultError::Tampered { record: name })?
             }
-            changed = true;
-            merged.insert(instant, sample);
-        }
-        if changed {
-            let plain = codec::encode(&T::into_samples(merged.into_values().collect()));
-            let (aad, _) = row::chunks(device.0, kind.code(), day);
-            let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
-            tx.execute(
-                "INSERT INTO chunks (device_id, kind, day, sealed) VALUES (?1, ?2, ?3, ?4)
+        };
+        let Some(merged) = merge_sorted(stored, day_samples, report) else {
+            continue;
+        };
+        let plain = codec::encode(&T::into_samples(merged));
+        let (aad, _) = row::chunks(device.0, kind.code(), day);
+        let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
+        tx.execute(
+            "INSERT INTO chunks (device_id, kind, day, sealed) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (device_id, kind, day) DO UPDATE SET sealed = excluded.sealed",
-                params![device.0, kind.code(), day, sealed],
-            )?;
-            report.chunks_written += 1;
-        }
+            params![device.0, kind.code(), day, sealed],
+        )?;
+        report.chunks_written += 1;
     }
     Ok(())
+}
+
+/// Merges two runs sorted by unique instants; an incoming sample replaces a
+/// stored one at the same instant. Returns `None` when nothing changes.
+fn merge_sorted<T: Sample>(
+    stored: Vec<T>,
+    incoming: &[T],
+    report: &mut IngestReport,
+) -> Option<Vec<T>> {
+    let mut merged = Vec::with_capacity(stored.len() + incoming.len());
+    let mut changed = false;
+    let mut stored = stored.into_iter().peekable();
+    for sample in incoming {
+        while let Some(old) = stored.next_if(|old| old.instant() < sample.instant()) {
+            merged.push(old);
+        }
+        match stored.next_if(|old| old.instant() == sample.instant()) {
+            Some(old) if old == *sample => {
+                report.unchanged += 1;
+                merged.push(old);
+            }
+            Some(_) => {
+                report.replaced += 1;
+                changed = true;
+                merged.push(sample.clone());
+            }
+            None => {
+                report.added += 1;
+                changed = true;
+                merged.push(sample.clone());
+            }
+        }
+    }
+    merged.extend(stored);
+    changed.then_some(merged)
 }
 
 fn append_in_range(out: &mut Samples, chunk: Samples, range: &Range<i64>) {
