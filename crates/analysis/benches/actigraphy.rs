@@ -2,6 +2,9 @@
 //! epochs (525 600). The generator is mirrored in
 //! `tests/reference/bench_pyactigraphy.py` so both sides time the same data.
 
+// `criterion_group!` expands to an undocumented `pub fn`.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use chrono::NaiveDate;

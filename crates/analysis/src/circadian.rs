@@ -75,7 +75,10 @@ impl<'a> Recording<'a> {
 
     /// A recording with a wear mask (`true` = worn / valid); its length must
     /// equal the series length.
-    pub fn with_wear_mask(series: &'a EpochSeries, wear: &'a [bool]) -> Result<Self, AnalysisError> {
+    pub fn with_wear_mask(
+        series: &'a EpochSeries,
+        wear: &'a [bool],
+    ) -> Result<Self, AnalysisError> {
         check_len(series.len(), wear.len())?;
         Ok(Self {
             series,
@@ -98,7 +101,9 @@ impl<'a> Recording<'a> {
             };
             match scale {
                 CountScale::Raw => c,
-                CountScale::Binarized { threshold } => c.map(|v| if v > threshold { 1.0 } else { 0.0 }),
+                CountScale::Binarized { threshold } => {
+                    c.map(|v| if v > threshold { 1.0 } else { 0.0 })
+                }
             }
         })
     }
@@ -259,7 +264,11 @@ impl<'a> Recording<'a> {
     }
 
     /// L5 per consecutive period (pyActigraphy `L5p`).
-    pub fn l5_per_period(&self, period_seconds: u64, scale: CountScale) -> Vec<Option<WindowActivity>> {
+    pub fn l5_per_period(
+        &self,
+        period_seconds: u64,
+        scale: CountScale,
+    ) -> Vec<Option<WindowActivity>> {
         self.lmx_per_period(period_seconds, scale)
             .into_iter()
             .map(|p| p.and_then(|(l5, _)| l5))
@@ -267,7 +276,11 @@ impl<'a> Recording<'a> {
     }
 
     /// M10 per consecutive period (pyActigraphy `M10p`).
-    pub fn m10_per_period(&self, period_seconds: u64, scale: CountScale) -> Vec<Option<WindowActivity>> {
+    pub fn m10_per_period(
+        &self,
+        period_seconds: u64,
+        scale: CountScale,
+    ) -> Vec<Option<WindowActivity>> {
         self.lmx_per_period(period_seconds, scale)
             .into_iter()
             .map(|p| p.and_then(|(_, m10)| m10))
@@ -275,7 +288,11 @@ impl<'a> Recording<'a> {
     }
 
     /// RA per consecutive period (pyActigraphy `RAp`).
-    pub fn relative_amplitude_per_period(&self, period_seconds: u64, scale: CountScale) -> Vec<Option<f64>> {
+    pub fn relative_amplitude_per_period(
+        &self,
+        period_seconds: u64,
+        scale: CountScale,
+    ) -> Vec<Option<f64>> {
         self.lmx_per_period(period_seconds, scale)
             .into_iter()
             .map(|p| match p {
@@ -298,7 +315,8 @@ impl<'a> Recording<'a> {
             .into_iter()
             .map(|(a, b)| {
                 let first_sod = offset_sod(sod, a as u64 * u64::from(epoch));
-                let profile = daily_profile(values[a..=b].iter().copied(), b + 1 - a, first_sod, epoch)?;
+                let profile =
+                    daily_profile(values[a..=b].iter().copied(), b + 1 - a, first_sod, epoch)?;
                 Some((
                     extreme_window(&profile, epoch, 5 * 3600, true),
                     extreme_window(&profile, epoch, 10 * 3600, false),
@@ -325,27 +343,97 @@ impl<'a> Recording<'a> {
         )
     }
 
-    /// Every circadian metric at once, sharing intermediate results.
+    /// Every circadian metric at once, raw and binarized. One pass over the
+    /// epochs feeds both resamplings and both daily profiles; the results are
+    /// identical to the individual methods.
     pub fn metrics(&self, cfg: &CircadianConfig) -> CircadianMetrics {
-        let raw = self.metric_set(cfg, CountScale::Raw);
-        let binarized = self.metric_set(
-            cfg,
-            CountScale::Binarized {
-                threshold: cfg.threshold,
-            },
+        let bin_scale = CountScale::Binarized {
+            threshold: cfg.threshold,
+        };
+        let epoch = self.series.epoch_seconds;
+        let n = self.series.len();
+        let slots = (SECONDS_PER_DAY / epoch.max(1)) as usize;
+        let fusable = epoch > 0
+            && cfg.freq_seconds > epoch
+            && n > 0
+            && SECONDS_PER_DAY % epoch == 0
+            && n >= slots;
+        if !fusable {
+            let raw = self.metric_set_from(
+                self.resampled(cfg.freq_seconds, CountScale::Raw),
+                self.profile(CountScale::Raw),
+            );
+            let binarized = self.metric_set_from(
+                self.resampled(cfg.freq_seconds, bin_scale),
+                self.profile(bin_scale),
+            );
+            return CircadianMetrics { raw, binarized };
+        }
+        let freq = u64::from(cfg.freq_seconds);
+        let ep = u64::from(epoch);
+        let nbins = (((n as u64 - 1) * ep) / freq) as usize + 1;
+        let mut bins_raw = vec![0.0f64; nbins];
+        let mut bins_bin = vec![0.0f64; nbins];
+        let mut masked = vec![false; nbins];
+        let mut psum_raw = vec![0.0f64; slots];
+        let mut psum_bin = vec![0.0f64; slots];
+        let mut pcnt = vec![0u32; slots];
+        let (mut b, mut t, mut boundary) = (0usize, 0u64, freq);
+        let mut k = (self.series.start_second_of_day() / epoch) as usize;
+        for (i, c) in self.series.counts.iter().enumerate() {
+            while t >= boundary {
+                b += 1;
+                boundary += freq;
+            }
+            let worn = self.wear.is_none_or(|w| w[i]);
+            if !worn {
+                masked[b] = true;
+            } else if let Some(x) = *c {
+                let xb = if x > cfg.threshold { 1.0 } else { 0.0 };
+                bins_raw[b] += x;
+                bins_bin[b] += xb;
+                psum_raw[k] += x;
+                psum_bin[k] += xb;
+                pcnt[k] += 1;
+            }
+            t += ep;
+            k += 1;
+            if k == slots {
+                k = 0;
+            }
+        }
+        let finish_bins = |sums: Vec<f64>| -> Vec<Option<f64>> {
+            sums.into_iter()
+                .zip(&masked)
+                .map(|(s, &m)| if m { None } else { Some(s) })
+                .collect()
+        };
+        let finish_profile = |sums: Vec<f64>| -> Option<Vec<Option<f64>>> {
+            Some(
+                sums.into_iter()
+                    .zip(&pcnt)
+                    .map(|(s, &c)| (c > 0).then(|| s / f64::from(c)))
+                    .collect(),
+            )
+        };
+        let raw = self.metric_set_from(
+            (finish_bins(bins_raw), cfg.freq_seconds),
+            finish_profile(psum_raw),
+        );
+        let binarized = self.metric_set_from(
+            (finish_bins(bins_bin), cfg.freq_seconds),
+            finish_profile(psum_bin),
         );
         CircadianMetrics { raw, binarized }
     }
 
-    fn metric_set(&self, cfg: &CircadianConfig, scale: CountScale) -> MetricSet {
-        let opts = IsIvOptions {
-            freq_seconds: cfg.freq_seconds,
-            scale,
-        };
-        let (bins, freq) = self.resampled(opts.freq_seconds, scale);
+    fn metric_set_from(
+        &self,
+        (bins, freq): (Vec<Option<f64>>, u32),
+        profile: Option<Vec<Option<f64>>>,
+    ) -> MetricSet {
         let is = interdaily_stability_bins(&bins, self.series.start_second_of_day(), freq);
         let iv = intradaily_variability_bins(&bins);
-        let profile = self.profile(scale);
         let epoch = self.series.epoch_seconds;
         let l5 = profile
             .as_ref()
@@ -443,7 +531,9 @@ pub fn period_ranges(len: usize, step_seconds: u32, period_seconds: u64) -> Vec<
 
 /// Sample variance (ddof = 1) over the present values, as pandas `var()`.
 fn sample_variance<I: Iterator<Item = f64> + Clone>(values: I) -> Option<f64> {
-    let (n, sum) = values.clone().fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
+    let (n, sum) = values
+        .clone()
+        .fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
     if n < 2 {
         return None;
     }
@@ -462,6 +552,9 @@ fn interdaily_stability_bins(bins: &[Option<f64>], first_sod: u32, freq: u32) ->
 /// Means of the bins grouped by their label's time of day (pandas groupby
 /// hour/minute/second); slots without a present value are left out.
 fn slot_means(bins: &[Option<f64>], first_sod: u32, freq: u32) -> Vec<f64> {
+    if freq == 0 {
+        return Vec::new();
+    }
     if SECONDS_PER_DAY % freq == 0 {
         let slots = (SECONDS_PER_DAY / freq) as usize;
         let first = (first_sod / freq) as usize;
@@ -521,7 +614,7 @@ fn daily_profile(
     first_sod: u32,
     epoch: u32,
 ) -> Option<Vec<Option<f64>>> {
-    if SECONDS_PER_DAY % epoch != 0 {
+    if epoch == 0 || SECONDS_PER_DAY % epoch != 0 {
         return None;
     }
     let slots = (SECONDS_PER_DAY / epoch) as usize;
@@ -562,7 +655,7 @@ fn extreme_window(
     window_seconds: u32,
     lowest: bool,
 ) -> Option<WindowActivity> {
-    if window_seconds % epoch != 0 {
+    if epoch == 0 || window_seconds % epoch != 0 {
         return None;
     }
     let p = profile.len();
@@ -589,13 +682,17 @@ fn extreme_window(
         let valid = cnt[start + n] - cnt[start];
         sums.push((valid > 0).then(|| pre[start + n] - pre[start]));
     }
-    let best = sums.iter().flatten().copied().fold(None, |acc: Option<f64>, v| {
-        Some(match acc {
-            None => v,
-            Some(a) if (lowest && v < a) || (!lowest && v > a) => v,
-            Some(a) => a,
-        })
-    })?;
+    let best = sums
+        .iter()
+        .flatten()
+        .copied()
+        .fold(None, |acc: Option<f64>, v| {
+            Some(match acc {
+                None => v,
+                Some(a) if (lowest && v < a) || (!lowest && v > a) => v,
+                Some(a) => a,
+            })
+        })?;
     // Earliest window within rounding noise of the extreme (prefix sums are
     // not exact; pyActigraphy's rolling sums are not either).
     let tol = 1e-12 * best.abs().max(1e-300);
@@ -625,7 +722,9 @@ mod tests {
     #[test]
     fn is_perfect_repetition_is_one_and_iv_hand_computed() {
         // Two identical days of hourly data: the profile equals the data.
-        let day: Vec<f64> = (0..24).map(|h| if (8..20).contains(&h) { 10.0 } else { 0.0 }).collect();
+        let day: Vec<f64> = (0..24)
+            .map(|h| if (8..20).contains(&h) { 10.0 } else { 0.0 })
+            .collect();
         let two: Vec<f64> = day.iter().chain(day.iter()).copied().collect();
         let s = hourly("2024-01-01 00:00:00", &two);
         let rec = Recording::new(&s);
@@ -666,7 +765,13 @@ mod tests {
     fn l5_m10_wrap_around_midnight() {
         // Hourly epochs, 2 days; activity 0 from 22:00 to 03:00 (5 h spanning midnight).
         let day: Vec<f64> = (0..24)
-            .map(|h| if h >= 22 || h < 3 { 0.0 } else { f64::from(h) })
+            .map(|h| {
+                if !(3..22).contains(&h) {
+                    0.0
+                } else {
+                    f64::from(h)
+                }
+            })
             .collect();
         let two: Vec<f64> = day.iter().chain(day.iter()).copied().collect();
         let s = hourly("2024-01-01 00:00:00", &two);
@@ -693,6 +798,38 @@ mod tests {
         assert_eq!(period_ranges(10, 1, 3), vec![(0, 3), (3, 6), (6, 9)]);
         // exactly one period of data is zero complete periods (span = len-1).
         assert_eq!(period_ranges(7 * 1440, 60, 7 * 86400), vec![]);
+    }
+
+    #[test]
+    fn degenerate_inputs_do_not_panic() {
+        // Zero epoch built with a struct literal (bypassing `new`), empty series.
+        for s in [
+            EpochSeries {
+                start: t("2024-01-01 00:00:00"),
+                epoch_seconds: 0,
+                counts: vec![Some(1.0); 10],
+            },
+            EpochSeries {
+                start: t("2024-01-01 00:00:00"),
+                epoch_seconds: 60,
+                counts: vec![],
+            },
+        ] {
+            let rec = Recording::new(&s);
+            let m = rec.metrics(&CircadianConfig::default());
+            assert_eq!(m.raw.l5, None);
+            assert_eq!(m.binarized.is, None);
+            assert_eq!(rec.relative_amplitude(CountScale::Raw), None);
+            assert!(rec.l5_per_period(86_400, CountScale::Raw).is_empty());
+            for freq in [0, 60, 3600] {
+                let o = IsIvOptions {
+                    freq_seconds: freq,
+                    scale: CountScale::Raw,
+                };
+                assert_eq!(rec.interdaily_stability(o), None);
+                assert_eq!(rec.intradaily_variability_witting(o), None);
+            }
+        }
     }
 
     #[test]

@@ -31,14 +31,20 @@ pub mod series;
 pub mod steps;
 
 pub use circadian::{
-    period_ranges, CircadianConfig, CircadianMetrics, CountScale, IsIvOptions, MetricSet, Recording,
-    WindowActivity,
+    period_ranges, CircadianConfig, CircadianMetrics, CountScale, IsIvOptions, MetricSet,
+    Recording, WindowActivity,
 };
-pub use nonwear::{daily_completeness, inactivity_mask, non_wear_mask, DayCompleteness, NonWearRule};
-pub use rest::{roenneberg, sleep_episodes, RestDetection, RestPeriod, RoennebergOptions, SleepEpisode};
+pub use nonwear::{
+    daily_completeness, inactivity_mask, non_wear_mask, DayCompleteness, NonWearRule,
+};
+pub use rest::{
+    roenneberg, sleep_episodes, RestDetection, RestPeriod, RoennebergOptions, SleepEpisode,
+};
 pub use scoring::{
     actiware_automatic_threshold, cole_kripke, oakley, sadeh, scripps, webster_rescore,
     ColeKripkeOptions, ColeKripkeSettings, OakleyThreshold, SadehOptions, SleepScores,
 };
-pub use steps::{daily_step_totals, step_increments, DailySteps, StepCounterOptions, StepIncrement, StepSample};
 pub use series::{AnalysisError, EpochSeries, SECONDS_PER_DAY};
+pub use steps::{
+    daily_step_totals, step_increments, DailySteps, StepCounterOptions, StepIncrement, StepSample,
+};

@@ -204,7 +204,10 @@ mod tests {
     #[test]
     fn inactivity_mask_counts_missing_and_fractions_as_inactive() {
         let s = series(&[Some(5.0), Some(0.0), None, Some(0.5), Some(3.0), Some(0.0)]);
-        assert_eq!(inactivity_mask(&s, 3), vec![true, false, false, false, true, true]);
+        assert_eq!(
+            inactivity_mask(&s, 3),
+            vec![true, false, false, false, true, true]
+        );
         assert_eq!(inactivity_mask(&s, 4), vec![true; 6]);
     }
 
@@ -220,7 +223,10 @@ mod tests {
         // 4 zeros, spike, 4 zeros = 9 >= 8 -> all non-wear.
         let s = series(&[a, z, z, z, z, a, z, z, z, z, a]);
         let m = non_wear_mask(&s, &rule);
-        assert_eq!(m, vec![true, false, false, false, false, false, false, false, false, false, true]);
+        assert_eq!(
+            m,
+            vec![true, false, false, false, false, false, false, false, false, false, true]
+        );
         // Flank of 2 on the left: not merged, both runs too short.
         let s = series(&[a, z, z, a, z, z, z, z, z, z, a]);
         assert!(non_wear_mask(&s, &rule).iter().all(|&w| w));

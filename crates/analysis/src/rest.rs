@@ -81,19 +81,19 @@ pub fn roenneberg(series: &EpochSeries, opts: &RoennebergOptions) -> RestDetecti
     // Prefix sums of present values for the rolling mean.
     let mut psum = vec![0.0f64; n + 1];
     let mut pcnt = vec![0usize; n + 1];
-    for i in 0..n {
-        psum[i + 1] = psum[i] + x[i].unwrap_or(0.0);
-        pcnt[i + 1] = pcnt[i] + usize::from(x[i].is_some());
+    for (i, v) in x.iter().enumerate() {
+        psum[i + 1] = psum[i] + v.unwrap_or(0.0);
+        pcnt[i + 1] = pcnt[i] + usize::from(v.is_some());
     }
     let half = w / 2;
     let mut sw: Vec<Option<bool>> = Vec::with_capacity(n);
-    for i in 0..n {
+    for (i, xi) in x.iter().enumerate() {
         // pandas centered fixed window: [i - w/2, i - w/2 + w - 1].
         let lo = i.saturating_sub(half);
         let hi = (i + w - half).min(n); // exclusive
-        let cnt = if i + w > half { pcnt[hi] - pcnt[lo] } else { 0 };
+        let cnt = pcnt[hi] - pcnt[lo];
         let trend = (w > 0 && cnt >= minp.max(1)).then(|| (psum[hi] - psum[lo]) / cnt as f64);
-        sw.push(trend.map(|t| x[i].is_some_and(|v| v <= opts.threshold * t)));
+        sw.push(trend.map(|t| xi.is_some_and(|v| v <= opts.threshold * t)));
     }
     let seed_len = (opts.min_seed_period_seconds / ep) as usize;
     let seeds: Vec<usize> = runs_of_true(&sw)
@@ -168,7 +168,10 @@ fn sleep_offset(test: &[Option<bool>], n_succ: usize) -> Option<usize> {
     if l < n_succ + 1 {
         return None;
     }
-    let xs: Option<Vec<f64>> = test.iter().map(|v| v.map(|b| if b { 1.0 } else { 0.0 })).collect();
+    let xs: Option<Vec<f64>> = test
+        .iter()
+        .map(|v| v.map(|b| if b { 1.0 } else { 0.0 }))
+        .collect();
     let xs = xs?; // a NaN makes every correlation NaN
     let lf = l as f64;
     let mean = xs.iter().sum::<f64>() / lf;
@@ -290,7 +293,11 @@ pub fn sleep_episodes(
                 total_sleep_seconds: tst,
                 sleep_onset_latency_seconds: sol,
                 waso_seconds: waso,
-                sleep_efficiency: if tib == 0 { 0.0 } else { tst as f64 / tib as f64 },
+                sleep_efficiency: if tib == 0 {
+                    0.0
+                } else {
+                    tst as f64 / tib as f64
+                },
                 awakenings,
             }
         })
@@ -361,7 +368,10 @@ mod tests {
         };
         let eps = sleep_episodes(&rest, &[RestPeriod { first: 0, last: 59 }], &scores, 2);
         let e = &eps[0];
-        assert_eq!(e.night_of, NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"));
+        assert_eq!(
+            e.night_of,
+            NaiveDate::from_ymd_opt(2024, 1, 1).expect("date")
+        );
         assert_eq!(e.time_in_bed_seconds, 3600);
         assert_eq!(e.total_sleep_seconds, 44 * 60);
         assert_eq!(e.sleep_onset_latency_seconds, 600);

@@ -112,7 +112,12 @@ fn aligned_sums(series: &EpochSeries, bin: u32) -> (Vec<f64>, NaiveDateTime) {
 
 /// Re-bins a regular series of `from`-second bins starting at `start`
 /// (wall-clock aligned) into wall-clock-aligned `to`-second bins with `max`.
-fn aligned_max(values: &[f64], start: NaiveDateTime, from: u32, to: u32) -> (Vec<f64>, NaiveDateTime) {
+fn aligned_max(
+    values: &[f64],
+    start: NaiveDateTime,
+    from: u32,
+    to: u32,
+) -> (Vec<f64>, NaiveDateTime) {
     let to = u64::from(to);
     let from = u64::from(from);
     let sod0 = u64::from(start.num_seconds_from_midnight());
@@ -167,7 +172,10 @@ fn centered_convolution(x: &[Option<f64>], w: &[f64], scale: f64, offset: f64) -
 /// sleep when `D < threshold`; minutes whose 9-minute centered window is not
 /// complete (first 4, last 4) are wake. Missing epochs count as 0 (pandas'
 /// `resample().sum()`). Then, if enabled, Webster's rescoring ([`webster_rescore`]).
-pub fn cole_kripke(series: &EpochSeries, opts: &ColeKripkeOptions) -> Result<SleepScores, AnalysisError> {
+pub fn cole_kripke(
+    series: &EpochSeries,
+    opts: &ColeKripkeOptions,
+) -> Result<SleepScores, AnalysisError> {
     let ep = series.epoch_seconds;
     let need = |max: u32, req: &'static str| -> Result<(), AnalysisError> {
         if ep == 0 || ep > max {
@@ -179,42 +187,66 @@ pub fn cole_kripke(series: &EpochSeries, opts: &ColeKripkeOptions) -> Result<Sle
             Ok(())
         }
     };
-    let (minutes, start, scale, weights): (Vec<f64>, NaiveDateTime, f64, [f64; 7]) = match opts.settings {
-        ColeKripkeSettings::Mean => {
-            need(60, "CK 'mean' needs epochs of at most 60 s")?;
-            let (m, st) = aligned_sums(series, 60);
-            (
-                m.into_iter().map(|v| v / 30.0).collect(),
-                st,
-                0.001,
-                [106.0, 54.0, 58.0, 76.0, 230.0, 74.0, 67.0],
-            )
-        }
-        ColeKripkeSettings::TenSecMaxOverlap => {
-            need(5, "CK '10sec_max_overlap' needs epochs of at most 5 s")?;
-            let (five, st5) = aligned_sums(series, 5);
-            // rolling('10s').sum(): current and previous 5-s bin.
-            let rolled: Vec<f64> = (0..five.len())
-                .map(|i| if i == 0 { five[0] } else { five[i - 1] + five[i] })
-                .collect();
-            let (m, st) = aligned_max(&rolled, st5, 5, 60);
-            (m, st, 0.00001, [50.0, 30.0, 300.0, 400.0, 1400.0, 500.0, 350.0])
-        }
-        ColeKripkeSettings::TenSecMaxNonOverlap => {
-            need(10, "CK '10sec_max_non_overlap' needs epochs of at most 10 s")?;
-            let (ten, st10) = aligned_sums(series, 10);
-            let (m, st) = aligned_max(&ten, st10, 10, 60);
-            (m, st, 0.00001, [550.0, 378.0, 413.0, 699.0, 1736.0, 287.0, 300.0])
-        }
-        ColeKripkeSettings::ThirtySecMaxNonOverlap => {
-            need(30, "CK '30sec_max_non_overlap' needs epochs of at most 30 s")?;
-            let (thirty, st30) = aligned_sums(series, 30);
-            let (m, st) = aligned_max(&thirty, st30, 30, 60);
-            (m, st, 0.0001, [50.0, 30.0, 14.0, 28.0, 12.0, 8.0, 50.0])
-        }
-    };
+    let (minutes, start, scale, weights): (Vec<f64>, NaiveDateTime, f64, [f64; 7]) =
+        match opts.settings {
+            ColeKripkeSettings::Mean => {
+                need(60, "CK 'mean' needs epochs of at most 60 s")?;
+                let (m, st) = aligned_sums(series, 60);
+                (
+                    m.into_iter().map(|v| v / 30.0).collect(),
+                    st,
+                    0.001,
+                    [106.0, 54.0, 58.0, 76.0, 230.0, 74.0, 67.0],
+                )
+            }
+            ColeKripkeSettings::TenSecMaxOverlap => {
+                need(5, "CK '10sec_max_overlap' needs epochs of at most 5 s")?;
+                let (five, st5) = aligned_sums(series, 5);
+                // rolling('10s').sum(): current and previous 5-s bin.
+                let rolled: Vec<f64> = (0..five.len())
+                    .map(|i| {
+                        if i == 0 {
+                            five[0]
+                        } else {
+                            five[i - 1] + five[i]
+                        }
+                    })
+                    .collect();
+                let (m, st) = aligned_max(&rolled, st5, 5, 60);
+                (
+                    m,
+                    st,
+                    0.00001,
+                    [50.0, 30.0, 300.0, 400.0, 1400.0, 500.0, 350.0],
+                )
+            }
+            ColeKripkeSettings::TenSecMaxNonOverlap => {
+                need(
+                    10,
+                    "CK '10sec_max_non_overlap' needs epochs of at most 10 s",
+                )?;
+                let (ten, st10) = aligned_sums(series, 10);
+                let (m, st) = aligned_max(&ten, st10, 10, 60);
+                (
+                    m,
+                    st,
+                    0.00001,
+                    [550.0, 378.0, 413.0, 699.0, 1736.0, 287.0, 300.0],
+                )
+            }
+            ColeKripkeSettings::ThirtySecMaxNonOverlap => {
+                need(
+                    30,
+                    "CK '30sec_max_non_overlap' needs epochs of at most 30 s",
+                )?;
+                let (thirty, st30) = aligned_sums(series, 30);
+                let (m, st) = aligned_max(&thirty, st30, 30, 60);
+                (m, st, 0.0001, [50.0, 30.0, 14.0, 28.0, 12.0, 8.0, 50.0])
+            }
+        };
     let w9 = [
-        weights[0], weights[1], weights[2], weights[3], weights[4], weights[5], weights[6], 0.0, 0.0,
+        weights[0], weights[1], weights[2], weights[3], weights[4], weights[5], weights[6], 0.0,
+        0.0,
     ];
     let sleep = ck_score(&minutes, &w9, scale, opts.threshold);
     let sleep = if opts.rescoring {
@@ -391,7 +423,10 @@ pub fn scripps(series: &EpochSeries, threshold: f64) -> SleepScores {
     SleepScores {
         start: series.start,
         epoch_seconds: series.epoch_seconds,
-        sleep: d.into_iter().map(|v| v.is_some_and(|v| v < threshold)).collect(),
+        sleep: d
+            .into_iter()
+            .map(|v| v.is_some_and(|v| v < threshold))
+            .collect(),
     }
 }
 
@@ -408,11 +443,14 @@ pub enum OakleyThreshold {
 /// Oakley (Actiwatch) scoring (pyActigraphy `Oakley`): weighted centered sum
 /// with epoch-dependent weights (15, 30, 60 or 120 s epochs), sleep when the
 /// sum is `< threshold`; incomplete windows → wake.
-pub fn oakley(series: &EpochSeries, threshold: OakleyThreshold) -> Result<SleepScores, AnalysisError> {
+pub fn oakley(
+    series: &EpochSeries,
+    threshold: OakleyThreshold,
+) -> Result<SleepScores, AnalysisError> {
     let w: &[f64] = match series.epoch_seconds {
         15 => &[
-            0.04, 0.04, 0.04, 0.04, 0.20, 0.20, 0.20, 0.20, 4.00, 0.20, 0.20, 0.20, 0.20, 0.04, 0.04,
-            0.04, 0.04,
+            0.04, 0.04, 0.04, 0.04, 0.20, 0.20, 0.20, 0.20, 4.00, 0.20, 0.20, 0.20, 0.20, 0.04,
+            0.04, 0.04, 0.04,
         ],
         30 => &[0.04, 0.04, 0.20, 0.20, 2.00, 0.20, 0.20, 0.04, 0.04],
         60 => &[0.04, 0.20, 1.00, 0.20, 0.04],
@@ -442,7 +480,12 @@ pub fn oakley(series: &EpochSeries, threshold: OakleyThreshold) -> Result<SleepS
 pub fn actiware_automatic_threshold(series: &EpochSeries) -> f64 {
     let sum: f64 = series.counts.iter().flatten().sum();
     let mobile_thr = f64::from(series.epoch_seconds / 15);
-    let mobile = series.counts.iter().flatten().filter(|&&v| v >= mobile_thr).count();
+    let mobile = series
+        .counts
+        .iter()
+        .flatten()
+        .filter(|&&v| v >= mobile_thr)
+        .count();
     let mobile_time = mobile as f64 * (f64::from(series.epoch_seconds) / 60.0);
     (sum / mobile_time) * 0.88888
 }

@@ -59,14 +59,20 @@ pub struct EpochSeries {
 }
 
 impl EpochSeries {
-    /// Builds a series; fails when `epoch_seconds` is zero.
+    /// Builds a series; fails when `epoch_seconds` is zero. Non-finite
+    /// counts (NaN, ±inf) become missing, as NaN is in pandas.
     pub fn new(
         start: NaiveDateTime,
         epoch_seconds: u32,
-        counts: Vec<Option<f64>>,
+        mut counts: Vec<Option<f64>>,
     ) -> Result<Self, AnalysisError> {
         if epoch_seconds == 0 {
             return Err(AnalysisError::ZeroEpoch);
+        }
+        for c in &mut counts {
+            if c.is_some_and(|v| !v.is_finite()) {
+                *c = None;
+            }
         }
         Ok(Self {
             start,
@@ -170,6 +176,17 @@ mod tests {
         assert_eq!(b.counts, vec![Some(0.0), Some(1.0), None, Some(0.0)]);
         assert_eq!(s.time_of(3), t("2024-01-01 13:40:00"));
         assert_eq!(s.start_second_of_day(), 13 * 3600 + 37 * 60);
+    }
+
+    #[test]
+    fn non_finite_counts_become_missing() {
+        let s = EpochSeries::new(
+            t("2024-01-01 00:00:00"),
+            60,
+            vec![Some(f64::NAN), Some(f64::INFINITY), Some(2.0)],
+        )
+        .expect("s");
+        assert_eq!(s.counts, vec![None, None, Some(2.0)]);
     }
 
     #[test]

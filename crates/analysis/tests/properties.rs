@@ -2,8 +2,9 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use phr_analysis::{
-    cole_kripke, daily_step_totals, step_increments, ColeKripkeOptions, ColeKripkeSettings,
-    CountScale, EpochSeries, IsIvOptions, Recording, StepCounterOptions, StepSample,
+    cole_kripke, daily_step_totals, step_increments, CircadianConfig, ColeKripkeOptions,
+    ColeKripkeSettings, CountScale, EpochSeries, IsIvOptions, Recording, StepCounterOptions,
+    StepSample,
 };
 use proptest::prelude::*;
 
@@ -116,6 +117,29 @@ proptest! {
         let opts = IsIvOptions { freq_seconds: 3600, scale };
         prop_assert_eq!(a.interdaily_stability_per_period(p, opts), b.interdaily_stability_per_period(p, opts));
         prop_assert_eq!(a.relative_amplitude_per_period(p, scale), b.relative_amplitude_per_period(p, scale));
+    }
+
+    /// The one-pass `metrics()` equals the individual methods, with and
+    /// without a wear mask, at several resampling periods.
+    #[test]
+    fn fused_metrics_equal_individual_methods(
+        s in recording(),
+        mask_seed in any::<u64>(),
+        freq in prop_oneof![Just(1200u32), Just(3600), Just(5400), Just(7200)],
+    ) {
+        let mask: Vec<bool> = (0..s.len() as u64).map(|i| (i.wrapping_mul(mask_seed | 1) >> 7) % 11 != 0).collect();
+        for rec in [Recording::new(&s), Recording::with_wear_mask(&s, &mask).expect("mask")] {
+            let cfg = CircadianConfig { freq_seconds: freq, threshold: 4.0 };
+            let all = rec.metrics(&cfg);
+            for (set, scale) in [(all.raw, CountScale::Raw), (all.binarized, CountScale::Binarized { threshold: 4.0 })] {
+                let opts = IsIvOptions { freq_seconds: freq, scale };
+                prop_assert_eq!(set.is, rec.interdaily_stability(opts));
+                prop_assert_eq!(set.iv, rec.intradaily_variability(opts));
+                prop_assert_eq!(set.l5, rec.l5(scale));
+                prop_assert_eq!(set.m10, rec.m10(scale));
+                prop_assert_eq!(set.ra, rec.relative_amplitude(scale));
+            }
+        }
     }
 
     /// Step increments are never negative (u64) and add up to the daily

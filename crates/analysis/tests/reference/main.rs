@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use chrono::NaiveDateTime;
 use phr_analysis::{
-    cole_kripke, inactivity_mask, oakley, roenneberg, sadeh, scripps, RoennebergOptions, ColeKripkeOptions, ColeKripkeSettings,
-    CountScale, EpochSeries, IsIvOptions, OakleyThreshold, Recording, SadehOptions, SleepScores,
-    WindowActivity,
+    cole_kripke, inactivity_mask, oakley, roenneberg, sadeh, scripps, ColeKripkeOptions,
+    ColeKripkeSettings, CountScale, EpochSeries, IsIvOptions, MetricSet, OakleyThreshold,
+    Recording, RoennebergOptions, SadehOptions, SleepScores, WindowActivity,
 };
 use serde_json::Value;
 
@@ -39,7 +39,11 @@ fn load_csv(name: &str) -> EpochSeries {
     }
     let epoch = (times[1] - times[0]).num_seconds() as u32;
     for w in times.windows(2) {
-        assert_eq!((w[1] - w[0]).num_seconds(), i64::from(epoch), "regular series");
+        assert_eq!(
+            (w[1] - w[0]).num_seconds(),
+            i64::from(epoch),
+            "regular series"
+        );
     }
     EpochSeries::new(times[0], epoch, counts).expect("series")
 }
@@ -59,7 +63,10 @@ fn fixtures() -> Vec<(String, Value)> {
         .map(|p| {
             let v: Value =
                 serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("json");
-            (p.file_stem().expect("stem").to_string_lossy().into_owned(), v)
+            (
+                p.file_stem().expect("stem").to_string_lossy().into_owned(),
+                v,
+            )
         })
         .collect()
 }
@@ -97,7 +104,11 @@ impl Report {
             return;
         };
         if arr.len() != got.len() {
-            self.fail(format!("{what}: {} periods expected, got {}", arr.len(), got.len()));
+            self.fail(format!(
+                "{what}: {} periods expected, got {}",
+                arr.len(),
+                got.len()
+            ));
             return;
         }
         for (i, (e, g)) in arr.iter().zip(got).enumerate() {
@@ -142,7 +153,10 @@ impl Report {
         self.checks += 1;
         if expected.get("error").is_some() {
             if let Some(g) = got {
-                self.fail(format!("{what}: pyActigraphy raised, we scored {} epochs", g.sleep.len()));
+                self.fail(format!(
+                    "{what}: pyActigraphy raised, we scored {} epochs",
+                    g.sleep.len()
+                ));
             }
             return;
         }
@@ -188,7 +202,9 @@ fn compare_rle(report: &mut Report, what: &str, expected: &Value, got: &[(Option
     if exp != got {
         // Locate the first differing epoch.
         let expand = |r: &[(Option<u8>, usize)]| -> Vec<Option<u8>> {
-            r.iter().flat_map(|(v, n)| std::iter::repeat_n(*v, *n)).collect()
+            r.iter()
+                .flat_map(|(v, n)| std::iter::repeat_n(*v, *n))
+                .collect()
         };
         let (a, b) = (expand(&exp), expand(got));
         let first = a.iter().zip(&b).position(|(x, y)| x != y);
@@ -223,7 +239,11 @@ fn circadian_metrics_match_pyactigraphy() {
     let mut report = Report::default();
     for (name, exp) in fixtures() {
         let series = load_csv(&name);
-        assert_eq!(series.len() as u64, exp["len"].as_u64().expect("len"), "{name}");
+        assert_eq!(
+            series.len() as u64,
+            exp["len"].as_u64().expect("len"),
+            "{name}"
+        );
         let rec = Recording::new(&series);
         for label in ["raw", "bin"] {
             let e = &exp["circadian"][label];
@@ -239,8 +259,16 @@ fn circadian_metrics_match_pyactigraphy() {
                     freq_seconds: freq,
                     scale,
                 };
-                report.num(&w(&format!("IS{key}")), &e[format!("IS{key}")], rec.interdaily_stability(opts));
-                report.num(&w(&format!("IV{key}")), &e[format!("IV{key}")], rec.intradaily_variability(opts));
+                report.num(
+                    &w(&format!("IS{key}")),
+                    &e[format!("IS{key}")],
+                    rec.interdaily_stability(opts),
+                );
+                report.num(
+                    &w(&format!("IV{key}")),
+                    &e[format!("IV{key}")],
+                    rec.intradaily_variability(opts),
+                );
             }
             report.num(&w("L5"), &e["L5"], rec.l5(scale).map(|x| x.value));
             report.num(&w("M10"), &e["M10"], rec.m10(scale).map(|x| x.value));
@@ -252,20 +280,65 @@ fn circadian_metrics_match_pyactigraphy() {
                 freq_seconds: 3600,
                 scale,
             };
-            report.list(&w("ISp"), &e["ISp"], &rec.interdaily_stability_per_period(p, opts));
-            report.list(&w("IVp"), &e["IVp"], &rec.intradaily_variability_per_period(p, opts));
-            let v = |x: Vec<Option<WindowActivity>>| x.into_iter().map(|o| o.map(|w| w.value)).collect::<Vec<_>>();
+            report.list(
+                &w("ISp"),
+                &e["ISp"],
+                &rec.interdaily_stability_per_period(p, opts),
+            );
+            report.list(
+                &w("IVp"),
+                &e["IVp"],
+                &rec.intradaily_variability_per_period(p, opts),
+            );
+            let v = |x: Vec<Option<WindowActivity>>| {
+                x.into_iter()
+                    .map(|o| o.map(|w| w.value))
+                    .collect::<Vec<_>>()
+            };
             report.list(&w("L5p"), &e["L5p"], &v(rec.l5_per_period(p, scale)));
             report.list(&w("M10p"), &e["M10p"], &v(rec.m10_per_period(p, scale)));
-            report.list(&w("RAp"), &e["RAp"], &rec.relative_amplitude_per_period(p, scale));
+            report.list(
+                &w("RAp"),
+                &e["RAp"],
+                &rec.relative_amplitude_per_period(p, scale),
+            );
         }
-        // Full metric set agrees with the individual functions.
-        let all = rec.metrics(&Default::default());
-        assert_eq!(all.binarized.is, rec.interdaily_stability(IsIvOptions::default()), "{name}");
-        assert_eq!(all.raw.l5, rec.l5(CountScale::Raw), "{name}");
+        // The fused full metric set is bit-identical to the individual methods.
+        assert_full_set_matches(&rec, &name);
+        let mask = inactivity_mask(&series, 120 * 60 / series.epoch_seconds as usize);
+        assert_full_set_matches(
+            &Recording::with_wear_mask(&series, &mask).expect("mask"),
+            &name,
+        );
     }
     println!("{} circadian checks", report.checks);
-    assert!(report.failures.is_empty(), "{} failures:\n{}", report.failures.len(), report.failures.join("\n"));
+    assert!(
+        report.failures.is_empty(),
+        "{} failures:\n{}",
+        report.failures.len(),
+        report.failures.join("\n")
+    );
+}
+
+fn assert_full_set_matches(rec: &Recording, name: &str) {
+    let all = rec.metrics(&Default::default());
+    for (set, scale) in [
+        (all.raw, CountScale::Raw),
+        (all.binarized, CountScale::Binarized { threshold: 4.0 }),
+    ] {
+        let opts = IsIvOptions {
+            freq_seconds: 3600,
+            scale,
+        };
+        let single = MetricSet {
+            is: rec.interdaily_stability(opts),
+            iv: rec.intradaily_variability(opts),
+            l5: rec.l5(scale),
+            m10: rec.m10(scale),
+            ra: rec.relative_amplitude(scale),
+        };
+        assert_eq!(set, single, "{name} {scale:?}");
+    }
 }
 
 #[test]
@@ -295,7 +368,12 @@ fn masked_metrics_match_pyactigraphy() {
         }
     }
     println!("{} masked checks", report.checks);
-    assert!(report.failures.is_empty(), "{} failures:\n{}", report.failures.len(), report.failures.join("\n"));
+    assert!(
+        report.failures.is_empty(),
+        "{} failures:\n{}",
+        report.failures.len(),
+        report.failures.join("\n")
+    );
 }
 
 #[test]
@@ -307,8 +385,14 @@ fn sleep_wake_scorers_match_pyactigraphy() {
         for (key, settings) in [
             ("mean", ColeKripkeSettings::Mean),
             ("10sec_max_overlap", ColeKripkeSettings::TenSecMaxOverlap),
-            ("10sec_max_non_overlap", ColeKripkeSettings::TenSecMaxNonOverlap),
-            ("30sec_max_non_overlap", ColeKripkeSettings::ThirtySecMaxNonOverlap),
+            (
+                "10sec_max_non_overlap",
+                ColeKripkeSettings::TenSecMaxNonOverlap,
+            ),
+            (
+                "30sec_max_non_overlap",
+                ColeKripkeSettings::ThirtySecMaxNonOverlap,
+            ),
         ] {
             for rescoring in [true, false] {
                 let k = format!("CK_{key}{}", if rescoring { "" } else { "_norescore" });
@@ -321,8 +405,16 @@ fn sleep_wake_scorers_match_pyactigraphy() {
                 report.scores(&format!("{name}/{k}"), &s[&k], got.as_ref());
             }
         }
-        report.scores(&format!("{name}/Sadeh"), &s["Sadeh"], Some(&sadeh(&series, &SadehOptions::default())));
-        report.scores(&format!("{name}/Scripps"), &s["Scripps"], Some(&scripps(&series, 1.0)));
+        report.scores(
+            &format!("{name}/Sadeh"),
+            &s["Sadeh"],
+            Some(&sadeh(&series, &SadehOptions::default())),
+        );
+        report.scores(
+            &format!("{name}/Scripps"),
+            &s["Scripps"],
+            Some(&scripps(&series, 1.0)),
+        );
         for (key, thr) in [
             ("Oakley_20", OakleyThreshold::Fixed(20.0)),
             ("Oakley_40", OakleyThreshold::Fixed(40.0)),
@@ -335,7 +427,9 @@ fn sleep_wake_scorers_match_pyactigraphy() {
             } else {
                 report.checks += 1;
                 if got.is_some() {
-                    report.fail(format!("{name}/{key}: epoch not supported by Oakley but we scored"));
+                    report.fail(format!(
+                        "{name}/{key}: epoch not supported by Oakley but we scored"
+                    ));
                 }
             }
         }
@@ -353,5 +447,63 @@ fn sleep_wake_scorers_match_pyactigraphy() {
         }
     }
     println!("{} scoring checks", report.checks);
-    assert!(report.failures.is_empty(), "{} failures:\n{}", report.failures.len(), report.failures.join("\n"));
+    assert!(
+        report.failures.is_empty(),
+        "{} failures:\n{}",
+        report.failures.len(),
+        report.failures.join("\n")
+    );
+}
+
+/// Not a pyActigraphy comparison (it has no per-night summary): Roenneberg
+/// rest periods + Cole-Kripke on the 1-minute fixtures give one plausible
+/// episode per night, and the episode metrics are internally consistent.
+#[test]
+fn sleep_episodes_are_consistent_on_fixtures() {
+    for name in ["regular_9d", "partial_days", "odd_start_gaps", "zero_days"] {
+        let series = load_csv(name);
+        let det = phr_analysis::roenneberg(&series, &RoennebergOptions::default());
+        let ck = cole_kripke(
+            &series,
+            &ColeKripkeOptions {
+                settings: ColeKripkeSettings::Mean,
+                ..Default::default()
+            },
+        )
+        .expect("ck");
+        let eps = phr_analysis::sleep_episodes(&series, &det.periods, &ck, 1);
+        assert!(eps.len() >= 5, "{name}: {} episodes", eps.len());
+        for e in &eps {
+            assert!(
+                e.total_sleep_seconds + e.sleep_onset_latency_seconds + e.waso_seconds
+                    <= e.time_in_bed_seconds,
+                "{name}: {e:?}"
+            );
+            assert!((0.0..=1.0).contains(&e.sleep_efficiency));
+            assert!(
+                e.time_in_bed_seconds >= 30 * 60 && e.time_in_bed_seconds <= 12 * 3600,
+                "{name}: {e:?}"
+            );
+        }
+        // On the regular recording: the 30-min naps every third day are
+        // episodes too; the main episodes (>= 3 h) are one per night.
+        if name == "regular_9d" {
+            let main: Vec<_> = eps
+                .iter()
+                .filter(|e| e.time_in_bed_seconds >= 3 * 3600)
+                .collect();
+            let naps = eps.len() - main.len();
+            assert!((1..=3).contains(&naps), "{eps:#?}");
+            let mut nights: Vec<_> = main.iter().map(|e| e.night_of).collect();
+            nights.dedup();
+            assert_eq!(nights.len(), main.len(), "{eps:#?}");
+            assert_eq!(main.len(), 9);
+            let mean_tib =
+                main.iter().map(|e| e.time_in_bed_seconds).sum::<u64>() as f64 / main.len() as f64;
+            assert!(
+                (6.0 * 3600.0..10.0 * 3600.0).contains(&mean_tib),
+                "mean TIB {mean_tib}"
+            );
+        }
+    }
 }
