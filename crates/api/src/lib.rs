@@ -9,13 +9,20 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod analyze;
 mod error;
 mod export;
 
+pub use analyze::{
+    analyze_recording, wall_clock_grid, ActigraphyReport, ColeKripkeDto, CompletenessDto,
+    MetricsDto, NightDto,
+};
 pub use error::{ApiError, ErrorCode, Result};
 pub use export::CsvKind;
+pub use phr_import::FileFormat;
 
 use chrono::NaiveDate;
+use phr_import::ActivityRecording;
 use phr_model::{
     local_day_seconds, parse_time_zone, DeviceId, NewDevice, NewPerson, Person, Role, SampleKind,
     Samples,
@@ -25,7 +32,7 @@ use phr_vault::{
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// Shortest passphrase accepted for a new vault or a passphrase change.
@@ -54,6 +61,8 @@ pub struct Progress {
 pub struct ImportSummary {
     /// The file imported.
     pub file: String,
+    /// Its format (`csv`, `awd`, `agd`).
+    pub format: String,
     /// The person it was stored for.
     pub person: i64,
     /// The source it was stored under.
@@ -104,6 +113,70 @@ pub struct SyncSummary {
     pub unchanged: u64,
     /// First and last local day covered.
     pub days: (NaiveDate, NaiveDate),
+}
+
+/// What a file held, read for import or analysis.
+enum FileContent {
+    /// A minute CSV, resolved to instants in the zone it was read with.
+    Csv(phr_import::MinuteCsv),
+    /// A device recording on a wall-clock grid (AWD, AGD).
+    Device(ActivityRecording),
+}
+
+fn io_error(path: &Path, err: std::io::Error) -> ApiError {
+    ApiError::new(
+        ErrorCode::Io,
+        format!("cannot read {}: {err}", path.display()),
+    )
+}
+
+/// Reads an activity file of any supported format (detected from its name
+/// and first bytes); CSV wall-clock times are resolved in `zone`.
+fn read_activity_file(
+    path: &Path,
+    zone: chrono_tz::Tz,
+    mut progress: impl FnMut(Progress),
+) -> Result<FileContent> {
+    let file_name = path.display().to_string();
+    let mut file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+    let total = file.metadata().ok().map(|m| m.len());
+    let mut head = [0u8; 512];
+    let n = file.read(&mut head).map_err(|e| io_error(path, e))?;
+    match phr_import::detect_format(&file_name, &head[..n]) {
+        FileFormat::Agd => {
+            drop(file);
+            Ok(FileContent::Device(phr_import::read_agd(path, |rows| {
+                progress(Progress {
+                    done: rows,
+                    total: None,
+                })
+            })?))
+        }
+        format => {
+            let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+            let reader = BufReader::new(file);
+            let report = |done| progress(Progress { done, total });
+            if format == FileFormat::Awd {
+                Ok(FileContent::Device(phr_import::parse_awd(
+                    reader, &file_name, report,
+                )?))
+            } else {
+                Ok(FileContent::Csv(phr_import::parse_minute_csv(
+                    reader, &file_name, zone, report,
+                )?))
+            }
+        }
+    }
+}
+
+/// Analyses an actigraphy file directly, without a vault: minute CSV, AWD or
+/// AGD, on the file's own wall-clock grid (pyActigraphy's convention).
+pub fn analyze_file(path: &Path, threshold: f64) -> Result<ActigraphyReport> {
+    let recording = match read_activity_file(path, chrono_tz::UTC, |_| {})? {
+        FileContent::Csv(csv) => csv.into_recording(),
+        FileContent::Device(recording) => recording,
+    };
+    analyze_recording(&recording, threshold)
 }
 
 /// An open vault, as front ends use it.
@@ -173,74 +246,149 @@ impl Phr {
         })
     }
 
-    /// Imports a minute activity CSV for a person, all or nothing. The data
-    /// is stored under the source `device_label` (default `CSV import`), so
-    /// re-importing the same file, or an overlapping export of the same
-    /// source, never duplicates a sample.
+    /// Imports an activity file (minute CSV, Actiwatch AWD or ActiGraph
+    /// AGD) for a person, all or nothing. CSV data is stored under the source
+    /// `device_label` (default `CSV import`); device files under their serial
+    /// number unless a label is given. Re-importing the same file, or an
+    /// overlapping export of the same source, never duplicates a sample.
     pub fn import_file(
         &mut self,
         path: &Path,
         person: Option<&str>,
         device_label: Option<&str>,
-        mut progress: impl FnMut(Progress),
+        progress: impl FnMut(Progress),
     ) -> Result<ImportSummary> {
         let person = self.person(person)?;
         let zone =
             parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
         let file_name = path.display().to_string();
-        let file = std::fs::File::open(path)
-            .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read {file_name}: {e}")))?;
-        let total = file.metadata().ok().map(|m| m.len());
-        let parsed =
-            phr_import::parse_minute_csv(BufReader::new(file), &file_name, zone, |done| {
-                progress(Progress { done, total })
-            })?;
-        let label = device_label.unwrap_or("CSV import");
-        let source = NewDevice {
-            source_key: format!("csv:{label}"),
-            label: label.to_string(),
-            ..NewDevice::default()
-        };
         let base_name = path
             .file_name()
             .map_or(file_name.clone(), |n| n.to_string_lossy().into_owned());
+        let time_error = |e: phr_model::TimeError| {
+            ApiError::invalid(format!(
+                "{file_name}: {e}; nothing from this file was stored"
+            ))
+        };
+        let (format, epochs, steps, missing, mut source) =
+            match read_activity_file(path, zone, progress)? {
+                FileContent::Csv(csv) => {
+                    let label = device_label.unwrap_or("CSV import");
+                    let source = NewDevice {
+                        source_key: format!("csv:{label}"),
+                        label: label.to_string(),
+                        ..NewDevice::default()
+                    };
+                    (FileFormat::Csv, csv.epochs, Vec::new(), csv.missing, source)
+                }
+                FileContent::Device(recording) => {
+                    let epochs = recording.epochs(zone).map_err(time_error)?;
+                    let steps = recording.step_counts(zone).map_err(time_error)?;
+                    let missing = recording.counts.iter().filter(|c| c.is_none()).count() as u64;
+                    let serial = recording
+                        .device_serial
+                        .clone()
+                        .unwrap_or_else(|| base_name.clone());
+                    let model = recording.device_model.clone();
+                    let source = NewDevice {
+                        source_key: format!("{}:{serial}", recording.format.name()),
+                        label: format!("{} {serial}", model.as_deref().unwrap_or("actigraph")),
+                        model,
+                        serial: recording.device_serial.clone(),
+                        ..NewDevice::default()
+                    };
+                    (recording.format, epochs, steps, missing, source)
+                }
+            };
+        if let Some(label) = device_label {
+            source.label = label.to_string();
+            if format == FileFormat::Csv {
+                source.source_key = format!("csv:{label}");
+            }
+        }
+        if epochs.is_empty() {
+            return Err(ApiError::invalid(format!(
+                "{file_name}: no activity epochs; nothing was stored"
+            )));
+        }
         let event = AuditEvent::new(
             AuditAction::Import,
             format!(
-                "file {base_name}: {} activity epochs for person {}",
-                parsed.epochs.len(),
+                "{} file {base_name}: {} activity epochs for person {}",
+                format.name(),
+                epochs.len(),
                 person.id.0
             ),
         );
-        let first = parsed
-            .epochs
+        let first = epochs
             .first()
             .map(|e| e.at.local().to_string())
             .unwrap_or_default();
-        let last = parsed
-            .epochs
+        let last = epochs
             .last()
             .map(|e| e.at.local().to_string())
             .unwrap_or_default();
-        let rows = parsed.epochs.len() as u64;
-        let report = self.vault.ingest(
-            person.id,
-            &source,
-            &[Samples::Activity(parsed.epochs)],
-            &event,
-        )?;
+        let rows = epochs.len() as u64;
+        let mut batches = vec![Samples::Activity(epochs)];
+        if !steps.is_empty() {
+            batches.push(Samples::Steps(steps));
+        }
+        let report = self.vault.ingest(person.id, &source, &batches, &event)?;
         Ok(ImportSummary {
             file: file_name,
+            format: format.name().to_string(),
             person: person.id.0,
             device: report.device.map_or(0, |d| d.0),
             rows,
-            missing: parsed.missing,
+            missing,
             added: report.added,
             replaced: report.replaced,
             unchanged: report.unchanged,
             first,
             last,
         })
+    }
+
+    /// Analyses a person's stored activity over the local days `from` to
+    /// `to` (inclusive), on their wall-clock grid (see [`wall_clock_grid`]).
+    pub fn analyze(
+        &self,
+        person: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+        threshold: f64,
+    ) -> Result<ActigraphyReport> {
+        if to < from {
+            return Err(ApiError::invalid(format!(
+                "--to {to} is before --from {from}"
+            )));
+        }
+        let person = self.person(person)?;
+        let zone =
+            parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let range_start = phr_model::local_midnight(from, zone);
+        let range_end = phr_model::local_midnight(to.succ_opt().unwrap_or(to), zone);
+        let mut by_instant: BTreeMap<i64, phr_model::ActivityEpoch> = BTreeMap::new();
+        for device in self.vault.devices(person.id)? {
+            if let Samples::Activity(v) =
+                self.vault
+                    .samples(device.id, SampleKind::Activity, range_start..range_end)?
+            {
+                for e in v {
+                    by_instant.entry(e.at.utc).or_insert(e);
+                }
+            }
+        }
+        let epochs: Vec<_> = by_instant.into_values().collect();
+        let recording = wall_clock_grid(&epochs).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "no activity data for {} from {from} to {to}",
+                person.display_name
+            ))
+        })?;
+        let mut report = analyze_recording(&recording, threshold)?;
+        report.format = "vault".into();
+        Ok(report)
     }
 
     /// Stores `days` whole local days before `today` from the built-in demo

@@ -47,6 +47,9 @@ enum Command {
         #[arg(long, value_name = "LABEL")]
         device: Option<String>,
     },
+    /// Analyse actigraphy: stored data over local days, or a file directly
+    /// with `phr analyze actigraphy --input FILE`.
+    Analyze(AnalyzeArgs),
     /// One line per local day: samples, total counts, completeness, steps.
     Days {
         #[command(flatten)]
@@ -77,6 +80,37 @@ enum Command {
         /// Seed of the simulated wearer.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct AnalyzeArgs {
+    #[command(subcommand)]
+    source: Option<AnalyzeSource>,
+    #[command(flatten)]
+    person: PersonArg,
+    /// First local day (default: 14 days before --to).
+    #[arg(long, value_name = "DATE")]
+    from: Option<chrono::NaiveDate>,
+    /// Last local day, inclusive (default: yesterday).
+    #[arg(long, value_name = "DATE")]
+    to: Option<chrono::NaiveDate>,
+    /// Binarization threshold: counts above it are active.
+    #[arg(long, default_value_t = 4.0)]
+    threshold: f64,
+}
+
+#[derive(Subcommand)]
+enum AnalyzeSource {
+    /// Analyse an actigraphy file (minute CSV, Actiwatch .AWD, ActiGraph .agd); no vault needed.
+    Actigraphy {
+        /// The file; its format is detected from its content and name.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Binarization threshold: counts above it are active.
+        #[arg(long, default_value_t = 4.0)]
+        threshold: f64,
     },
 }
 
@@ -141,6 +175,19 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let json = cli.json;
+    if let Command::Analyze(AnalyzeArgs {
+        source: Some(AnalyzeSource::Actigraphy { input, threshold }),
+        ..
+    }) = &cli.command
+    {
+        let report = phr_api::analyze_file(input, *threshold)?;
+        return if json {
+            print_json(&report)
+        } else {
+            print_report(&report, &input.display().to_string());
+            Ok(())
+        };
+    }
     let path = match &cli.command {
         Command::Demo { .. } => cli
             .vault
@@ -188,8 +235,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_json(&summary)?;
             } else {
                 println!(
-                    "Imported {}: {} epochs ({} to {}), {} new, {} replaced, {} already stored{}.",
+                    "Imported {} ({}): {} epochs ({} to {}), {} new, {} replaced, {} already stored{}.",
                     summary.file,
+                    summary.format,
                     summary.rows,
                     summary.first,
                     summary.last,
@@ -205,6 +253,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         String::new()
                     }
                 );
+            }
+        }
+        Command::Analyze(args) => {
+            let to = args
+                .to
+                .unwrap_or_else(|| chrono::Local::now().date_naive() - chrono::Days::new(1));
+            let from = args.from.unwrap_or(to - chrono::Days::new(13));
+            let phr = open(&path)?;
+            let report = phr.analyze(args.person.person.as_deref(), from, to, args.threshold)?;
+            if json {
+                print_json(&report)?;
+            } else {
+                print_report(&report, &format!("{from} to {to}"));
             }
         }
         Command::Days { person } => {
@@ -373,6 +434,65 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 fn open(path: &std::path::Path) -> anyhow::Result<Phr> {
     let passphrase = passphrase::existing_passphrase()?;
     Ok(Phr::open(path, &passphrase)?)
+}
+
+fn fmt_metric(value: Option<f64>, digits: usize) -> String {
+    value.map_or("n/a".to_string(), |v| format!("{v:.digits$}"))
+}
+
+fn print_report(report: &phr_api::ActigraphyReport, what: &str) {
+    println!(
+        "Actigraphy, {what}: {} minutes from {} ({}-second epochs, {})",
+        report.minutes, report.start, report.epoch_seconds, report.format
+    );
+    println!("                 IS      IV      RA      L5 (onset)          M10 (onset)");
+    for (name, m) in [
+        ("raw", &report.raw),
+        ("binarized", &report.binarized),
+        ("raw, worn only", &report.raw_worn_only),
+    ] {
+        println!(
+            "  {name:<14} {:<7} {:<7} {:<7} {:<19} {}",
+            fmt_metric(m.is, 3),
+            fmt_metric(m.iv, 3),
+            fmt_metric(m.ra, 3),
+            format!(
+                "{} ({})",
+                fmt_metric(m.l5, 2),
+                m.l5_onset.as_deref().unwrap_or("-")
+            ),
+            format!(
+                "{} ({})",
+                fmt_metric(m.m10, 2),
+                m.m10_onset.as_deref().unwrap_or("-")
+            ),
+        );
+    }
+    println!(
+        "  Cole-Kripke ({}): {} minutes of sleep, first at {}; non-wear {} minutes",
+        report.cole_kripke.settings,
+        report.cole_kripke.sleep_minutes,
+        report.cole_kripke.first_sleep.as_deref().unwrap_or("-"),
+        report.non_wear_minutes
+    );
+    if !report.nights.is_empty() {
+        println!(
+            "\n  night of    in bed            out of bed        TST min  SOL  WASO  eff   awak"
+        );
+        for n in &report.nights {
+            println!(
+                "  {}  {}  {}  {:>7.0}  {:>3.0}  {:>4.0}  {:>4.2}  {:>4}",
+                n.night_of,
+                n.start,
+                n.end,
+                n.total_sleep_minutes,
+                n.sleep_onset_latency_minutes,
+                n.waso_minutes,
+                n.sleep_efficiency,
+                n.awakenings
+            );
+        }
+    }
 }
 
 fn print_days(days: &[DaySummary]) {

@@ -1,17 +1,37 @@
 //! Parsers for the lifelog files people already have, turning them into
 //! model samples.
 //!
-//! Key design choices: parsers read from any `BufRead` (no file system here,
-//! so they are tested on in-memory bytes), validate the **whole** input before
+//! Key design choices: text parsers read from any `BufRead` (no file system,
+//! so they are tested on in-memory bytes; only `.agd`, itself a SQLite
+//! database, is opened by path), validate the **whole** input before
 //! returning anything, and report the first problem with its line, so that a
 //! caller can store a file all-or-nothing. Wall-clock times in files are
 //! resolved to instants in the person's time zone, DST included.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod agd;
+mod awd;
 mod minute_csv;
+mod recording;
 
+pub use agd::{read_agd, SQLITE_MAGIC};
+pub use awd::{looks_like_awd, parse_awd};
 pub use minute_csv::{parse_minute_csv, MinuteCsv};
+pub use recording::{ActivityRecording, FileFormat};
+
+/// Guesses a file's format from its name and first bytes: SQLite signature
+/// or `.agd` → ActiGraph; an AWD header or `.awd` → Actiwatch; else CSV.
+pub fn detect_format(file_name: &str, head: &[u8]) -> FileFormat {
+    let lower = file_name.to_ascii_lowercase();
+    if head.starts_with(SQLITE_MAGIC) || lower.ends_with(".agd") {
+        FileFormat::Agd
+    } else if lower.ends_with(".awd") || looks_like_awd(head) {
+        FileFormat::Awd
+    } else {
+        FileFormat::Csv
+    }
+}
 
 /// Why a file was rejected, and where.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

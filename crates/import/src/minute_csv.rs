@@ -29,6 +29,33 @@ pub struct MinuteCsv {
     pub lines: u64,
 }
 
+impl MinuteCsv {
+    /// The epochs on a regular wall-clock grid (gaps as `None`), as the
+    /// analysis takes them. Parse with a zone without daylight saving (UTC)
+    /// when the grid should follow the file's wall-clock times exactly.
+    pub fn into_recording(self) -> crate::ActivityRecording {
+        let epoch_seconds = self.epochs.first().map_or(60, |e| e.epoch_seconds);
+        let first = self.epochs.first().map(|e| (e.at.utc, e.at.local()));
+        let (first_utc, start) = first.unwrap_or((0, NaiveDateTime::default()));
+        let mut counts: Vec<Option<f64>> = Vec::with_capacity(self.epochs.len());
+        for e in &self.epochs {
+            let slot = ((e.at.utc - first_utc) / i64::from(epoch_seconds)) as usize;
+            counts.resize(slot, None);
+            counts.push(Some(f64::from(e.count)));
+        }
+        crate::ActivityRecording {
+            format: crate::FileFormat::Csv,
+            subject: None,
+            device_model: None,
+            device_serial: None,
+            start,
+            epoch_seconds,
+            counts,
+            steps: None,
+        }
+    }
+}
+
 const TIME_NAMES: [&str; 4] = ["timestamp", "datetime", "date_time", "time"];
 const COUNT_NAMES: [&str; 4] = ["count", "counts", "activity", "value"];
 const FORMATS: [&str; 6] = [

@@ -1,0 +1,269 @@
+//! Actigraphy analysis as front ends show it: the circadian metric set,
+//! Cole-Kripke, nightly sleep episodes and completeness, from a file or from
+//! the vault.
+
+use crate::{ApiError, Result};
+use chrono::{NaiveDate, NaiveDateTime};
+use phr_analysis::{
+    cole_kripke, daily_completeness, non_wear_mask, roenneberg, sleep_episodes, CircadianConfig,
+    ColeKripkeOptions, ColeKripkeSettings, EpochSeries, MetricSet, NonWearRule, Recording,
+    RoennebergOptions,
+};
+use phr_import::ActivityRecording;
+use phr_model::ActivityEpoch;
+use serde::Serialize;
+
+const TIME: &str = "%Y-%m-%dT%H:%M:%S";
+
+/// IS, IV, L5, M10 and RA on one count scale, with the L5/M10 onsets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricsDto {
+    /// Binarization threshold (binarized set only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// Interdaily stability (hourly bins).
+    #[serde(rename = "IS")]
+    pub is: Option<f64>,
+    /// Intradaily variability (hourly bins).
+    #[serde(rename = "IV")]
+    pub iv: Option<f64>,
+    /// Mean activity of the least active 5 hours of the average day.
+    #[serde(rename = "L5")]
+    pub l5: Option<f64>,
+    /// Mean activity of the most active 10 hours of the average day.
+    #[serde(rename = "M10")]
+    pub m10: Option<f64>,
+    /// Relative amplitude (M10 - L5) / (M10 + L5).
+    #[serde(rename = "RA")]
+    pub ra: Option<f64>,
+    /// Clock time L5 starts (`HH:MM:SS`).
+    pub l5_onset: Option<String>,
+    /// Clock time M10 starts (`HH:MM:SS`).
+    pub m10_onset: Option<String>,
+}
+
+/// Cole-Kripke scoring summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColeKripkeDto {
+    /// pyActigraphy settings name (`mean`).
+    pub settings: String,
+    /// Minutes scored as sleep (after Webster's rescoring).
+    pub sleep_minutes: u64,
+    /// The first epoch scored as sleep, local time.
+    pub first_sleep: Option<String>,
+}
+
+/// One night: a rest period (Roenneberg) scored by Cole-Kripke.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NightDto {
+    /// The evening's date.
+    pub night_of: NaiveDate,
+    /// Start of the rest period (bed time), local.
+    pub start: String,
+    /// End of the rest period (get-up time), local.
+    pub end: String,
+    /// Time in bed, minutes.
+    pub time_in_bed_minutes: f64,
+    /// Total sleep time, minutes.
+    pub total_sleep_minutes: f64,
+    /// Sleep onset latency, minutes.
+    pub sleep_onset_latency_minutes: f64,
+    /// Wake after sleep onset, minutes.
+    pub waso_minutes: f64,
+    /// Total sleep time / time in bed.
+    pub sleep_efficiency: f64,
+    /// Wake bouts after sleep onset.
+    pub awakenings: u32,
+}
+
+/// Recorded and worn share of one local day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompletenessDto {
+    /// The local day.
+    pub date: NaiveDate,
+    /// Epochs with a count.
+    pub recorded_epochs: usize,
+    /// Recorded epochs not flagged as non-wear.
+    pub worn_epochs: usize,
+    /// Epochs the day has on the grid.
+    pub epochs_per_day: usize,
+    /// worn / per day, 0 to 1.
+    pub fraction: f64,
+}
+
+/// The whole analysis of one recording. The first keys are the command
+/// contract of `phr analyze actigraphy --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActigraphyReport {
+    /// Length of the recording in minutes (epochs × epoch length).
+    pub minutes: u64,
+    /// Wall-clock time of the first epoch.
+    pub start: String,
+    /// Metrics on raw counts, as pyActigraphy computes them (no masking).
+    pub raw: MetricsDto,
+    /// Metrics on binarized counts (count > threshold), as pyActigraphy.
+    pub binarized: MetricsDto,
+    /// Cole-Kripke with pyActigraphy's `mean` settings and rescoring.
+    pub cole_kripke: ColeKripkeDto,
+    /// Epoch length in seconds.
+    pub epoch_seconds: u32,
+    /// Source format.
+    pub format: String,
+    /// Epochs flagged as non-wear (≥ 90 min of zeros, see docs/analysis.md).
+    pub non_wear_minutes: u64,
+    /// The raw metrics again with non-wear masked as missing.
+    pub raw_worn_only: MetricsDto,
+    /// Nights found (Roenneberg rest periods scored with Cole-Kripke).
+    pub nights: Vec<NightDto>,
+    /// Completeness per local day.
+    pub completeness: Vec<CompletenessDto>,
+}
+
+fn onset(seconds: u32) -> String {
+    format!(
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+fn metrics_dto(set: &MetricSet, threshold: Option<f64>) -> MetricsDto {
+    MetricsDto {
+        threshold,
+        is: set.is,
+        iv: set.iv,
+        l5: set.l5.map(|w| w.value),
+        m10: set.m10.map(|w| w.value),
+        ra: set.ra,
+        l5_onset: set.l5.map(|w| onset(w.onset_seconds)),
+        m10_onset: set.m10.map(|w| onset(w.onset_seconds)),
+    }
+}
+
+fn minutes(seconds: u64) -> f64 {
+    seconds as f64 / 60.0
+}
+
+/// Analyses a recording on its wall-clock grid.
+pub fn analyze_recording(
+    recording: &ActivityRecording,
+    threshold: f64,
+) -> Result<ActigraphyReport> {
+    if !(threshold.is_finite() && threshold >= 0.0) {
+        return Err(ApiError::invalid(format!(
+            "threshold {threshold} must be a number of 0 or more"
+        )));
+    }
+    let series = EpochSeries::new(
+        recording.start,
+        recording.epoch_seconds,
+        recording.counts.clone(),
+    )
+    .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let config = CircadianConfig {
+        freq_seconds: 3600,
+        threshold,
+    };
+    let metrics = Recording::new(&series).metrics(&config);
+
+    let wear_rule = NonWearRule::for_epoch(series.epoch_seconds);
+    // `true` = worn.
+    let worn = non_wear_mask(&series, &wear_rule);
+    let worn_only = Recording::with_wear_mask(&series, &worn)
+        .map_err(|e| ApiError::invalid(e.to_string()))?
+        .metrics(&config);
+
+    let ck_options = ColeKripkeOptions {
+        settings: ColeKripkeSettings::Mean,
+        ..ColeKripkeOptions::default()
+    };
+    let scores = cole_kripke(&series, &ck_options).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let first_sleep = scores
+        .sleep
+        .iter()
+        .position(|s| *s)
+        .map(|i| scores.time_of(i).format(TIME).to_string());
+
+    let rest = roenneberg(&series, &RoennebergOptions::default());
+    let nights = sleep_episodes(&series, &rest.periods, &scores, 1)
+        .into_iter()
+        .map(|n| NightDto {
+            night_of: n.night_of,
+            start: n.start.format(TIME).to_string(),
+            end: n.end.format(TIME).to_string(),
+            time_in_bed_minutes: minutes(n.time_in_bed_seconds),
+            total_sleep_minutes: minutes(n.total_sleep_seconds),
+            sleep_onset_latency_minutes: minutes(n.sleep_onset_latency_seconds),
+            waso_minutes: minutes(n.waso_seconds),
+            sleep_efficiency: n.sleep_efficiency,
+            awakenings: n.awakenings,
+        })
+        .collect();
+    let completeness = daily_completeness(&series, Some(&worn))
+        .map_err(|e| ApiError::invalid(e.to_string()))?
+        .into_iter()
+        .map(|d| CompletenessDto {
+            date: d.date,
+            recorded_epochs: d.recorded_epochs,
+            worn_epochs: d.valid_epochs,
+            epochs_per_day: d.epochs_per_day,
+            fraction: d.fraction,
+        })
+        .collect();
+    let epoch = u64::from(series.epoch_seconds);
+    Ok(ActigraphyReport {
+        minutes: series.len() as u64 * epoch / 60,
+        start: series.start.format(TIME).to_string(),
+        raw: metrics_dto(&metrics.raw, None),
+        binarized: metrics_dto(&metrics.binarized, Some(threshold)),
+        cole_kripke: ColeKripkeDto {
+            settings: "mean".into(),
+            sleep_minutes: scores.sleep_epochs() as u64 * u64::from(scores.epoch_seconds) / 60,
+            first_sleep,
+        },
+        epoch_seconds: series.epoch_seconds,
+        format: recording.format.name().to_string(),
+        non_wear_minutes: worn.iter().filter(|w| !**w).count() as u64 * epoch / 60,
+        raw_worn_only: metrics_dto(&worn_only.raw, None),
+        nights,
+        completeness,
+    })
+}
+
+/// Lays stored epochs (sorted by instant) on the wearer's wall-clock grid
+/// from their first to their last epoch. Daylight saving: wall-clock slots
+/// skipped in spring stay gaps; the two epochs of each repeated autumn slot
+/// are averaged, so the grid keeps one value per wall-clock epoch.
+pub fn wall_clock_grid(epochs: &[ActivityEpoch]) -> Option<ActivityRecording> {
+    let first = epochs.first()?;
+    let epoch_seconds = first.epoch_seconds.max(1);
+    let start: NaiveDateTime = first.at.local();
+    let mut sums: Vec<(f64, u32)> = Vec::new();
+    for e in epochs {
+        let offset = (e.at.local() - start).num_seconds();
+        if offset < 0 {
+            continue;
+        }
+        let slot = (offset / i64::from(epoch_seconds)) as usize;
+        if slot >= sums.len() {
+            sums.resize(slot + 1, (0.0, 0));
+        }
+        sums[slot].0 += f64::from(e.count);
+        sums[slot].1 += 1;
+    }
+    let counts = sums
+        .into_iter()
+        .map(|(sum, n)| (n > 0).then(|| sum / f64::from(n)))
+        .collect();
+    Some(ActivityRecording {
+        format: phr_import::FileFormat::Csv,
+        subject: None,
+        device_model: None,
+        device_serial: None,
+        start,
+        epoch_seconds,
+        counts,
+        steps: None,
+    })
+}

@@ -1,0 +1,212 @@
+//! Actiwatch `.AWD` files (CamNtech and Philips Respironics Actiwatches), as
+//! pyActigraphy's test data use them.
+//!
+//! Seven header lines: subject name; start date (`01-Jan-2018`); start time
+//! (`08:30`, `08:30:00` or `09:38:00 AM`); epoch code (1 = 15 s, 2 = 30 s,
+//! 4 = 1 min, 8 = 2 min, 20 = 5 min, 81 = 2 s, C1 = 5 s, C2 = 10 s); age;
+//! serial number, whose first letter names the model; sex. Then one line per
+//! epoch: the activity count first, optionally followed by `, <light>` and an
+//! `M` event marker. Activity is the first whitespace-separated field, as in
+//! pyActigraphy's reader.
+
+use crate::{ActivityRecording, FileFormat, ImportError};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use std::io::BufRead;
+
+const HEADER_LINES: usize = 7;
+
+fn epoch_seconds(code: &str) -> Option<u32> {
+    Some(match code {
+        "1" => 15,
+        "2" => 30,
+        "4" => 60,
+        "8" => 120,
+        "20" => 300,
+        "81" => 2,
+        "C1" => 5,
+        "C2" => 10,
+        _ => return None,
+    })
+}
+
+fn model(serial: &str) -> Option<&'static str> {
+    Some(match serial.chars().next()?.to_ascii_uppercase() {
+        'D' => "Actiwatch-7",
+        'I' => "Actiwatch-Insomnia",
+        'L' => "Actiwatch-L",
+        'M' => "Actiwatch-Mini",
+        'P' => "Actiwatch-L-Plus",
+        'S' => "Actiwatch-S",
+        'T' => "Actiwatch-T",
+        'V' => "Actiwatch-4",
+        _ => return None,
+    })
+}
+
+fn parse_start(date: &str, time: &str) -> Option<NaiveDateTime> {
+    let date = NaiveDate::parse_from_str(date, "%d-%b-%Y").ok()?;
+    let time = ["%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p"]
+        .iter()
+        .find_map(|f| NaiveTime::parse_from_str(time, f).ok())?;
+    Some(date.and_time(time))
+}
+
+/// Whether `head` (the first bytes of a file) looks like an AWD header: a
+/// date like `01-Jan-2018` on the second line.
+pub fn looks_like_awd(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    text.lines()
+        .nth(1)
+        .is_some_and(|line| NaiveDate::parse_from_str(line.trim(), "%d-%b-%Y").is_ok())
+}
+
+/// Parses an AWD file. `progress` is called with bytes read so far.
+pub fn parse_awd(
+    input: impl BufRead,
+    file: &str,
+    mut progress: impl FnMut(u64),
+) -> Result<ActivityRecording, ImportError> {
+    let err = |line: usize, message: String| ImportError::Line {
+        file: file.to_string(),
+        line: line as u64,
+        message,
+    };
+    let mut header: Vec<String> = Vec::with_capacity(HEADER_LINES);
+    let mut counts = Vec::new();
+    let mut bytes = 0u64;
+    for (idx, line) in input.lines().enumerate() {
+        let line_no = idx + 1;
+        let line = line.map_err(|e| err(line_no, format!("not readable text: {e}")))?;
+        bytes += line.len() as u64 + 1;
+        if line_no % 4096 == 0 {
+            progress(bytes);
+        }
+        let text = line.trim_start_matches('\u{feff}').trim();
+        if header.len() < HEADER_LINES {
+            header.push(text.to_string());
+            continue;
+        }
+        if text.is_empty() {
+            continue;
+        }
+        let first = text.split_whitespace().next().unwrap_or_default();
+        let count: u64 = first.parse().map_err(|_| {
+            err(
+                line_no,
+                format!("activity {first:?} is not a whole number of 0 or more"),
+            )
+        })?;
+        counts.push(Some(count as f64));
+    }
+    if header.len() < HEADER_LINES {
+        return Err(err(
+            header.len() + 1,
+            format!("the AWD header has {} of its 7 lines", header.len()),
+        ));
+    }
+    let start = parse_start(&header[1], &header[2]).ok_or_else(|| {
+        err(
+            2,
+            format!(
+                "start {:?} {:?} is not a date like 01-Jan-2018 and a time like 08:30",
+                header[1], header[2]
+            ),
+        )
+    })?;
+    let epoch_seconds = epoch_seconds(&header[3]).ok_or_else(|| {
+        err(
+            4,
+            format!(
+                "epoch code {:?} is not one of 1, 2, 4, 8, 20, 81, C1, C2",
+                header[3]
+            ),
+        )
+    })?;
+    if counts.is_empty() {
+        return Err(ImportError::File {
+            file: file.to_string(),
+            message: "no activity lines after the header".into(),
+        });
+    }
+    progress(bytes);
+    let serial = header[5].clone();
+    Ok(ActivityRecording {
+        format: FileFormat::Awd,
+        subject: Some(header[0].clone()).filter(|s| !s.is_empty()),
+        device_model: model(&serial).map(str::to_string),
+        device_serial: Some(serial).filter(|s| !s.is_empty()),
+        start,
+        epoch_seconds,
+        counts,
+        steps: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "TEST_SAMPLE\r\n01-Jan-2018\r\n08:30\r\n 4\r\n0\r\nV00000\r\nF\r\n0\r\n224 , 0.00 M\r\n\r\n17\r\n";
+
+    #[test]
+    fn header_and_counts() {
+        let rec = parse_awd(SAMPLE.as_bytes(), "t.AWD", |_| {}).expect("parses");
+        assert_eq!(rec.start.to_string(), "2018-01-01 08:30:00");
+        assert_eq!(rec.epoch_seconds, 60);
+        assert_eq!(rec.counts, vec![Some(0.0), Some(224.0), Some(17.0)]);
+        assert_eq!(rec.device_model.as_deref(), Some("Actiwatch-4"));
+        assert_eq!(rec.subject.as_deref(), Some("TEST_SAMPLE"));
+        assert!(looks_like_awd(SAMPLE.as_bytes()));
+        assert!(!looks_like_awd(b"timestamp,count\n2026-01-01 00:00:00,1\n"));
+    }
+
+    #[test]
+    fn twelve_hour_clock_and_short_epochs() {
+        let text =
+            "demo\n22-Apr-1997\n09:38:00 PM \n 1 \n57\nP4012590327\nM\n671 , 0.00\n429 , 0.00\n";
+        let rec = parse_awd(text.as_bytes(), "t.AWD", |_| {}).expect("parses");
+        assert_eq!(rec.start.to_string(), "1997-04-22 21:38:00");
+        assert_eq!(rec.epoch_seconds, 15);
+        assert_eq!(rec.device_model.as_deref(), Some("Actiwatch-L-Plus"));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let cases = [
+            (
+                "x\n01-Jan-2018\n08:30\n4\n0\nV1\nF\n1\n-3\n",
+                "line 9",
+                "\"-3\"",
+            ),
+            (
+                "x\n01-Jan-2018\n08:30\n7\n0\nV1\nF\n1\n",
+                "line 4",
+                "epoch code \"7\"",
+            ),
+            (
+                "x\n2018-01-01\n08:30\n4\n0\nV1\nF\n1\n",
+                "line 2",
+                "not a date",
+            ),
+            ("x\n01-Jan-2018\n08:30\n", "line 4", "3 of its 7 lines"),
+        ];
+        for (text, line, fragment) in cases {
+            let message = parse_awd(text.as_bytes(), "t.AWD", |_| {})
+                .expect_err("rejected")
+                .to_string();
+            assert!(
+                message.contains(line) && message.contains(fragment),
+                "{message}"
+            );
+        }
+        let empty = parse_awd(
+            "x\n01-Jan-2018\n08:30\n4\n0\nV1\nF\n".as_bytes(),
+            "t.AWD",
+            |_| {},
+        );
+        assert!(empty
+            .expect_err("no data")
+            .to_string()
+            .contains("no activity lines"));
+    }
+}
