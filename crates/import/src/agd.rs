@@ -101,7 +101,7 @@ pub fn read_agd(
         .map_err(|e| fail(format!("data table damaged: {e}")))?
     {
         n_rows += 1;
-        if n_rows % 8192 == 0 {
+        if n_rows.is_multiple_of(8192) {
             progress(n_rows);
         }
         let rowid: i64 = row.get(0).unwrap_or(0);

@@ -78,7 +78,7 @@ pub fn parse_awd(
         let line_no = idx + 1;
         let line = line.map_err(|e| err(line_no, format!("not readable text: {e}")))?;
         bytes += line.len() as u64 + 1;
-        if line_no % 4096 == 0 {
+        if line_no.is_multiple_of(4096) {
             progress(bytes);
         }
         let text = line.trim_start_matches('\u{feff}').trim();
