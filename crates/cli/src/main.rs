@@ -451,21 +451,21 @@ fn print_report(report: &phr_api::ActigraphyReport, what: &str) {
         ("binarized", &report.binarized),
         ("raw, worn only", &report.raw_worn_only),
     ] {
+        let l5 = format!(
+            "{} ({})",
+            fmt_metric(m.l5, 2),
+            m.l5_onset.as_deref().unwrap_or("-")
+        );
+        let m10 = format!(
+            "{} ({})",
+            fmt_metric(m.m10, 2),
+            m.m10_onset.as_deref().unwrap_or("-")
+        );
         println!(
-            "  {name:<14} {:<7} {:<7} {:<7} {:<19} {}",
+            "  {name:<14} {:<7} {:<7} {:<7} {l5:<19} {m10}",
             fmt_metric(m.is, 3),
             fmt_metric(m.iv, 3),
             fmt_metric(m.ra, 3),
-            format!(
-                "{} ({})",
-                fmt_metric(m.l5, 2),
-                m.l5_onset.as_deref().unwrap_or("-")
-            ),
-            format!(
-                "{} ({})",
-                fmt_metric(m.m10, 2),
-                m.m10_onset.as_deref().unwrap_or("-")
-            ),
         );
     }
     println!(
