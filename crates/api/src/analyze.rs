@@ -99,6 +99,8 @@ pub struct ActigraphyReport {
     pub minutes: u64,
     /// Wall-clock time of the first epoch.
     pub start: String,
+    /// Number of epochs on the grid, missing ones included.
+    pub epochs: u64,
     /// Metrics on raw counts, as pyActigraphy computes them (no masking).
     pub raw: MetricsDto,
     /// Metrics on binarized counts (count > threshold), as pyActigraphy.
@@ -215,6 +217,7 @@ pub fn analyze_recording(
     Ok(ActigraphyReport {
         minutes: series.len() as u64 * epoch / 60,
         start: series.start.format(TIME).to_string(),
+        epochs: series.len() as u64,
         raw: metrics_dto(&metrics.raw, None),
         binarized: metrics_dto(&metrics.binarized, Some(threshold)),
         cole_kripke: ColeKripkeDto {

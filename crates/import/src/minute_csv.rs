@@ -27,6 +27,8 @@ pub struct MinuteCsv {
     pub missing: u64,
     /// Lines read, header and blanks included.
     pub lines: u64,
+    /// First and last timestamps listed, with or without a count.
+    pub listed: Option<(Stamp, Stamp)>,
 }
 
 impl MinuteCsv {
@@ -35,14 +37,13 @@ impl MinuteCsv {
     /// when the grid should follow the file's wall-clock times exactly.
     pub fn into_recording(self) -> crate::ActivityRecording {
         let epoch_seconds = self.epochs.first().map_or(60, |e| e.epoch_seconds);
-        let first = self.epochs.first().map(|e| (e.at.utc, e.at.local()));
-        let (first_utc, start) = first.unwrap_or((0, NaiveDateTime::default()));
-        let mut counts: Vec<Option<f64>> = Vec::with_capacity(self.epochs.len());
+        let (first, last) = self.listed.unwrap_or_default();
+        let slot = |utc: i64| ((utc - first.utc) / i64::from(epoch_seconds)) as usize;
+        let mut counts: Vec<Option<f64>> = vec![None; slot(last.utc) + 1];
         for e in &self.epochs {
-            let slot = ((e.at.utc - first_utc) / i64::from(epoch_seconds)) as usize;
-            counts.resize(slot, None);
-            counts.push(Some(f64::from(e.count)));
+            counts[slot(e.at.utc)] = Some(f64::from(e.count));
         }
+        let start: NaiveDateTime = first.local();
         crate::ActivityRecording {
             format: crate::FileFormat::Csv,
             subject: None,
@@ -91,6 +92,7 @@ pub fn parse_minute_csv(
         epochs: Vec::new(),
         missing: 0,
         lines: 0,
+        listed: None,
     };
     let mut columns: Option<(usize, usize)> = None;
     let mut previous: Option<(Stamp, u64)> = None;
@@ -169,6 +171,7 @@ pub fn parse_minute_csv(
             }
         }
         previous = Some((stamp, line_no));
+        result.listed = Some((result.listed.map_or(stamp, |(first, _)| first), stamp));
         if count_text.is_empty()
             || count_text.eq_ignore_ascii_case("nan")
             || count_text.eq_ignore_ascii_case("na")

@@ -21,7 +21,9 @@ pub enum TimeError {
 
 /// A moment: a UTC instant (Unix seconds) and the UTC offset in force at the
 /// person's location then. Ordering and equality are by the instant first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct Stamp {
     /// Seconds since 1970-01-01T00:00:00Z.
     pub utc: i64,
