@@ -1,5 +1,6 @@
 //! End-to-end tests of the `phr` binary on real vault files.
 
+mod analyze;
 mod commands;
 mod crash;
 

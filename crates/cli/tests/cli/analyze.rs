@@ -1,0 +1,157 @@
+//! `phr analyze` (the external command contract) and device-file imports.
+
+use super::*;
+
+fn reference(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/reference")
+        .join(path)
+}
+
+fn analyze_json(file: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phr"));
+    cmd.env_remove("PHR_VAULT").env_remove("PHR_PASSPHRASE");
+    cmd.args(["analyze", "actigraphy", "--input"])
+        .arg(file)
+        .args(extra)
+        .arg("--json");
+    serde_json::from_str(&ok(&mut cmd)).expect("json")
+}
+
+#[test]
+fn the_json_contract_holds_without_a_vault() {
+    let report = analyze_json(&reference("files/regular_9d.AWD"), &[]);
+    assert!(report["minutes"].is_u64(), "{report}");
+    assert_eq!(report["minutes"], 12_960);
+    assert_eq!(report["start"], "2024-03-04T00:00:00");
+    for scale in ["raw", "binarized"] {
+        for key in ["IS", "IV", "L5", "M10", "RA"] {
+            assert!(
+                report[scale][key].is_f64(),
+                "{scale}.{key} missing: {report}"
+            );
+        }
+    }
+    assert_eq!(report["binarized"]["threshold"], 4.0);
+    assert_eq!(report["cole_kripke"]["settings"], "mean");
+    assert!(report["cole_kripke"]["sleep_minutes"].is_u64());
+    let first = report["cole_kripke"]["first_sleep"]
+        .as_str()
+        .expect("first sleep");
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(first, "%Y-%m-%dT%H:%M:%S").is_ok(),
+        "{first}"
+    );
+    assert!(!report["nights"].as_array().expect("nights").is_empty());
+}
+
+#[test]
+fn the_threshold_changes_only_the_binarized_metrics() {
+    let file = reference("files/regular_9d_3ax.agd");
+    let default = analyze_json(&file, &[]);
+    let strict = analyze_json(&file, &["--threshold", "50"]);
+    assert_eq!(strict["binarized"]["threshold"], 50.0);
+    assert_ne!(strict["binarized"]["IS"], default["binarized"]["IS"]);
+    assert_eq!(strict["raw"], default["raw"]);
+    assert_eq!(strict["cole_kripke"], default["cole_kripke"]);
+}
+
+#[test]
+fn text_output_and_bad_files() {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phr"));
+    let text = ok(cmd
+        .args(["analyze", "actigraphy", "--input"])
+        .arg(reference("recordings/odd_start_gaps.csv")));
+    assert!(
+        text.contains("IS") && text.contains("Cole-Kripke (mean)"),
+        "{text}"
+    );
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad = dir.path().join("bad.AWD");
+    std::fs::write(&bad, "x\n01-Jan-2018\n08:30\n4\n0\nV1\nF\n12\nabc\n").expect("write");
+    let out = run(Command::new(env!("CARGO_BIN_EXE_phr"))
+        .args(["analyze", "actigraphy", "--input"])
+        .arg(&bad));
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.AWD, line 9"));
+    let out = run(Command::new(env!("CARGO_BIN_EXE_phr")).args([
+        "analyze",
+        "actigraphy",
+        "--input",
+        "/no/such.csv",
+    ]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /no/such.csv"));
+}
+
+#[test]
+fn device_files_import_once_and_a_broken_one_stores_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let awd = reference("files/regular_9d.AWD");
+    let first: serde_json::Value =
+        serde_json::from_str(&ok(phr(&vault).args(["--json", "import"]).arg(&awd))).expect("json");
+    assert_eq!(
+        (first["format"].as_str(), first["added"].as_u64()),
+        (Some("awd"), Some(12_960))
+    );
+    let again: serde_json::Value =
+        serde_json::from_str(&ok(phr(&vault).args(["--json", "import"]).arg(&awd))).expect("json");
+    assert_eq!(again["added"], 0);
+
+    let agd = reference("files/odd_start_gaps_1ax.agd");
+    let imported: serde_json::Value =
+        serde_json::from_str(&ok(phr(&vault).args(["--json", "import"]).arg(&agd))).expect("json");
+    assert_eq!(imported["format"], "agd");
+    assert!(
+        imported["missing"].as_u64().expect("missing") > 0,
+        "gaps are reported: {imported}"
+    );
+    let devices = rusqlite::Connection::open(&vault)
+        .expect("raw")
+        .query_row("SELECT count(*) FROM devices", [], |r| r.get::<_, i64>(0))
+        .expect("q");
+    assert_eq!(devices, 2, "one source per device file");
+
+    // A file broken near its end keeps nothing.
+    let broken = dir.path().join("broken.AWD");
+    let mut text = std::fs::read_to_string(reference("files/epoch30_4d.AWD")).expect("read");
+    text.push_str("oops\r\n");
+    std::fs::write(&broken, text).expect("write");
+    let before = ok(phr(&vault).args(["--json", "days"]));
+    let out = run(phr(&vault).arg("import").arg(&broken));
+    assert_eq!(out.status.code(), Some(65));
+    assert_eq!(ok(phr(&vault).args(["--json", "days"])), before);
+}
+
+#[test]
+fn vault_analysis_matches_the_file_analysis() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let csv = reference("recordings/regular_9d.csv");
+    ok(phr(&vault).arg("import").arg(&csv));
+    let from_file = analyze_json(&csv, &[]);
+    let from_vault: serde_json::Value = serde_json::from_str(&ok(phr(&vault).args([
+        "--json",
+        "analyze",
+        "--from",
+        "2024-03-04",
+        "--to",
+        "2024-03-12",
+    ])))
+    .expect("json");
+    for key in [
+        "minutes",
+        "start",
+        "raw",
+        "binarized",
+        "cole_kripke",
+        "nights",
+    ] {
+        assert_eq!(from_vault[key], from_file[key], "{key} differs");
+    }
+    assert_eq!(from_vault["format"], "vault");
+    let out = run(phr(&vault).args(["analyze", "--from", "2030-01-01", "--to", "2030-01-02"]));
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no activity data"));
+}
