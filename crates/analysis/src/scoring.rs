@@ -267,13 +267,19 @@ fn ck_score(x: &[f64], w9: &[f64; 9], scale: f64, threshold: f64) -> Vec<bool> {
     if n < 9 {
         return out;
     }
-    for i in 4..n - 4 {
-        let win = &x[i - 4..i + 5];
-        let mut acc = 0.0;
-        for j in 0..9 {
-            acc += win[j] * w9[j];
-        }
-        out[i] = scale * acc < threshold;
+    // The two last weights are zero in every setting; adding `0.0 * x` to a
+    // finite sum changes nothing, so they are skipped and the summation order
+    // (left to right, as before) is kept bit for bit.
+    debug_assert!(w9[7] == 0.0 && w9[8] == 0.0);
+    for (o, win) in out[4..n - 4].iter_mut().zip(x.windows(9)) {
+        let acc = win[0] * w9[0]
+            + win[1] * w9[1]
+            + win[2] * w9[2]
+            + win[3] * w9[3]
+            + win[4] * w9[4]
+            + win[5] * w9[5]
+            + win[6] * w9[6];
+        *o = scale * acc < threshold;
     }
     out
 }
@@ -309,9 +315,12 @@ fn runs(x: &[bool], target: bool, min_len: usize) -> Vec<(usize, usize)> {
 /// 5. ≤ 10 epochs between two wake runs of ≥ 20 epochs → wake.
 pub fn webster_rescore(sleep: &[bool]) -> Vec<bool> {
     let mut out = sleep.to_vec();
+    // Every run once; the rules filter them by length.
+    let sleep_runs = runs(sleep, true, 1);
+    let wake_runs = runs(sleep, false, 10);
     for (n_periods, n_previous) in [(1usize, 4usize), (3, 10), (4, 15)] {
-        for (s, _) in runs(sleep, true, n_periods) {
-            if s < n_previous {
+        for &(s, e) in &sleep_runs {
+            if e - s < n_periods || s < n_previous {
                 continue;
             }
             if sleep[s - n_previous..s].iter().all(|&v| !v) {
@@ -322,14 +331,16 @@ pub fn webster_rescore(sleep: &[bool]) -> Vec<bool> {
         }
     }
     for (n_periods, n_surround) in [(6usize, 10usize), (10, 20)] {
-        let wake = runs(sleep, false, n_surround);
-        for pair in wake.windows(2) {
-            let (gap_start, gap_end) = (pair[0].1, pair[1].0);
+        let mut surrounding = wake_runs.iter().filter(|(s, e)| e - s >= n_surround);
+        let Some(mut previous) = surrounding.next() else { continue };
+        for next in surrounding {
+            let (gap_start, gap_end) = (previous.1, next.0);
             if gap_end - gap_start <= n_periods {
                 for o in &mut out[gap_start..gap_end] {
                     *o = false;
                 }
             }
+            previous = next;
         }
     }
     out
