@@ -15,6 +15,17 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 
+# Node 20.19+ runs the FHIR test server and validators (tests/fhir-server).
+node_ok() { command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)'; }
+if ! node_ok; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing Node.js from Debian (need 20.19 or newer for the FHIR test server)" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+  node_ok || { echo "setup: Node.js 20.19 or newer is required; found $(node --version 2>/dev/null || echo none)" >&2; exit 1; }
+fi
+
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: cargo not found; install Rust with rustup (the toolchain is pinned in rust-toolchain.toml)" >&2
   exit 1

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
+echo "== npm ci (FHIR test server and validators)"
+npm ci --prefix tests/fhir-server --no-audit --no-fund --loglevel=error
 echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
