@@ -380,8 +380,15 @@ impl<'a> Recording<'a> {
         let mut pcnt = vec![0u32; slots];
         let (mut b, mut t, mut boundary) = (0usize, 0u64, freq);
         let mut k = (self.series.start_second_of_day() / epoch) as usize;
+        // The current bin's sums live in registers (same left-to-right order
+        // as summing into the vector, so bit-identical), which avoids a
+        // store-to-load dependency on every epoch.
+        let (mut acc_raw, mut acc_bin) = (0.0f64, 0.0f64);
         for (i, c) in self.series.counts.iter().enumerate() {
             while t >= boundary {
+                bins_raw[b] = acc_raw;
+                bins_bin[b] = acc_bin;
+                (acc_raw, acc_bin) = (0.0, 0.0);
                 b += 1;
                 boundary += freq;
             }
@@ -390,8 +397,8 @@ impl<'a> Recording<'a> {
                 masked[b] = true;
             } else if let Some(x) = *c {
                 let xb = if x > cfg.threshold { 1.0 } else { 0.0 };
-                bins_raw[b] += x;
-                bins_bin[b] += xb;
+                acc_raw += x;
+                acc_bin += xb;
                 psum_raw[k] += x;
                 psum_bin[k] += xb;
                 pcnt[k] += 1;
@@ -402,6 +409,8 @@ impl<'a> Recording<'a> {
                 k = 0;
             }
         }
+        bins_raw[b] = acc_raw;
+        bins_bin[b] = acc_bin;
         let finish_bins = |sums: Vec<f64>| -> Vec<Option<f64>> {
             sums.into_iter()
                 .zip(&masked)

@@ -332,7 +332,9 @@ pub fn webster_rescore(sleep: &[bool]) -> Vec<bool> {
     }
     for (n_periods, n_surround) in [(6usize, 10usize), (10, 20)] {
         let mut surrounding = wake_runs.iter().filter(|(s, e)| e - s >= n_surround);
-        let Some(mut previous) = surrounding.next() else { continue };
+        let Some(mut previous) = surrounding.next() else {
+            continue;
+        };
         for next in surrounding {
             let (gap_start, gap_end) = (previous.1, next.0);
             if gap_end - gap_start <= n_periods {
