@@ -20,6 +20,8 @@
 //   POST /auth/token, POST / (batch/transaction Bundle, honouring
 //   ifNoneExist), POST /<Type> (If-None-Exist header), GET /<Type>?<search>,
 //   GET /<Type>/<id>, PUT /<Type>/<id>, DELETE /<Type>/<id>.
+//   POST /_test/expire-tokens forgets every issued access token (with
+//   --client-id, FHIR requests need a token from /auth/token).
 import { createServer } from 'node:http';
 import { createPublicKey, randomUUID, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -189,8 +191,15 @@ function tokenResponse(res, form) {
   if (problem) return error('invalid_client', problem);
   const scope = form.get('scope') ?? 'system/*.rs';
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify({ access_token: options.token ?? randomUUID(), token_type: 'bearer', expires_in: 300, scope }));
+  const accessToken = options.token ?? randomUUID();
+  issuedTokens.add(accessToken);
+  res.end(JSON.stringify({ access_token: accessToken, token_type: 'bearer', expires_in: 300, scope }));
 }
+
+// Tokens handed out by /auth/token; with --client-id (and no fixed --token),
+// FHIR requests must carry one. POST /_test/expire-tokens forgets them all,
+// as a server does when tokens expire early.
+const issuedTokens = new Set();
 
 // --- FHIR --------------------------------------------------------------------
 
@@ -210,6 +219,10 @@ async function handle(req, res) {
     failures = { count: Number(url.searchParams.get('count') ?? 1), status: Number(url.searchParams.get('status') ?? 500) };
     return send(res, 200, outcome('information', 'informational', `next ${failures.count} request(s) fail with ${failures.status}`));
   }
+  if (method === 'POST' && path === '/_test/expire-tokens') {
+    issuedTokens.clear();
+    return send(res, 200, outcome('information', 'informational', 'all access tokens expired'));
+  }
   if (method === 'POST' && path === '/_test/reset') {
     repo = new MemoryRepository();
     return send(res, 200, outcome('information', 'informational', 'store emptied'));
@@ -219,6 +232,14 @@ async function handle(req, res) {
     return send(res, 401, outcome('error', 'login', 'missing or wrong bearer token'), {
       'www-authenticate': 'Bearer realm="fhir"',
     });
+  }
+  if (!options.token && options.clientId) {
+    const presented = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (!issuedTokens.has(presented)) {
+      return send(res, 401, outcome('error', 'expired', 'access token missing, unknown or expired'), {
+        'www-authenticate': 'Bearer realm="fhir", error="invalid_token"',
+      });
+    }
   }
   if (failures.count > 0) {
     failures.count -= 1;

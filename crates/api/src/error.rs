@@ -31,6 +31,8 @@ pub enum ErrorCode {
     InvalidInput,
     /// Reading or writing a file failed.
     Io,
+    /// The recipient's server failed or refused; what did not arrive is said.
+    Remote,
     /// Anything else.
     Internal,
 }

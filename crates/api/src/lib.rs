@@ -12,6 +12,7 @@
 mod analyze;
 mod error;
 mod export;
+mod share;
 
 pub use analyze::{
     analyze_recording, wall_clock_grid, ActigraphyReport, ColeKripkeDto, CompletenessDto,
@@ -19,7 +20,9 @@ pub use analyze::{
 };
 pub use error::{ApiError, ErrorCode, Result};
 pub use export::CsvKind;
+pub use phr_fhir_client::{es384_jwk, generate_es384_key, private_key_pem, read_private_key};
 pub use phr_import::FileFormat;
+pub use share::{Preview, RecipientAuth, Selection, ShareRecord, ShareType};
 
 use chrono::NaiveDate;
 use phr_import::ActivityRecording;
@@ -45,6 +48,25 @@ pub const DEFAULT_TIME_ZONE: &str = "Asia/Tokyo";
 /// platform's data directory (e.g. `~/.local/share/phr/vault.phr` on Linux).
 pub fn default_vault_path() -> Option<PathBuf> {
     dirs::data_dir().map(|dir| dir.join("phr").join("vault.phr"))
+}
+
+/// `n` random bytes as lower-case hex.
+fn random_hex(n: usize) -> Result<String> {
+    use ring::rand::SecureRandom;
+    let mut bytes = vec![0u8; n];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "the system random generator failed"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// SHA-256 of `bytes` as lower-case hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Progress of a long operation.

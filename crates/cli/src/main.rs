@@ -60,6 +60,16 @@ enum Command {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Share selected records with an EHR's FHIR server (R4 transaction bundles).
+    Share(ShareArgs),
+    /// List every share and FHIR export recorded.
+    Shares,
+    /// Make an EC P-384 key for SMART Backend Services and print its JWKS to register.
+    FhirKey {
+        /// Where to write the private key (PEM).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Change the vault passphrase (PHR_NEW_PASSPHRASE for scripts).
     Passwd,
     /// Show the audit log, or check that it is intact.
@@ -115,6 +125,96 @@ enum AnalyzeSource {
 }
 
 #[derive(Args)]
+struct SelectionArgs {
+    #[command(flatten)]
+    person: PersonArg,
+    /// Record types: steps, sleep, activity, circadian (default: all).
+    #[arg(long, value_name = "LIST")]
+    types: Option<String>,
+    /// First local day (default: the first with data).
+    #[arg(long, value_name = "DATE")]
+    from: Option<chrono::NaiveDate>,
+    /// Last local day, inclusive (default: the last with data).
+    #[arg(long, value_name = "DATE")]
+    to: Option<chrono::NaiveDate>,
+}
+
+impl SelectionArgs {
+    fn selection(&self) -> anyhow::Result<phr_api::Selection> {
+        Ok(phr_api::Selection {
+            person: self.person.person.clone(),
+            types: match &self.types {
+                Some(list) => phr_api::ShareType::parse_list(list)?,
+                None => Vec::new(),
+            },
+            from: self.from,
+            to: self.to,
+        })
+    }
+}
+
+#[derive(Args)]
+struct ShareArgs {
+    /// The recipient's FHIR base URL (https, or http to this machine only);
+    /// given a second time with a date (`--to 2026-03-31`) it is the last day.
+    #[arg(long = "to", value_name = "URL|DATE", action = clap::ArgAction::Append, required = true)]
+    to: Vec<String>,
+    /// none, bearer or smart-backend (default: what was saved for this URL, else none).
+    #[arg(long, value_name = "KIND")]
+    auth: Option<String>,
+    /// Bearer token (or PHR_FHIR_TOKEN); saved sealed in the vault for this URL.
+    #[arg(long, env = "PHR_FHIR_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// SMART Backend Services client id.
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    /// SMART Backend Services private key (PKCS#8, PEM or DER; see `phr fhir-key`).
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// The person (id or name); the vault owner by default.
+    #[arg(long, value_name = "P")]
+    person: Option<String>,
+    /// Record types: steps, sleep, activity, circadian (default: all).
+    #[arg(long, value_name = "LIST")]
+    types: Option<String>,
+    /// First local day (default: the first with data).
+    #[arg(long, value_name = "DATE")]
+    from: Option<chrono::NaiveDate>,
+    /// Last local day, inclusive (same as a date given to --to).
+    #[arg(long = "until", value_name = "DATE")]
+    until: Option<chrono::NaiveDate>,
+    /// Show exactly what would leave, send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Most entries per transaction bundle.
+    #[arg(long, default_value_t = 100)]
+    bundle_size: usize,
+}
+
+impl ShareArgs {
+    /// Splits the `--to` values into the URL and the optional last day.
+    fn url_and_last_day(&self) -> anyhow::Result<(String, Option<chrono::NaiveDate>)> {
+        let mut url = None;
+        let mut last = self.until;
+        for value in &self.to {
+            match chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+                Ok(date) if last.is_none() => last = Some(date),
+                Ok(_) => bail!("--to was given two dates"),
+                Err(_) if url.is_none() => url = Some(value.clone()),
+                Err(_) => bail!(
+                    "--to was given two URLs ({} and {value})",
+                    url.unwrap_or_default()
+                ),
+            }
+        }
+        Ok((
+            url.context("--to URL is required: the recipient's FHIR base URL")?,
+            last,
+        ))
+    }
+}
+
+#[derive(Args)]
 struct PersonArg {
     /// The person (id or name); the vault owner by default.
     #[arg(long, value_name = "P")]
@@ -123,6 +223,23 @@ struct PersonArg {
 
 #[derive(Subcommand)]
 enum ExportFormat {
+    /// FHIR R4: a collection bundle and/or NDJSON per resource type (Bulk Data layout).
+    Fhir {
+        /// Write the bundle (JSON) here.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Write NDJSON files (Patient.ndjson, Observation.ndjson, ...) into this folder.
+        #[arg(long, value_name = "DIR")]
+        ndjson: Option<PathBuf>,
+        /// Pseudonymise for research: keyed pseudonym, shifted dates, no free text.
+        #[arg(long)]
+        pseudonymise: bool,
+        /// Who the pseudonymised export is for (each recipient gets its own key and shift).
+        #[arg(long, default_value = "research", value_name = "NAME")]
+        recipient: String,
+        #[command(flatten)]
+        selection: SelectionArgs,
+    },
     /// CSV of one sample kind (activity CSV re-imports with `phr import`).
     Csv {
         /// activity, steps, heart_rate or sleep.
@@ -155,6 +272,7 @@ fn exit_code(code: Option<ErrorCode>) -> u8 {
         Some(ErrorCode::Tampered) | Some(ErrorCode::AuditBroken) => 4,
         Some(ErrorCode::VaultNotFound) => 5,
         Some(ErrorCode::InvalidInput) => 65,
+        Some(ErrorCode::Remote) => 6,
         _ => 1,
     }
 }
@@ -311,6 +429,128 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Share(args) => {
+            let (url, last_day) = args.url_and_last_day()?;
+            let mut phr = open(&path)?;
+            let selection = phr_api::Selection {
+                person: args.person.clone(),
+                types: match &args.types {
+                    Some(list) => phr_api::ShareType::parse_list(list)?,
+                    None => Vec::new(),
+                },
+                from: args.from,
+                to: last_day,
+            };
+            let now = chrono::Utc::now().timestamp();
+            if args.dry_run {
+                let preview = phr.share_preview(&selection, now)?;
+                if json {
+                    print_json(&preview)?;
+                } else {
+                    print_preview(&preview, &url);
+                }
+                return Ok(());
+            }
+            let auth = share_auth(&phr, &args, &url)?;
+            let record = phr.share(&selection, &url, auth.clone(), args.bundle_size, now);
+            if args.auth.is_some() {
+                // Keep the credentials (sealed) once they have been used.
+                phr.save_recipient(&url, &auth)?;
+            }
+            let record = record?;
+            if json {
+                print_json(&record)?;
+            } else {
+                println!(
+                    "Shared {} resources ({}) for {} to {} with {}: {} created, {} already there (share {}).",
+                    record.resources,
+                    record.types.join(", "),
+                    format_args!("{} to {}", record.from, record.to),
+                    record.recipient,
+                    args.auth.as_deref().unwrap_or("saved or no authentication"),
+                    record.created,
+                    record.existing,
+                    record.id
+                );
+            }
+        }
+        Command::Shares => {
+            let phr = open(&path)?;
+            let shares = phr.shares()?;
+            if json {
+                print_json(&shares)?;
+            } else if shares.is_empty() {
+                println!("Nothing has been shared or exported yet.");
+            } else {
+                for r in shares {
+                    let at = chrono::DateTime::from_timestamp(r.at_utc, 0)
+                        .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+                        .unwrap_or_default();
+                    println!(
+                        "{:>4}  {at}  {:<8} person {}  {} to {}  {}  -> {}{}",
+                        r.id,
+                        r.result,
+                        r.person,
+                        r.from,
+                        r.to,
+                        r.types.join(","),
+                        r.recipient,
+                        r.error
+                            .as_deref()
+                            .map(|e| format!("  ({e})"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+        Command::FhirKey { out } => {
+            let key = phr_api::generate_es384_key().map_err(anyhow::Error::msg)?;
+            write_private(&out, phr_api::private_key_pem(&key).as_bytes())?;
+            let jwks = serde_json::json!({"keys": [phr_api::es384_jwk(&key).map_err(anyhow::Error::msg)?]});
+            print_json(&jwks)?;
+            if !json {
+                eprintln!(
+                    "Private key written to {}; register the JWKS above with the EHR.",
+                    out.display()
+                );
+            }
+        }
+        Command::Export {
+            format:
+                ExportFormat::Fhir {
+                    out,
+                    ndjson,
+                    pseudonymise,
+                    recipient,
+                    selection,
+                },
+        } => {
+            let mut phr = open(&path)?;
+            let record = phr.export_fhir(
+                &selection.selection()?,
+                out.as_deref(),
+                ndjson.as_deref(),
+                pseudonymise.then_some(recipient.as_str()),
+                chrono::Utc::now().timestamp(),
+            )?;
+            if json {
+                print_json(&record)?;
+            } else {
+                println!(
+                    "Wrote {} FHIR resources ({}; {} to {}){} to {}.",
+                    record.resources,
+                    record.types.join(", "),
+                    record.from,
+                    record.to,
+                    if record.pseudonymised {
+                        ", pseudonymised"
+                    } else {
+                        ""
+                    },
+                    record.recipient.trim_start_matches("file:")
+                );
+            }
+        }
         Command::Passwd => {
             let mut phr = open(&path)?;
             let new = passphrase::new_passphrase("PHR_NEW_PASSPHRASE", "New passphrase")?;
@@ -429,6 +669,73 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn share_auth(phr: &Phr, args: &ShareArgs, url: &str) -> anyhow::Result<phr_api::RecipientAuth> {
+    use phr_api::RecipientAuth;
+    Ok(match args.auth.as_deref() {
+        None => phr.saved_recipient(url)?.unwrap_or(RecipientAuth::None),
+        Some("none") => RecipientAuth::None,
+        Some("bearer") => RecipientAuth::Bearer(zeroize::Zeroizing::new(
+            args.token
+                .clone()
+                .context("--auth bearer needs --token or PHR_FHIR_TOKEN")?,
+        )),
+        Some("smart-backend") => {
+            let client_id = args
+                .client_id
+                .clone()
+                .context("--auth smart-backend needs --client-id")?;
+            let key_path = args
+                .key
+                .as_ref()
+                .context("--auth smart-backend needs --key FILE")?;
+            let bytes = zeroize::Zeroizing::new(
+                std::fs::read(key_path)
+                    .with_context(|| format!("cannot read {}", key_path.display()))?,
+            );
+            let key_pkcs8 = phr_api::read_private_key(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", key_path.display()))?;
+            RecipientAuth::SmartBackend {
+                client_id,
+                key_pkcs8,
+            }
+        }
+        Some(other) => bail!("unknown --auth {other:?}: use none, bearer or smart-backend"),
+    })
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn print_preview(preview: &phr_api::Preview, url: &str) {
+    println!(
+        "Would send to {url}: person {}, {} to {} ({} days with data)",
+        preview.person, preview.from, preview.to, preview.days
+    );
+    for (kind, n) in &preview.counts {
+        println!("  {kind:<10} {n:>6} observations");
+    }
+    println!(
+        "  {} resources in all (with Patient, Devices and a Consent). Nothing was sent.",
+        preview.resources
+    );
+    if let Some(example) = &preview.example {
+        println!(
+            "Example resource:\n{}",
+            serde_json::to_string_pretty(example).unwrap_or_default()
+        );
+    }
 }
 
 fn open(path: &std::path::Path) -> anyhow::Result<Phr> {

@@ -567,6 +567,27 @@ impl Vault {
             .map_err(|_| VaultError::Tampered { record: name })
     }
 
+    /// Every sealed value in `namespace`, by key.
+    pub fn records(&self, namespace: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        let keys = self.keys()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, sealed FROM records WHERE namespace = ?1 ORDER BY key")?;
+        let rows = stmt.query_map([namespace], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, sealed) = row?;
+            let (aad, name) = row::records(namespace, &key);
+            let value = keys
+                .open(&aad, &sealed)
+                .map_err(|_| VaultError::Tampered { record: name })?;
+            out.push((key, value));
+        }
+        Ok(out)
+    }
+
     // ----- audit -------------------------------------------------------------------
 
     /// Appends an entry to the audit log.

@@ -3,6 +3,7 @@
 mod analyze;
 mod commands;
 mod crash;
+mod share;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
