@@ -401,3 +401,84 @@ impl FhirClient {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(url: &str, auth: Auth) -> Result<FhirClient, ClientError> {
+        FhirClient::new(url, auth, RetryPolicy::default())
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_to_this_machine() {
+        let bearer = || Auth::Bearer(Zeroizing::new("t".into()));
+        for ok in [
+            "http://127.0.0.1:8080/fhir",
+            "http://localhost/fhir",
+            "http://[::1]:9/",
+            "https://ehr.example/fhir",
+        ] {
+            assert!(client(ok, bearer()).is_ok(), "{ok}");
+        }
+        assert!(matches!(
+            client("http://ehr.example/fhir", bearer()),
+            Err(ClientError::InsecureUrl(_))
+        ));
+        assert!(matches!(
+            client("http://10.0.0.5/fhir", bearer()),
+            Err(ClientError::InsecureUrl(_))
+        ));
+        assert!(matches!(
+            client("ftp://ehr.example/", bearer()),
+            Err(ClientError::BadUrl(_))
+        ));
+        assert!(matches!(
+            client("not a url", bearer()),
+            Err(ClientError::BadUrl(_))
+        ));
+        // No authentication is only for a server on this machine.
+        assert!(client("http://127.0.0.1/fhir", Auth::None).is_ok());
+        assert!(matches!(
+            client("https://ehr.example/fhir", Auth::None),
+            Err(ClientError::Auth(_))
+        ));
+    }
+
+    #[test]
+    fn the_base_gets_a_trailing_slash_so_relative_paths_join_under_it() {
+        let c = client("http://127.0.0.1:1/fhir/r4", Auth::None).expect("client");
+        assert_eq!(c.base().as_str(), "http://127.0.0.1:1/fhir/r4/");
+        assert_eq!(
+            c.url("Observation?code=x").expect("join").as_str(),
+            "http://127.0.0.1:1/fhir/r4/Observation?code=x"
+        );
+    }
+
+    #[test]
+    fn operation_outcomes_become_one_readable_line() {
+        let body = r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid","diagnostics":"Observation.status is required"}]}"#;
+        let message = error_message(body);
+        assert!(
+            message.contains("Observation.status is required"),
+            "{message}"
+        );
+        assert_eq!(error_message("  "), "no details");
+        assert_eq!(
+            error_message("<html>Bad gateway</html>"),
+            "<html>Bad gateway</html>"
+        );
+    }
+
+    #[test]
+    fn an_unreachable_server_is_a_network_error_after_retries() {
+        let quick = RetryPolicy {
+            attempts: 2,
+            first_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(10),
+        };
+        // Port 9 (discard) is closed on loopback here.
+        let mut c = FhirClient::new("http://127.0.0.1:9/", Auth::None, quick).expect("client");
+        assert!(matches!(c.search("Patient"), Err(ClientError::Network(_))));
+    }
+}
