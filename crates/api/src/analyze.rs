@@ -6,8 +6,8 @@ use crate::{ApiError, Result};
 use chrono::{NaiveDate, NaiveDateTime};
 use phr_analysis::{
     cole_kripke, daily_completeness, non_wear_mask, roenneberg, sleep_episodes, CircadianConfig,
-    ColeKripkeOptions, ColeKripkeSettings, EpochSeries, MetricSet, NonWearRule, Recording,
-    RoennebergOptions,
+    ColeKripkeOptions, ColeKripkeSettings, CountScale, EpochSeries, IsIvOptions, MetricSet,
+    NonWearRule, Recording, RoennebergOptions,
 };
 use phr_import::ActivityRecording;
 use phr_model::ActivityEpoch;
@@ -76,6 +76,29 @@ pub struct NightDto {
     pub awakenings: u32,
 }
 
+/// Raw-count metrics of one 7-day period, for trends (pyActigraphy's
+/// `ISp`, `IVp`, `L5p`, `M10p`, `RAp` with a 7-day period).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeekDto {
+    /// First day of the period.
+    pub from: NaiveDate,
+    /// Interdaily stability.
+    #[serde(rename = "IS")]
+    pub is: Option<f64>,
+    /// Intradaily variability.
+    #[serde(rename = "IV")]
+    pub iv: Option<f64>,
+    /// L5.
+    #[serde(rename = "L5")]
+    pub l5: Option<f64>,
+    /// M10.
+    #[serde(rename = "M10")]
+    pub m10: Option<f64>,
+    /// Relative amplitude.
+    #[serde(rename = "RA")]
+    pub ra: Option<f64>,
+}
+
 /// Recorded and worn share of one local day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompletenessDto {
@@ -119,6 +142,8 @@ pub struct ActigraphyReport {
     pub nights: Vec<NightDto>,
     /// Completeness per local day.
     pub completeness: Vec<CompletenessDto>,
+    /// Raw metrics per consecutive 7-day period (trend), oldest first.
+    pub weekly: Vec<WeekDto>,
 }
 
 fn onset(seconds: u32) -> String {
@@ -213,6 +238,27 @@ pub fn analyze_recording(
             fraction: d.fraction,
         })
         .collect();
+    let week = 7 * 86_400;
+    let circadian = Recording::new(&series);
+    let hourly = IsIvOptions {
+        freq_seconds: 3600,
+        scale: CountScale::Raw,
+    };
+    let is_p = circadian.interdaily_stability_per_period(week, hourly);
+    let iv_p = circadian.intradaily_variability_per_period(week, hourly);
+    let l5_p = circadian.l5_per_period(week, CountScale::Raw);
+    let m10_p = circadian.m10_per_period(week, CountScale::Raw);
+    let ra_p = circadian.relative_amplitude_per_period(week, CountScale::Raw);
+    let weekly = (0..is_p.len().min(l5_p.len()))
+        .map(|i| WeekDto {
+            from: (series.start + chrono::Duration::days(7 * i as i64)).date(),
+            is: is_p[i],
+            iv: iv_p.get(i).copied().flatten(),
+            l5: l5_p[i].map(|w| w.value),
+            m10: m10_p.get(i).copied().flatten().map(|w| w.value),
+            ra: ra_p.get(i).copied().flatten(),
+        })
+        .collect();
     let epoch = u64::from(series.epoch_seconds);
     Ok(ActigraphyReport {
         minutes: series.len() as u64 * epoch / 60,
@@ -231,6 +277,7 @@ pub fn analyze_recording(
         raw_worn_only: metrics_dto(&worn_only.raw, None),
         nights,
         completeness,
+        weekly,
     })
 }
 

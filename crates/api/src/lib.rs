@@ -16,7 +16,7 @@ mod share;
 
 pub use analyze::{
     analyze_recording, wall_clock_grid, ActigraphyReport, ColeKripkeDto, CompletenessDto,
-    MetricsDto, NightDto,
+    MetricsDto, NightDto, WeekDto,
 };
 pub use error::{ApiError, ErrorCode, Result};
 pub use export::CsvKind;

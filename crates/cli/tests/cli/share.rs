@@ -141,10 +141,11 @@ fn a_share_sends_exactly_the_selection_once() {
     );
 
     // Sending the same selection again duplicates nothing (the saved token is
-    // reused); only the new transmission's Provenance records are created
-    // (the Consent for the same recipient and scope is the same resource).
+    // reused); only the new share's own Consent (identified by its grant
+    // time, to the second) and its Provenance records are created.
     let devices = search(&server, "Device").len();
     let provenances = search(&server, "Provenance?_count=100").len();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let again = json(ok(phr(&vault)
         .args([
             "--json",
@@ -161,11 +162,15 @@ fn a_share_sends_exactly_the_selection_once() {
     );
     assert_eq!(search(&server, "Patient").len(), 1);
     assert_eq!(search(&server, "Device").len(), devices);
-    assert_eq!(search(&server, "Consent").len(), 1);
+    assert_eq!(
+        search(&server, "Consent").len(),
+        2,
+        "each share is its own Consent"
+    );
     let new_provenances = search(&server, "Provenance?_count=100").len() - provenances;
     assert_eq!(
         again["created"].as_u64(),
-        Some(new_provenances as u64),
+        Some(1 + new_provenances as u64),
         "{again}"
     );
     let shares = json(ok(phr(&vault).args(["--json", "shares"])));
