@@ -17,13 +17,19 @@ use phr_model::{Person, PersonId, Role, Stamp};
 const JST: i32 = 9 * 3600;
 
 fn midnight(date: NaiveDate) -> Stamp {
-    let utc = date.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp() - i64::from(JST);
+    let utc = date
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+        .timestamp()
+        - i64::from(JST);
     Stamp::new(utc, JST)
 }
 
 fn resources() -> (Vec<Resource>, Vec<Resource>, ExportContext) {
     let first = NaiveDate::from_ymd_opt(2025, 1, 1).expect("date");
-    let context = ExportContext::new("bench-person-key", midnight(first + Duration::days(366))).expect("context");
+    let context = ExportContext::new("bench-person-key", midnight(first + Duration::days(366)))
+        .expect("context");
     let device_context = context.clone().with_device("bench:watch");
     let person = Person {
         id: PersonId(1),
@@ -36,7 +42,11 @@ fn resources() -> (Vec<Resource>, Vec<Resource>, ExportContext) {
     let mut out = Vec::new();
     for day in 0..365 {
         let date = first + Duration::days(day);
-        let steps = DailySteps { date, steps: 4000 + (day as u32 * 37) % 5000, completeness: Some(0.97) };
+        let steps = DailySteps {
+            date,
+            steps: 4000 + (day as u32 * 37) % 5000,
+            completeness: Some(0.97),
+        };
         out.push(daily_steps(&device_context, &steps).expect("steps").into());
         let start = midnight(date).plus_seconds(23 * 3600);
         let sleep = SleepSummary {
@@ -53,7 +63,11 @@ fn resources() -> (Vec<Resource>, Vec<Resource>, ExportContext) {
             efficiency: Some(0.93),
             awakenings: Some(4),
         };
-        out.push(sleep_episode(&device_context, &sleep).expect("sleep").into());
+        out.push(
+            sleep_episode(&device_context, &sleep)
+                .expect("sleep")
+                .into(),
+        );
         if day % 7 == 6 {
             let metrics = CircadianMetrics {
                 period_from: date - Duration::days(6),
@@ -68,21 +82,39 @@ fn resources() -> (Vec<Resource>, Vec<Resource>, ExportContext) {
                 binarized: false,
                 threshold: None,
             };
-            out.push(circadian_metrics(&context, &metrics).expect("circadian").into());
+            out.push(
+                circadian_metrics(&context, &metrics)
+                    .expect("circadian")
+                    .into(),
+            );
         }
         if day >= 335 {
             let counts = (0..1440).map(|m| Some(((m * 7919) % 600) as u32)).collect();
-            let minutes = MinuteActivityDay { date, start: midnight(date), counts };
-            out.push(minute_activity(&device_context, &minutes).expect("minutes").into());
+            let minutes = MinuteActivityDay {
+                date,
+                start: midnight(date),
+                counts,
+            };
+            out.push(
+                minute_activity(&device_context, &minutes)
+                    .expect("minutes")
+                    .into(),
+            );
         }
     }
     (shared, out, context)
 }
 
 fn export(shared: &[Resource], resources: &[Resource], context: &ExportContext) -> (usize, usize) {
-    let options = TransactionOptions { max_entries: 100, provenance: Some(context) };
+    let options = TransactionOptions {
+        max_entries: 100,
+        provenance: Some(context),
+    };
     let bundles = transaction_bundles(shared, resources, &options).expect("bundles");
-    let bytes = bundles.iter().map(|b| serde_json::to_vec(b).expect("json").len()).sum();
+    let bytes = bundles
+        .iter()
+        .map(|b| serde_json::to_vec(b).expect("json").len())
+        .sum();
     (bundles.len(), bytes)
 }
 
@@ -96,15 +128,28 @@ fn bench(c: &mut Criterion) {
         bytes as f64 / observations.len() as f64
     );
     if let Ok(dir) = std::env::var("FHIR_BENCH_OUT") {
-        let options = TransactionOptions { max_entries: 100, provenance: Some(&context) };
-        for (idx, bundle) in transaction_bundles(&shared, &observations, &options).expect("bundles").iter().enumerate() {
-            std::fs::write(format!("{dir}/bundle-{idx:03}.json"), serde_json::to_vec(bundle).expect("json")).expect("write");
+        let options = TransactionOptions {
+            max_entries: 100,
+            provenance: Some(&context),
+        };
+        for (idx, bundle) in transaction_bundles(&shared, &observations, &options)
+            .expect("bundles")
+            .iter()
+            .enumerate()
+        {
+            std::fs::write(
+                format!("{dir}/bundle-{idx:03}.json"),
+                serde_json::to_vec(bundle).expect("json"),
+            )
+            .expect("write");
         }
     }
     let mut group = c.benchmark_group("fhir_year_daily_plus_30_days_minutes");
     group.sample_size(20);
     group.bench_function("map", |b| b.iter(resources));
-    group.bench_function("bundle_and_serialize", |b| b.iter(|| export(&shared, &observations, &context)));
+    group.bench_function("bundle_and_serialize", |b| {
+        b.iter(|| export(&shared, &observations, &context))
+    });
     group.finish();
 }
 
