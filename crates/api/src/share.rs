@@ -480,6 +480,7 @@ impl Phr {
         auth: RecipientAuth,
         max_entries: usize,
         now_utc: i64,
+        mut progress: impl FnMut(crate::Progress),
     ) -> Result<ShareRecord> {
         let auth = match auth {
             RecipientAuth::None => Auth::None,
@@ -540,7 +541,12 @@ impl Phr {
             error: None,
             pseudonymised: false,
         };
+        let total = Some(bundles.len() as u64);
         for (idx, bundle) in bundles.iter().enumerate() {
+            progress(crate::Progress {
+                done: idx as u64,
+                total,
+            });
             match client.send_transaction(bundle) {
                 Ok(outcome) => {
                     record.created += outcome.created;
@@ -554,6 +560,10 @@ impl Phr {
                 }
             }
         }
+        progress(crate::Progress {
+            done: bundles.len() as u64,
+            total,
+        });
         let record = self.record_share(record)?;
         match &record.error {
             None => Ok(record),

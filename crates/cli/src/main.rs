@@ -452,7 +452,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 return Ok(());
             }
             let auth = share_auth(&phr, &args, &url)?;
-            let record = phr.share(&selection, &url, auth.clone(), args.bundle_size, now);
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "sending {bar:30} {pos}/{len} bundles {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let record = phr.share(&selection, &url, auth.clone(), args.bundle_size, now, |p| {
+                bar.set_length(p.total.unwrap_or(0));
+                bar.set_position(p.done);
+            });
+            bar.finish_and_clear();
             if args.auth.is_some() {
                 // Keep the credentials (sealed) once they have been used.
                 phr.save_recipient(&url, &auth)?;
