@@ -306,14 +306,10 @@ pub fn wall_clock_grid(epochs: &[ActivityEpoch]) -> Option<ActivityRecording> {
         .into_iter()
         .map(|(sum, n)| (n > 0).then(|| sum / f64::from(n)))
         .collect();
-    Some(ActivityRecording {
-        format: phr_import::FileFormat::Csv,
-        subject: None,
-        device_model: None,
-        device_serial: None,
+    Some(ActivityRecording::on_grid(
+        phr_import::FileFormat::Csv,
         start,
         epoch_seconds,
         counts,
-        steps: None,
-    })
+    ))
 }

@@ -44,16 +44,7 @@ impl MinuteCsv {
             counts[slot(e.at.utc)] = Some(f64::from(e.count));
         }
         let start: NaiveDateTime = first.local();
-        crate::ActivityRecording {
-            format: crate::FileFormat::Csv,
-            subject: None,
-            device_model: None,
-            device_serial: None,
-            start,
-            epoch_seconds,
-            counts,
-            steps: None,
-        }
+        crate::ActivityRecording::on_grid(crate::FileFormat::Csv, start, epoch_seconds, counts)
     }
 }
 

@@ -50,6 +50,25 @@ pub struct ActivityRecording {
 }
 
 impl ActivityRecording {
+    /// A recording with only the grid known (no subject or device details).
+    pub fn on_grid(
+        format: FileFormat,
+        start: NaiveDateTime,
+        epoch_seconds: u32,
+        counts: Vec<Option<f64>>,
+    ) -> Self {
+        ActivityRecording {
+            format,
+            subject: None,
+            device_model: None,
+            device_serial: None,
+            start,
+            epoch_seconds,
+            counts,
+            steps: None,
+        }
+    }
+
     /// The instant of each epoch for a device whose clock was set to local
     /// time in `zone` at the first epoch and then ran continuously (as
     /// actigraphs do: they do not observe daylight-saving changes). Counts

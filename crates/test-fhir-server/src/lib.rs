@@ -12,9 +12,14 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// `tests/fhir-server/`, checked to have its packages installed.
+/// `tests/fhir-server/`, checked to have Node and its packages installed.
 pub fn server_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fhir-server");
+    let node = Command::new("node").arg("--version").output();
+    assert!(
+        matches!(&node, Ok(output) if output.status.success()),
+        "node (20.19 or newer) is needed for the FHIR validator and server tests: install Node.js"
+    );
     assert!(
         dir.join("node_modules/@medplum/fhir-router").exists(),
         "the FHIR test server's packages are missing: run `npm ci --prefix tests/fhir-server` (scripts/test.sh does)"
@@ -84,8 +89,9 @@ impl Drop for TestServer {
 }
 
 /// Runs both validators (`@medplum/core` and FHIR.js) on JSON or NDJSON
-/// files; returns their report, or panics with it when a file fails.
-pub fn validate(files: &[PathBuf]) -> String {
+/// files: whether every resource passed, and their report (stdout, then
+/// stderr).
+pub fn run_validators(files: &[PathBuf]) -> (bool, String) {
     let output = Command::new("node")
         .arg("--experimental-websocket")
         .arg(server_dir().join("validate.mjs"))
@@ -97,6 +103,12 @@ pub fn validate(files: &[PathBuf]) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(output.status.success(), "FHIR validation failed:\n{report}");
+    (output.status.success(), report)
+}
+
+/// Like [`run_validators`], panicking with the report when a file fails.
+pub fn validate(files: &[PathBuf]) -> String {
+    let (passed, report) = run_validators(files);
+    assert!(passed, "FHIR validation failed:\n{report}");
     report
 }

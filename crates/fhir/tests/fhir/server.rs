@@ -1,58 +1,15 @@
 //! Round trip through the in-memory test server (`tests/fhir-server/
 //! server.mjs`): a transaction sent twice creates its resources once.
 
-use crate::{fixtures, node};
+use crate::fixtures;
 use phr_fhir::{transaction_bundles, Bundle, BundleType, TransactionOptions, IDENTIFIER_SYSTEM};
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use phr_test_fhir_server::TestServer;
 
 const TOKEN: &str = "test-token-3f9a";
 
-/// The server process, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start() -> Server {
-        let dir = node::require();
-        let mut child = Command::new("node")
-            .arg("--experimental-websocket")
-            .arg(dir.join("server.mjs"))
-            .args(["--port", "0", "--token", TOKEN])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start node");
-        let mut first_line = String::new();
-        let stdout = child.stdout.take().expect("stdout");
-        BufReader::new(stdout)
-            .read_line(&mut first_line)
-            .expect("read port");
-        let port: u16 = match first_line.trim().parse() {
-            Ok(port) => port,
-            Err(_) => {
-                let _ = child.kill();
-                let mut stderr = String::new();
-                if let Some(mut pipe) = child.stderr.take() {
-                    let _ = pipe.read_to_string(&mut stderr);
-                }
-                panic!("server did not print its port: {first_line:?}\n{stderr}");
-            }
-        };
-        Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The base URL without its trailing slash (paths below start with `/`).
+fn base(server: &TestServer) -> &str {
+    server.base.trim_end_matches('/')
 }
 
 fn agent() -> ureq::Agent {
@@ -75,9 +32,9 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
-fn get(server: &Server, path: &str) -> (u16, serde_json::Value) {
+fn get(server: &TestServer, path: &str) -> (u16, serde_json::Value) {
     let mut response = agent()
-        .get(&format!("{}{path}", server.base))
+        .get(&format!("{}{path}", base(server)))
         .header("Authorization", &format!("Bearer {TOKEN}"))
         .header("Accept", "application/fhir+json")
         .call()
@@ -87,9 +44,9 @@ fn get(server: &Server, path: &str) -> (u16, serde_json::Value) {
     (status, serde_json::from_str(&body).expect("json"))
 }
 
-fn post_bundle(server: &Server, bundle: &Bundle, token: Option<&str>) -> (u16, String) {
+fn post_bundle(server: &TestServer, bundle: &Bundle, token: Option<&str>) -> (u16, String) {
     let mut request = agent()
-        .post(&format!("{}/", server.base))
+        .post(&format!("{}/", base(server)))
         .header("Content-Type", "application/fhir+json");
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
@@ -101,7 +58,7 @@ fn post_bundle(server: &Server, bundle: &Bundle, token: Option<&str>) -> (u16, S
     (status, response.body_mut().read_to_string().expect("body"))
 }
 
-fn total(server: &Server, search: &str) -> u64 {
+fn total(server: &TestServer, search: &str) -> u64 {
     let (status, body) = get(server, search);
     assert_eq!(status, 200, "{search}: {body}");
     body["total"].as_u64().expect("total")
@@ -109,7 +66,7 @@ fn total(server: &Server, search: &str) -> u64 {
 
 #[test]
 fn a_resent_transaction_creates_nothing_new() {
-    let server = Server::start();
+    let server = TestServer::start(&["--token", TOKEN]);
     let (status, metadata) = get(&server, "/metadata");
     assert_eq!(status, 200);
     assert_eq!(metadata["fhirVersion"], "4.0.1");
@@ -210,15 +167,15 @@ fn a_resent_transaction_creates_nothing_new() {
 
 #[test]
 fn injected_failures_carry_an_operation_outcome() {
-    let server = Server::start();
+    let server = TestServer::start(&["--token", TOKEN]);
     let mut arm = agent()
-        .post(&format!("{}/_test/fail?count=1&status=429", server.base))
+        .post(&format!("{}/_test/fail?count=1&status=429", base(&server)))
         .send_empty()
         .expect("arm");
     assert_eq!(arm.status().as_u16(), 200);
     let _ = arm.body_mut().read_to_string();
     let mut response = agent()
-        .get(&format!("{}/Patient", server.base))
+        .get(&format!("{}/Patient", base(&server)))
         .header("Authorization", &format!("Bearer {TOKEN}"))
         .call()
         .expect("GET");

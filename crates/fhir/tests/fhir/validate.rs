@@ -7,11 +7,10 @@ use phr_fhir::{
     collection_bundle, ndjson_files, pseudonymise, transaction_bundles, PseudonymKey, Resource,
     TransactionOptions,
 };
-use std::process::Command;
 
 #[test]
 fn exported_resources_pass_both_validators() {
-    let server_dir = node::require();
+    node::require();
     let temp = node::TempDir::new("validate");
     let mut files = Vec::new();
     let mut write = |name: String, content: String| {
@@ -50,24 +49,13 @@ fn exported_resources_pass_both_validators() {
         write(format!("research-{name}"), content);
     }
 
-    let output = Command::new("node")
-        .arg("--experimental-websocket")
-        .arg(server_dir.join("validate.mjs"))
-        .args(&files)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "validation failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.starts_with("ok: "), "{stdout}");
+    let report = phr_test_fhir_server::validate(&files);
+    assert!(report.starts_with("ok: "), "{report}");
 }
 
 #[test]
 fn the_validators_do_catch_faults() {
-    let server_dir = node::require();
+    node::require();
     let temp = node::TempDir::new("validate-bad");
     // A bad status code (FHIR.js), an unknown property and a bad date
     // (Medplum).
@@ -85,14 +73,8 @@ fn the_validators_do_catch_faults() {
         std::fs::write(&path, content).expect("write");
         files.push(path);
     }
-    let output = Command::new("node")
-        .arg("--experimental-websocket")
-        .arg(server_dir.join("validate.mjs"))
-        .args(&files)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(!output.status.success(), "{stdout}");
+    let (passed, stdout) = phr_test_fhir_server::run_validators(&files);
+    assert!(!passed, "{stdout}");
     assert!(
         stdout.contains("status.json Observation: fhir.js error: Code \"done\""),
         "{stdout}"
