@@ -191,13 +191,21 @@ pub fn cole_kripke(
         match opts.settings {
             ColeKripkeSettings::Mean => {
                 need(60, "CK 'mean' needs epochs of at most 60 s")?;
-                let (m, st) = aligned_sums(series, 60);
-                (
-                    m.into_iter().map(|v| v / 30.0).collect(),
-                    st,
-                    0.001,
-                    [106.0, 54.0, 58.0, 76.0, 230.0, 74.0, 67.0],
-                )
+                let aligned_minutes = series.epoch_seconds == 60
+                    && series.start.num_seconds_from_midnight() % 60 == 0;
+                let (m, st) = if aligned_minutes {
+                    // Same grid: one pass, missing as 0 (pandas' resample sum).
+                    let m = series
+                        .counts
+                        .iter()
+                        .map(|c| c.unwrap_or(0.0) / 30.0)
+                        .collect();
+                    (m, series.start)
+                } else {
+                    let (m, st) = aligned_sums(series, 60);
+                    (m.into_iter().map(|v| v / 30.0).collect(), st)
+                };
+                (m, st, 0.001, [106.0, 54.0, 58.0, 76.0, 230.0, 74.0, 67.0])
             }
             ColeKripkeSettings::TenSecMaxOverlap => {
                 need(5, "CK '10sec_max_overlap' needs epochs of at most 5 s")?;
@@ -284,27 +292,6 @@ fn ck_score(x: &[f64], w9: &[f64; 9], scale: f64, threshold: f64) -> Vec<bool> {
     out
 }
 
-/// Runs of consecutive `target` values as `[start, end)` with length ≥ `min_len`
-/// (pyActigraphy `consecutive_values`).
-fn runs(x: &[bool], target: bool, min_len: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < x.len() {
-        if x[i] == target {
-            let s = i;
-            while i < x.len() && x[i] == target {
-                i += 1;
-            }
-            if i - s >= min_len {
-                out.push((s, i));
-            }
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
-
 /// Webster's rescoring as implemented by pyActigraphy `rescore` (all rules
 /// evaluated on the *original* scores, then combined):
 ///
@@ -315,15 +302,25 @@ fn runs(x: &[bool], target: bool, min_len: usize) -> Vec<(usize, usize)> {
 /// 5. ≤ 10 epochs between two wake runs of ≥ 20 epochs → wake.
 pub fn webster_rescore(sleep: &[bool]) -> Vec<bool> {
     let mut out = sleep.to_vec();
-    // Every run once; the rules filter them by length.
-    let sleep_runs = runs(sleep, true, 1);
-    let wake_runs = runs(sleep, false, 10);
-    for (n_periods, n_previous) in [(1usize, 4usize), (3, 10), (4, 15)] {
-        for &(s, e) in &sleep_runs {
-            if e - s < n_periods || s < n_previous {
-                continue;
-            }
-            if sleep[s - n_previous..s].iter().all(|&v| !v) {
+    // Every run of equal values, found in one scan: (start, end, is_sleep).
+    let mut all_runs: Vec<(usize, usize, bool)> = Vec::new();
+    let mut start = 0;
+    for i in 1..=sleep.len() {
+        if i == sleep.len() || sleep[i] != sleep[start] {
+            all_runs.push((start, i, sleep[start]));
+            start = i;
+        }
+    }
+    for (idx, &(s, e, is_sleep)) in all_runs.iter().enumerate() {
+        if !is_sleep {
+            continue;
+        }
+        // The wake run just before (runs alternate), if any.
+        let wake_before = idx
+            .checked_sub(1)
+            .map_or(0, |p| all_runs[p].1 - all_runs[p].0);
+        for (n_periods, n_previous) in [(1usize, 4usize), (3, 10), (4, 15)] {
+            if e - s >= n_periods && s >= n_previous && wake_before >= n_previous {
                 for o in &mut out[s..s + n_periods] {
                     *o = false;
                 }
@@ -331,7 +328,9 @@ pub fn webster_rescore(sleep: &[bool]) -> Vec<bool> {
         }
     }
     for (n_periods, n_surround) in [(6usize, 10usize), (10, 20)] {
-        let mut surrounding = wake_runs.iter().filter(|(s, e)| e - s >= n_surround);
+        let mut surrounding = all_runs
+            .iter()
+            .filter(|&&(s, e, is_sleep)| !is_sleep && e - s >= n_surround);
         let Some(mut previous) = surrounding.next() else {
             continue;
         };
