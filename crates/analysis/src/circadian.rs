@@ -378,7 +378,6 @@ impl<'a> Recording<'a> {
         let mut psum_raw = vec![0.0f64; slots];
         let mut psum_bin = vec![0.0f64; slots];
         let mut pcnt = vec![0u32; slots];
-        let (mut b, mut t, mut boundary) = (0usize, 0u64, freq);
         let mut k = (self.series.start_second_of_day() / epoch) as usize;
         // The current bin's sums live in registers, split over four partial
         // sums (by position in the bin) so consecutive additions do not wait
@@ -386,36 +385,62 @@ impl<'a> Recording<'a> {
         // exact in any order; for fractional counts (vector magnitudes) the
         // result differs from a left-to-right sum by rounding only (< 1e-15
         // relative).
-        let (mut acc_raw, mut acc_bin) = ([0.0f64; 4], [0.0f64; 4]);
-        let mut lane = 0usize;
-        for (i, c) in self.series.counts.iter().enumerate() {
-            while t >= boundary {
+        if self.wear.is_none() && freq % ep == 0 {
+            // Common case, same arithmetic as below: no wear mask and bins of
+            // a whole number of epochs, so bin `b` is simply chunk `b`.
+            let per_bin = (freq / ep) as usize;
+            for (b, chunk) in self.series.counts.chunks(per_bin).enumerate() {
+                let (mut acc_raw, mut acc_bin) = ([0.0f64; 4], [0.0f64; 4]);
+                for (j, c) in chunk.iter().enumerate() {
+                    if let Some(x) = *c {
+                        let xb = if x > cfg.threshold { 1.0 } else { 0.0 };
+                        acc_raw[j & 3] += x;
+                        acc_bin[j & 3] += xb;
+                        psum_raw[k] += x;
+                        psum_bin[k] += xb;
+                        pcnt[k] += 1;
+                    }
+                    k += 1;
+                    if k == slots {
+                        k = 0;
+                    }
+                }
                 bins_raw[b] = (acc_raw[0] + acc_raw[1]) + (acc_raw[2] + acc_raw[3]);
                 bins_bin[b] = (acc_bin[0] + acc_bin[1]) + (acc_bin[2] + acc_bin[3]);
-                (acc_raw, acc_bin, lane) = ([0.0; 4], [0.0; 4], 0);
-                b += 1;
-                boundary += freq;
             }
-            let worn = self.wear.is_none_or(|w| w[i]);
-            if !worn {
-                masked[b] = true;
-            } else if let Some(x) = *c {
-                let xb = if x > cfg.threshold { 1.0 } else { 0.0 };
-                acc_raw[lane] += x;
-                acc_bin[lane] += xb;
-                psum_raw[k] += x;
-                psum_bin[k] += xb;
-                pcnt[k] += 1;
+        } else {
+            let (mut b, mut t, mut boundary) = (0usize, 0u64, freq);
+            let (mut acc_raw, mut acc_bin) = ([0.0f64; 4], [0.0f64; 4]);
+            let mut lane = 0usize;
+            for (i, c) in self.series.counts.iter().enumerate() {
+                while t >= boundary {
+                    bins_raw[b] = (acc_raw[0] + acc_raw[1]) + (acc_raw[2] + acc_raw[3]);
+                    bins_bin[b] = (acc_bin[0] + acc_bin[1]) + (acc_bin[2] + acc_bin[3]);
+                    (acc_raw, acc_bin, lane) = ([0.0; 4], [0.0; 4], 0);
+                    b += 1;
+                    boundary += freq;
+                }
+                let worn = self.wear.is_none_or(|w| w[i]);
+                if !worn {
+                    masked[b] = true;
+                } else if let Some(x) = *c {
+                    let xb = if x > cfg.threshold { 1.0 } else { 0.0 };
+                    acc_raw[lane] += x;
+                    acc_bin[lane] += xb;
+                    psum_raw[k] += x;
+                    psum_bin[k] += xb;
+                    pcnt[k] += 1;
+                }
+                lane = (lane + 1) & 3;
+                t += ep;
+                k += 1;
+                if k == slots {
+                    k = 0;
+                }
             }
-            lane = (lane + 1) & 3;
-            t += ep;
-            k += 1;
-            if k == slots {
-                k = 0;
-            }
+            bins_raw[b] = (acc_raw[0] + acc_raw[1]) + (acc_raw[2] + acc_raw[3]);
+            bins_bin[b] = (acc_bin[0] + acc_bin[1]) + (acc_bin[2] + acc_bin[3]);
         }
-        bins_raw[b] = (acc_raw[0] + acc_raw[1]) + (acc_raw[2] + acc_raw[3]);
-        bins_bin[b] = (acc_bin[0] + acc_bin[1]) + (acc_bin[2] + acc_bin[3]);
         let finish_bins = |sums: Vec<f64>| -> Vec<Option<f64>> {
             sums.into_iter()
                 .zip(&masked)
