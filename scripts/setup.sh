@@ -6,6 +6,9 @@ set -euo pipefail
 need_apt=()
 command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+# btleplug talks to BlueZ through libdbus; the BLE tests run a private dbus-daemon.
+pkg-config --exists dbus-1 2>/dev/null || need_apt+=(libdbus-1-dev)
+command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)
 
 if ((${#need_apt[@]})); then
   SUDO=""

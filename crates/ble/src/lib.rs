@@ -1,0 +1,494 @@
+//! The Bluetooth client side: scan for wearables, connect, read the standard
+//! characteristics, subscribe to notifications and talk to a Bangle.js over
+//! the Nordic UART, through `btleplug` (BlueZ over D-Bus on Linux).
+//!
+//! Key design choice: this crate only moves bytes. Every value is decoded by
+//! `phr-ble-protocols` (pure, fuzzed), and every await has a timeout, so a
+//! silent or vanished peripheral becomes an error naming the device and the
+//! characteristic instead of a hang. Reconnecting is explicit
+//! ([`Connection::reconnect`]); the caller decides what to resume (e.g. a
+//! `StepTracker` whose state survives the reconnect).
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+use btleplug::api::{
+    Central, Characteristic, Manager as _, Peripheral as _, ScanFilter, WriteType,
+};
+use btleplug::platform::{Adapter, Manager, Peripheral};
+use futures::StreamExt;
+use phr_ble_protocols::banglejs::{self, LineAssembler};
+use phr_ble_protocols::standard::{self, DeviceInfoField};
+use phr_ble_protocols::{uuid_string, DecodeError, GattValue};
+use std::future::Future;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Errors of the BLE client; each names the device and, where it applies,
+/// the characteristic.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BleError {
+    /// No Bluetooth adapter (is BlueZ running, is the system bus reachable?).
+    #[error("no Bluetooth adapter found")]
+    NoAdapter,
+    /// A Bluetooth operation failed.
+    #[error("{device}: {operation} failed: {source}")]
+    Bluetooth {
+        /// Device name or address (`adapter` for adapter-level operations).
+        device: String,
+        /// What we were doing, with the characteristic where relevant.
+        operation: String,
+        /// The btleplug error.
+        source: btleplug::Error,
+    },
+    /// An operation did not finish in time.
+    #[error("{device}: {operation} timed out after {timeout:?}")]
+    Timeout {
+        /// Device name or address.
+        device: String,
+        /// What we were doing.
+        operation: String,
+        /// The limit.
+        timeout: Duration,
+    },
+    /// The device lacks a characteristic we need.
+    #[error("{device}: characteristic {characteristic} not found")]
+    MissingCharacteristic {
+        /// Device name or address.
+        device: String,
+        /// UUID.
+        characteristic: String,
+    },
+    /// A value could not be decoded.
+    #[error("{device}: {source}")]
+    Decode {
+        /// Device name or address.
+        device: String,
+        /// The decoder's error (names the characteristic and field).
+        source: DecodeError,
+    },
+    /// The link dropped while waiting for notifications.
+    #[error("{device}: disconnected while waiting for {characteristic} ({received} notification(s) received)")]
+    Disconnected {
+        /// Device name or address.
+        device: String,
+        /// UUID.
+        characteristic: String,
+        /// Notifications received before the drop.
+        received: usize,
+    },
+}
+
+async fn timed<T>(
+    device: &str,
+    operation: &str,
+    timeout: Duration,
+    future: impl Future<Output = Result<T, btleplug::Error>>,
+) -> Result<T, BleError> {
+    match tokio::time::timeout(timeout, future).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(source)) => Err(BleError::Bluetooth {
+            device: device.to_string(),
+            operation: operation.to_string(),
+            source,
+        }),
+        Err(_) => Err(BleError::Timeout {
+            device: device.to_string(),
+            operation: operation.to_string(),
+            timeout,
+        }),
+    }
+}
+
+/// A peripheral seen during a scan.
+#[derive(Debug, Clone)]
+pub struct FoundDevice {
+    /// Advertised name, if any.
+    pub name: Option<String>,
+    /// Bluetooth address.
+    pub address: String,
+    /// Advertised service UUIDs.
+    pub services: Vec<u128>,
+    /// Signal strength, if known.
+    pub rssi: Option<i16>,
+    peripheral: Peripheral,
+}
+
+impl FoundDevice {
+    /// Name for messages: the advertised name or the address.
+    pub fn label(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.address.clone())
+    }
+}
+
+/// Device Information strings read from a device (absent ones are `None`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceInformation {
+    /// Manufacturer Name String.
+    pub manufacturer: Option<String>,
+    /// Model Number String.
+    pub model: Option<String>,
+    /// Serial Number String.
+    pub serial: Option<String>,
+    /// Firmware Revision String.
+    pub firmware: Option<String>,
+}
+
+/// The Bluetooth client: one adapter, one timeout for every operation.
+#[derive(Debug)]
+pub struct BleClient {
+    adapter: Adapter,
+    timeout: Duration,
+}
+
+impl BleClient {
+    /// Opens the first adapter. On Linux this connects to BlueZ on the
+    /// system bus (libdbus honours `DBUS_SYSTEM_BUS_ADDRESS`).
+    pub async fn new(timeout: Duration) -> Result<Self, BleError> {
+        let manager = timed("adapter", "open Bluetooth manager", timeout, Manager::new()).await?;
+        let adapters = timed("adapter", "list adapters", timeout, manager.adapters()).await?;
+        let adapter = adapters.into_iter().next().ok_or(BleError::NoAdapter)?;
+        Ok(BleClient { adapter, timeout })
+    }
+
+    /// Scans for `duration` for devices advertising any of `services`.
+    pub async fn scan(
+        &self,
+        services: &[u128],
+        duration: Duration,
+    ) -> Result<Vec<FoundDevice>, BleError> {
+        let filter = ScanFilter {
+            services: services.iter().map(|u| Uuid::from_u128(*u)).collect(),
+        };
+        let mut events = timed(
+            "adapter",
+            "subscribe to adapter events",
+            self.timeout,
+            self.adapter.events(),
+        )
+        .await?;
+        timed(
+            "adapter",
+            "start scan",
+            self.timeout,
+            self.adapter.start_scan(filter),
+        )
+        .await?;
+        // Drain discovery events until the scan window closes.
+        let until = tokio::time::Instant::now() + duration;
+        while let Ok(Some(_event)) = tokio::time::timeout_at(until, events.next()).await {}
+        timed(
+            "adapter",
+            "stop scan",
+            self.timeout,
+            self.adapter.stop_scan(),
+        )
+        .await?;
+        let peripherals = timed(
+            "adapter",
+            "list peripherals",
+            self.timeout,
+            self.adapter.peripherals(),
+        )
+        .await?;
+        let mut found = Vec::new();
+        for peripheral in peripherals {
+            let properties = timed(
+                "adapter",
+                "read peripheral properties",
+                self.timeout,
+                peripheral.properties(),
+            )
+            .await?;
+            let Some(properties) = properties else {
+                continue;
+            };
+            let advertised: Vec<u128> = properties.services.iter().map(|u| u.as_u128()).collect();
+            if !services.is_empty() && !advertised.iter().any(|u| services.contains(u)) {
+                continue;
+            }
+            found.push(FoundDevice {
+                name: properties.local_name,
+                address: properties.address.to_string(),
+                services: advertised,
+                rssi: properties.rssi,
+                peripheral,
+            });
+        }
+        Ok(found)
+    }
+
+    /// Connects and discovers services.
+    pub async fn connect(&self, device: &FoundDevice) -> Result<Connection, BleError> {
+        let connection = Connection {
+            peripheral: device.peripheral.clone(),
+            label: device.label(),
+            timeout: self.timeout,
+        };
+        connection.reconnect().await?;
+        Ok(connection)
+    }
+}
+
+/// A connected peripheral.
+#[derive(Debug)]
+pub struct Connection {
+    peripheral: Peripheral,
+    label: String,
+    timeout: Duration,
+}
+
+impl Connection {
+    /// Name used in messages.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// (Re)connects if needed and (re)discovers services.
+    pub async fn reconnect(&self) -> Result<(), BleError> {
+        let connected = timed(
+            &self.label,
+            "query connection",
+            self.timeout,
+            self.peripheral.is_connected(),
+        )
+        .await?;
+        if !connected {
+            timed(
+                &self.label,
+                "connect",
+                self.timeout,
+                self.peripheral.connect(),
+            )
+            .await?;
+        }
+        timed(
+            &self.label,
+            "discover services",
+            self.timeout,
+            self.peripheral.discover_services(),
+        )
+        .await
+    }
+
+    /// Whether the link is up.
+    pub async fn is_connected(&self) -> Result<bool, BleError> {
+        timed(
+            &self.label,
+            "query connection",
+            self.timeout,
+            self.peripheral.is_connected(),
+        )
+        .await
+    }
+
+    /// Disconnects.
+    pub async fn disconnect(&self) -> Result<(), BleError> {
+        timed(
+            &self.label,
+            "disconnect",
+            self.timeout,
+            self.peripheral.disconnect(),
+        )
+        .await
+    }
+
+    fn characteristic(&self, uuid: u128) -> Result<Characteristic, BleError> {
+        let wanted = Uuid::from_u128(uuid);
+        self.peripheral
+            .characteristics()
+            .into_iter()
+            .find(|c| c.uuid == wanted)
+            .ok_or_else(|| BleError::MissingCharacteristic {
+                device: self.label.clone(),
+                characteristic: uuid_string(uuid),
+            })
+    }
+
+    /// Whether the device has a characteristic.
+    pub fn has(&self, uuid: u128) -> bool {
+        self.characteristic(uuid).is_ok()
+    }
+
+    /// Reads raw bytes.
+    pub async fn read_raw(&self, uuid: u128) -> Result<Vec<u8>, BleError> {
+        let characteristic = self.characteristic(uuid)?;
+        let operation = format!("read {}", uuid_string(uuid));
+        timed(
+            &self.label,
+            &operation,
+            self.timeout,
+            self.peripheral.read(&characteristic),
+        )
+        .await
+    }
+
+    /// Reads and decodes a value.
+    pub async fn read<T: GattValue>(&self) -> Result<T, BleError> {
+        let bytes = self.read_raw(T::CHARACTERISTIC).await?;
+        T::decode(&bytes).map_err(|source| BleError::Decode {
+            device: self.label.clone(),
+            source,
+        })
+    }
+
+    /// Reads the Device Information strings the device has.
+    pub async fn device_information(&self) -> Result<DeviceInformation, BleError> {
+        let mut info = DeviceInformation::default();
+        for field in [
+            DeviceInfoField::Manufacturer,
+            DeviceInfoField::Model,
+            DeviceInfoField::Serial,
+            DeviceInfoField::Firmware,
+        ] {
+            if !self.has(field.uuid()) {
+                continue;
+            }
+            let bytes = self.read_raw(field.uuid()).await?;
+            let text = standard::decode_device_string(field, &bytes).map_err(|source| {
+                BleError::Decode {
+                    device: self.label.clone(),
+                    source,
+                }
+            })?;
+            let slot = match field {
+                DeviceInfoField::Manufacturer => &mut info.manufacturer,
+                DeviceInfoField::Model => &mut info.model,
+                DeviceInfoField::Serial => &mut info.serial,
+                _ => &mut info.firmware,
+            };
+            *slot = Some(text);
+        }
+        Ok(info)
+    }
+
+    /// Subscribes to `uuid` and collects up to `count` raw notifications.
+    /// Returns early with [`BleError::Disconnected`] (carrying how many
+    /// arrived) if the link drops; a gap longer than the timeout is a
+    /// [`BleError::Timeout`].
+    pub async fn collect_raw(&self, uuid: u128, count: usize) -> Result<Vec<Vec<u8>>, BleError> {
+        let characteristic = self.characteristic(uuid)?;
+        let name = uuid_string(uuid);
+        // Open the stream before subscribing so no early value is missed.
+        let mut stream = timed(
+            &self.label,
+            &format!("open notifications for {name}"),
+            self.timeout,
+            self.peripheral.notifications(),
+        )
+        .await?;
+        timed(
+            &self.label,
+            &format!("subscribe to {name}"),
+            self.timeout,
+            self.peripheral.subscribe(&characteristic),
+        )
+        .await?;
+        let mut values = Vec::new();
+        while values.len() < count {
+            match tokio::time::timeout(self.timeout, stream.next()).await {
+                Ok(Some(notification)) if notification.uuid == characteristic.uuid => {
+                    values.push(notification.value)
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => {
+                    if !self.is_connected().await.unwrap_or(false) {
+                        return Err(BleError::Disconnected {
+                            device: self.label.clone(),
+                            characteristic: name,
+                            received: values.len(),
+                        });
+                    }
+                    return Err(BleError::Timeout {
+                        device: self.label.clone(),
+                        operation: format!(
+                            "notification {} of {count} on {name}",
+                            values.len() + 1
+                        ),
+                        timeout: self.timeout,
+                    });
+                }
+            }
+        }
+        let _ = timed(
+            &self.label,
+            &format!("unsubscribe from {name}"),
+            self.timeout,
+            self.peripheral.unsubscribe(&characteristic),
+        )
+        .await;
+        Ok(values)
+    }
+
+    /// Writes `request` to the Nordic UART TX in 20-byte chunks and returns
+    /// the lines received on RX until `done` says the exchange is over.
+    pub async fn uart_exchange(
+        &self,
+        request: &[u8],
+        mut done: impl FnMut(&str) -> bool,
+    ) -> Result<Vec<Result<String, DecodeError>>, BleError> {
+        let tx = self.characteristic(banglejs::UART_TX)?;
+        let rx = self.characteristic(banglejs::UART_RX)?;
+        let mut stream = timed(
+            &self.label,
+            "open UART RX notifications",
+            self.timeout,
+            self.peripheral.notifications(),
+        )
+        .await?;
+        timed(
+            &self.label,
+            "subscribe to UART RX",
+            self.timeout,
+            self.peripheral.subscribe(&rx),
+        )
+        .await?;
+        for chunk in banglejs::chunks(request, 20) {
+            timed(
+                &self.label,
+                "write UART TX",
+                self.timeout,
+                self.peripheral
+                    .write(&tx, chunk, WriteType::WithoutResponse),
+            )
+            .await?;
+        }
+        let mut assembler = LineAssembler::default();
+        let mut lines = Vec::new();
+        loop {
+            let notification = match tokio::time::timeout(self.timeout, stream.next()).await {
+                Ok(Some(notification)) => notification,
+                Ok(None) => break,
+                Err(_) => {
+                    return Err(BleError::Timeout {
+                        device: self.label.clone(),
+                        operation: format!("UART reply ({} line(s) so far)", lines.len()),
+                        timeout: self.timeout,
+                    })
+                }
+            };
+            if notification.uuid != rx.uuid {
+                continue;
+            }
+            let mut finished = false;
+            for line in assembler.push(&notification.value) {
+                if let Ok(text) = &line {
+                    finished |= done(text);
+                }
+                lines.push(line);
+            }
+            if finished {
+                break;
+            }
+        }
+        let _ = timed(
+            &self.label,
+            "unsubscribe from UART RX",
+            self.timeout,
+            self.peripheral.unsubscribe(&rx),
+        )
+        .await;
+        Ok(lines)
+    }
+}

@@ -1,0 +1,313 @@
+//! What a simulated peripheral serves: its GATT table and behaviour.
+
+use phr_ble_protocols::banglejs::{self, UART_RX, UART_SERVICE, UART_TX};
+use phr_ble_protocols::infinitime::{DailySteps, RawMotion, MOTION_SERVICE};
+use phr_ble_protocols::standard::{
+    BatteryLevel, CurrentTime, DeviceInfoField, BATTERY_SERVICE, CURRENT_TIME_SERVICE,
+    DEVICE_INFORMATION_SERVICE,
+};
+use phr_ble_protocols::GattValue;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// A notification to send: new `value` of `characteristic`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notify {
+    /// Characteristic UUID.
+    pub characteristic: u128,
+    /// New value.
+    pub value: Vec<u8>,
+}
+
+/// How a peripheral answers GATT operations. Implementations are plain state
+/// machines; the simulator does the D-Bus side.
+pub trait PeripheralBehaviour: Send + 'static {
+    /// ReadValue; `None` means "read not permitted".
+    fn read(&mut self, characteristic: u128) -> Option<Vec<u8>>;
+    /// WriteValue; returns notifications to send in response.
+    fn write(&mut self, characteristic: u128, value: &[u8]) -> Vec<Notify>;
+    /// StartNotify; returns notifications to send now (a burst).
+    fn subscribed(&mut self, characteristic: u128) -> Vec<Notify>;
+}
+
+/// One characteristic of the GATT table.
+#[derive(Debug, Clone)]
+pub struct SimCharacteristic {
+    /// UUID.
+    pub uuid: u128,
+    /// BlueZ flags (`read`, `write`, `write-without-response`, `notify`, …).
+    pub flags: Vec<&'static str>,
+}
+
+/// One primary service.
+#[derive(Debug, Clone)]
+pub struct SimService {
+    /// UUID.
+    pub uuid: u128,
+    /// Its characteristics.
+    pub characteristics: Vec<SimCharacteristic>,
+}
+
+/// A simulated peripheral: identity, advertised data, GATT table, behaviour.
+pub struct SimulatedPeripheral {
+    /// Bluetooth address, `AA:BB:CC:DD:EE:FF`.
+    pub address: String,
+    /// Advertised name.
+    pub name: String,
+    /// RSSI reported during discovery.
+    pub rssi: i16,
+    /// Advertised service UUIDs.
+    pub advertised: Vec<u128>,
+    /// GATT table.
+    pub services: Vec<SimService>,
+    /// Behaviour.
+    pub behaviour: Box<dyn PeripheralBehaviour>,
+}
+
+impl std::fmt::Debug for SimulatedPeripheral {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatedPeripheral")
+            .field("address", &self.address)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+fn characteristic(uuid: u128, flags: &[&'static str]) -> SimCharacteristic {
+    SimCharacteristic {
+        uuid,
+        flags: flags.to_vec(),
+    }
+}
+
+fn device_information(info: &[(DeviceInfoField, &str)]) -> (SimService, HashMap<u128, Vec<u8>>) {
+    let service = SimService {
+        uuid: DEVICE_INFORMATION_SERVICE,
+        characteristics: info
+            .iter()
+            .map(|(field, _)| characteristic(field.uuid(), &["read"]))
+            .collect(),
+    };
+    let values = info
+        .iter()
+        .map(|(field, text)| (field.uuid(), text.as_bytes().to_vec()))
+        .collect();
+    (service, values)
+}
+
+/// Shared handle on a simulated PineTime's step counter.
+#[derive(Debug, Clone, Default)]
+pub struct StepCounterHandle(Arc<Mutex<u32>>);
+
+impl StepCounterHandle {
+    /// Current cumulative count.
+    pub fn get(&self) -> u32 {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sets the count (0 simulates a midnight reset or a reboot).
+    pub fn set(&self, steps: u32) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = steps;
+    }
+}
+
+/// An InfiniTime PineTime: Motion Service, Battery, Device Information,
+/// Current Time. Subscribing to the step count sends `burst` notifications,
+/// the count rising by `stride` each.
+pub struct PineTime {
+    values: HashMap<u128, Vec<u8>>,
+    steps: StepCounterHandle,
+    /// Notifications sent per subscription.
+    pub burst: u32,
+    /// Steps added per notification.
+    pub stride: u32,
+}
+
+impl PeripheralBehaviour for PineTime {
+    fn read(&mut self, characteristic: u128) -> Option<Vec<u8>> {
+        if characteristic == DailySteps::CHARACTERISTIC {
+            return Some(self.steps.get().to_le_bytes().to_vec());
+        }
+        self.values.get(&characteristic).cloned()
+    }
+
+    fn write(&mut self, characteristic: u128, value: &[u8]) -> Vec<Notify> {
+        if characteristic == CurrentTime::CHARACTERISTIC && value.len() == 10 {
+            self.values.insert(characteristic, value.to_vec());
+        }
+        Vec::new()
+    }
+
+    fn subscribed(&mut self, characteristic: u128) -> Vec<Notify> {
+        if characteristic != DailySteps::CHARACTERISTIC {
+            return Vec::new();
+        }
+        (0..self.burst)
+            .map(|_| {
+                let steps = self.steps.get().saturating_add(self.stride);
+                self.steps.set(steps);
+                Notify {
+                    characteristic,
+                    value: steps.to_le_bytes().to_vec(),
+                }
+            })
+            .collect()
+    }
+}
+
+impl SimulatedPeripheral {
+    /// A PineTime running InfiniTime; returns the step counter handle too.
+    pub fn pinetime(address: &str) -> (Self, StepCounterHandle) {
+        let (info, mut values) = device_information(&[
+            (DeviceInfoField::Manufacturer, "PINE64"),
+            (DeviceInfoField::Model, "PineTime"),
+            (DeviceInfoField::Serial, "PT-0001"),
+            (DeviceInfoField::Firmware, "1.14.0"),
+        ]);
+        values.insert(BatteryLevel::CHARACTERISTIC, vec![87]);
+        // 2026-03-01 08:00:00, Sunday.
+        values.insert(
+            CurrentTime::CHARACTERISTIC,
+            vec![0xEA, 0x07, 3, 1, 8, 0, 0, 7, 0, 0],
+        );
+        values.insert(RawMotion::CHARACTERISTIC, vec![0, 0, 0, 0, 0, 4]);
+        let steps = StepCounterHandle::default();
+        steps.set(1000);
+        let services = vec![
+            info,
+            SimService {
+                uuid: BATTERY_SERVICE,
+                characteristics: vec![characteristic(
+                    BatteryLevel::CHARACTERISTIC,
+                    &["read", "notify"],
+                )],
+            },
+            SimService {
+                uuid: CURRENT_TIME_SERVICE,
+                characteristics: vec![characteristic(
+                    CurrentTime::CHARACTERISTIC,
+                    &["read", "write", "notify"],
+                )],
+            },
+            SimService {
+                uuid: MOTION_SERVICE,
+                characteristics: vec![
+                    characteristic(DailySteps::CHARACTERISTIC, &["read", "notify"]),
+                    characteristic(RawMotion::CHARACTERISTIC, &["read", "notify"]),
+                ],
+            },
+        ];
+        let peripheral = SimulatedPeripheral {
+            address: address.to_string(),
+            name: "InfiniTime".into(),
+            rssi: -52,
+            advertised: vec![MOTION_SERVICE],
+            services,
+            behaviour: Box::new(PineTime {
+                values,
+                steps: steps.clone(),
+                burst: 5,
+                stride: 10,
+            }),
+        };
+        (peripheral, steps)
+    }
+
+    /// A Bangle.js 2 with stored activity `history` lines (JSON `act`
+    /// objects without `t`), answering `actfetch` requests written to TX.
+    pub fn banglejs(address: &str, history: Vec<serde_json::Value>) -> Self {
+        SimulatedPeripheral {
+            address: address.to_string(),
+            name: "Bangle.js 1a2b".into(),
+            rssi: -60,
+            advertised: vec![UART_SERVICE],
+            services: vec![SimService {
+                uuid: UART_SERVICE,
+                characteristics: vec![
+                    characteristic(UART_TX, &["write", "write-without-response"]),
+                    characteristic(UART_RX, &["notify"]),
+                ],
+            }],
+            behaviour: Box::new(BangleJs {
+                pending: Vec::new(),
+                history,
+            }),
+        }
+    }
+}
+
+/// A Bangle.js: buffers TX writes into lines, answers `GB({...})` commands.
+pub struct BangleJs {
+    pending: Vec<u8>,
+    history: Vec<serde_json::Value>,
+}
+
+impl BangleJs {
+    fn answer(&self, command: &serde_json::Value) -> Vec<String> {
+        match command.get("t").and_then(|t| t.as_str()) {
+            Some("actfetch") => {
+                let since = command.get("ts").and_then(|t| t.as_i64()).unwrap_or(0);
+                let records: Vec<&serde_json::Value> = self
+                    .history
+                    .iter()
+                    .filter(|r| r.get("ts").and_then(|t| t.as_i64()).unwrap_or(0) >= since)
+                    .collect();
+                let mut lines = vec![r#"{"t":"actfetch","state":"start"}"#.to_string()];
+                for record in &records {
+                    let mut record = (*record).clone();
+                    if let Some(object) = record.as_object_mut() {
+                        object.insert("t".into(), "act".into());
+                        object.insert("rt".into(), 0.into());
+                    }
+                    lines.push(record.to_string());
+                }
+                lines.push(format!(
+                    r#"{{"t":"actfetch","state":"end","count":{}}}"#,
+                    records.len()
+                ));
+                lines
+            }
+            Some("status") | None => vec![r#"{"t":"status","bat":64,"chg":0}"#.to_string()],
+            Some(_) => Vec::new(),
+        }
+    }
+}
+
+impl PeripheralBehaviour for BangleJs {
+    fn read(&mut self, _characteristic: u128) -> Option<Vec<u8>> {
+        None
+    }
+
+    fn write(&mut self, characteristic: u128, value: &[u8]) -> Vec<Notify> {
+        if characteristic != UART_TX {
+            return Vec::new();
+        }
+        self.pending.extend_from_slice(value);
+        let mut out = Vec::new();
+        while let Some(newline) = self.pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=newline).collect();
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim().trim_start_matches('\u{10}');
+            let Some(json) = text.strip_prefix("GB(").and_then(|t| t.strip_suffix(')')) else {
+                continue;
+            };
+            let Ok(command) = serde_json::from_str::<serde_json::Value>(json) else {
+                continue;
+            };
+            for reply in self.answer(&command) {
+                let bytes = format!("{reply}\n").into_bytes();
+                for chunk in banglejs::chunks(&bytes, 20) {
+                    out.push(Notify {
+                        characteristic: UART_RX,
+                        value: chunk.to_vec(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn subscribed(&mut self, _characteristic: u128) -> Vec<Notify> {
+        Vec::new()
+    }
+}
