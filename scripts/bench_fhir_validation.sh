@@ -6,8 +6,11 @@ cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 FHIR_BENCH_OUT="$out" cargo bench -q -p phr-fhir --bench export -- --test >/dev/null
 npm ci --prefix tests/fhir-server --no-audit --no-fund --loglevel=error >/dev/null
-start=$(date +%s.%N)
-node --experimental-websocket tests/fhir-server/validate.mjs "$out"/bundle-*.json | tail -1
-end=$(date +%s.%N)
-python3 -c "print(f'validated $(ls "$out" | wc -l) bundles ($(du -sk "$out" | cut -f1) KiB) in {($end-$start):.2f} s')"
+for set in "bundle-*.json" "*.ndjson"; do
+  start=$(date +%s.%N)
+  # shellcheck disable=SC2086
+  node --experimental-websocket tests/fhir-server/validate.mjs $out/$set | tail -1
+  end=$(date +%s.%N)
+  python3 -c "print(f'  both validators on $set: {($end-$start):.2f} s')"
+done
 rm -rf "$out"

@@ -12,7 +12,7 @@ use phr_fhir::{
     CircadianMetrics, DailySteps, ExportContext, MinuteActivityDay, Resource, SleepSummary,
     TransactionOptions,
 };
-use phr_model::{Person, PersonId, Role, Stamp};
+use phr_model::{Device, DeviceId, Person, PersonId, Role, Stamp};
 
 const JST: i32 = 9 * 3600;
 
@@ -38,7 +38,20 @@ fn resources() -> (Vec<Resource>, Vec<Resource>, ExportContext) {
         role: Role::Owner,
         birth_date: None,
     };
-    let shared = vec![Resource::from(phr_fhir::patient(&context, &person))];
+    let watch = Device {
+        id: DeviceId(1),
+        person: PersonId(1),
+        source_key: "bench:watch".into(),
+        label: "Bench watch".into(),
+        manufacturer: Some("Pine64".into()),
+        model: Some("PineTime".into()),
+        serial: Some("BENCH-1".into()),
+        firmware: Some("1.14.0".into()),
+    };
+    let shared = vec![
+        Resource::from(phr_fhir::patient(&context, &person)),
+        Resource::from(phr_fhir::device(&context, &watch)),
+    ];
     let mut out = Vec::new();
     for day in 0..365 {
         let date = first + Duration::days(day);
@@ -142,6 +155,11 @@ fn bench(c: &mut Criterion) {
                 serde_json::to_vec(bundle).expect("json"),
             )
             .expect("write");
+        }
+        let mut all = shared.clone();
+        all.extend(observations.iter().cloned());
+        for (name, text) in phr_fhir::ndjson_files(&all).expect("ndjson") {
+            std::fs::write(format!("{dir}/{name}"), text).expect("write");
         }
     }
     let mut group = c.benchmark_group("fhir_year_daily_plus_30_days_minutes");
