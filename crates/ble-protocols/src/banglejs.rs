@@ -298,6 +298,84 @@ pub fn chunks(bytes: &[u8], chunk: usize) -> impl Iterator<Item = &[u8]> {
     bytes.chunks(chunk.max(1))
 }
 
+/// The watch side of the exchange, as a pure state machine: it buffers what
+/// the phone writes to TX into lines, answers `GB({...})` commands, and
+/// returns the answer as RX notifications of at most 20 bytes. Used by the
+/// simulated BlueZ peer and by the in-process simulated wearable, so both
+/// serve the same bytes.
+#[derive(Debug, Clone, Default)]
+pub struct SimulatedWatch {
+    pending: Vec<u8>,
+    history: Vec<Value>,
+}
+
+impl SimulatedWatch {
+    /// A watch holding stored activity `history` (JSON `act` objects without
+    /// `t`, each with a `ts` in milliseconds).
+    pub fn new(history: Vec<Value>) -> Self {
+        SimulatedWatch {
+            pending: Vec::new(),
+            history,
+        }
+    }
+
+    /// Replaces the stored history (a watch that was reset or kept recording).
+    pub fn set_history(&mut self, history: Vec<Value>) {
+        self.history = history;
+    }
+
+    fn answer(&self, command: &Value) -> Vec<String> {
+        match command.get("t").and_then(|t| t.as_str()) {
+            Some("actfetch") => {
+                let since = command.get("ts").and_then(|t| t.as_i64()).unwrap_or(0);
+                let records: Vec<&Value> = self
+                    .history
+                    .iter()
+                    .filter(|r| r.get("ts").and_then(|t| t.as_i64()).unwrap_or(0) >= since)
+                    .collect();
+                let mut lines = vec![r#"{"t":"actfetch","state":"start"}"#.to_string()];
+                for record in &records {
+                    let mut record = (*record).clone();
+                    if let Some(object) = record.as_object_mut() {
+                        object.insert("t".into(), "act".into());
+                        object.insert("rt".into(), 0.into());
+                    }
+                    lines.push(record.to_string());
+                }
+                lines.push(format!(
+                    r#"{{"t":"actfetch","state":"end","count":{}}}"#,
+                    records.len()
+                ));
+                lines
+            }
+            Some("status") | None => vec![r#"{"t":"status","bat":64,"chg":0}"#.to_string()],
+            Some(_) => Vec::new(),
+        }
+    }
+
+    /// Takes bytes written to TX; returns the RX notifications it answers with.
+    pub fn write(&mut self, value: &[u8]) -> Vec<Vec<u8>> {
+        self.pending.extend_from_slice(value);
+        let mut out = Vec::new();
+        while let Some(newline) = self.pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=newline).collect();
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim().trim_start_matches('\u{10}');
+            let Some(json) = text.strip_prefix("GB(").and_then(|t| t.strip_suffix(')')) else {
+                continue;
+            };
+            let Ok(command) = serde_json::from_str::<Value>(json) else {
+                continue;
+            };
+            for reply in self.answer(&command) {
+                let bytes = format!("{reply}\n").into_bytes();
+                out.extend(chunks(&bytes, 20).map(<[u8]>::to_vec));
+            }
+        }
+        out
+    }
+}
+
 /// Collects one history fetch: stored records between `start` and `end`.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryFetch {

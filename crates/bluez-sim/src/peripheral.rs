@@ -229,48 +229,16 @@ impl SimulatedPeripheral {
                 ],
             }],
             behaviour: Box::new(BangleJs {
-                pending: Vec::new(),
-                history,
+                watch: banglejs::SimulatedWatch::new(history),
             }),
         }
     }
 }
 
-/// A Bangle.js: buffers TX writes into lines, answers `GB({...})` commands.
+/// A Bangle.js: the pure [`banglejs::SimulatedWatch`] behind the UART
+/// characteristics.
 pub struct BangleJs {
-    pending: Vec<u8>,
-    history: Vec<serde_json::Value>,
-}
-
-impl BangleJs {
-    fn answer(&self, command: &serde_json::Value) -> Vec<String> {
-        match command.get("t").and_then(|t| t.as_str()) {
-            Some("actfetch") => {
-                let since = command.get("ts").and_then(|t| t.as_i64()).unwrap_or(0);
-                let records: Vec<&serde_json::Value> = self
-                    .history
-                    .iter()
-                    .filter(|r| r.get("ts").and_then(|t| t.as_i64()).unwrap_or(0) >= since)
-                    .collect();
-                let mut lines = vec![r#"{"t":"actfetch","state":"start"}"#.to_string()];
-                for record in &records {
-                    let mut record = (*record).clone();
-                    if let Some(object) = record.as_object_mut() {
-                        object.insert("t".into(), "act".into());
-                        object.insert("rt".into(), 0.into());
-                    }
-                    lines.push(record.to_string());
-                }
-                lines.push(format!(
-                    r#"{{"t":"actfetch","state":"end","count":{}}}"#,
-                    records.len()
-                ));
-                lines
-            }
-            Some("status") | None => vec![r#"{"t":"status","bat":64,"chg":0}"#.to_string()],
-            Some(_) => Vec::new(),
-        }
-    }
+    watch: banglejs::SimulatedWatch,
 }
 
 impl PeripheralBehaviour for BangleJs {
@@ -282,29 +250,14 @@ impl PeripheralBehaviour for BangleJs {
         if characteristic != UART_TX {
             return Vec::new();
         }
-        self.pending.extend_from_slice(value);
-        let mut out = Vec::new();
-        while let Some(newline) = self.pending.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=newline).collect();
-            let text = String::from_utf8_lossy(&line);
-            let text = text.trim().trim_start_matches('\u{10}');
-            let Some(json) = text.strip_prefix("GB(").and_then(|t| t.strip_suffix(')')) else {
-                continue;
-            };
-            let Ok(command) = serde_json::from_str::<serde_json::Value>(json) else {
-                continue;
-            };
-            for reply in self.answer(&command) {
-                let bytes = format!("{reply}\n").into_bytes();
-                for chunk in banglejs::chunks(&bytes, 20) {
-                    out.push(Notify {
-                        characteristic: UART_RX,
-                        value: chunk.to_vec(),
-                    });
-                }
-            }
-        }
-        out
+        self.watch
+            .write(value)
+            .into_iter()
+            .map(|value| Notify {
+                characteristic: UART_RX,
+                value,
+            })
+            .collect()
     }
 
     fn subscribed(&mut self, _characteristic: u128) -> Vec<Notify> {

@@ -82,6 +82,21 @@ enum Command {
     Verify,
     /// List the people in the vault.
     People,
+    /// Sync a wearable. `--simulated` syncs the built-in simulated Bangle.js
+    /// through the real sync engine (no Bluetooth adapter needed).
+    Sync {
+        /// Use the in-process simulated wearable.
+        #[arg(long)]
+        simulated: bool,
+        #[command(flatten)]
+        person: PersonArg,
+        /// Whole days before today the simulated wearable holds.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        /// Seed of the simulated wearer.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Run the built-in demo: a vault synced from a simulated wearable.
     Demo {
         /// Whole days before today the demo wearable holds.
@@ -624,6 +639,44 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     ),
                 )
                 .into());
+            }
+        }
+        Command::Sync {
+            simulated,
+            person,
+            days,
+            seed,
+        } => {
+            if !simulated {
+                bail!("syncing a Bluetooth wearable from the command line is not available in this version yet; use --simulated for the built-in simulated wearable");
+            }
+            if days == 0 || days > 3660 {
+                bail!("--days must be between 1 and 3660");
+            }
+            let mut phr = open(&path)?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message("syncing the simulated Bangle.js");
+            let today = chrono::Local::now().date_naive();
+            let summary = phr.sync_simulated(
+                person.person.as_deref(),
+                today,
+                days,
+                seed,
+                phr_api::LinkFaults::default(),
+                |p| {
+                    bar.set_message(format!("syncing the simulated Bangle.js: {} bytes", p.done));
+                    bar.tick();
+                },
+            );
+            bar.finish_and_clear();
+            let summary = summary?;
+            if json {
+                print_json(&summary)?;
+            } else {
+                println!(
+                    "Synced {} ({} to {}): {} new samples, {} already stored.",
+                    summary.label, summary.days.0, summary.days.1, summary.added, summary.unchanged
+                );
             }
         }
         Command::People => {

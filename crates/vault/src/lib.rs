@@ -444,6 +444,20 @@ impl Vault {
         batches: &[Samples],
         event: &AuditEvent,
     ) -> Result<IngestReport> {
+        self.ingest_with_record(person, source, batches, None, event)
+    }
+
+    /// [`Vault::ingest`] plus one sealed record (e.g. a device's sync
+    /// checkpoint) written in the same transaction, so the samples and the
+    /// checkpoint advance together or not at all.
+    pub fn ingest_with_record(
+        &mut self,
+        person: PersonId,
+        source: &NewDevice,
+        batches: &[Samples],
+        record: Option<(&str, &str, &[u8])>,
+        event: &AuditEvent,
+    ) -> Result<IngestReport> {
         for batch in batches {
             validate(batch)?;
         }
@@ -462,6 +476,9 @@ impl Vault {
                 Samples::Sleep(v) => merge_into(&tx, keys, device.id, v, &mut report)?,
                 Samples::HeartRate(v) => merge_into(&tx, keys, device.id, v, &mut report)?,
             }
+        }
+        if let Some((namespace, key, value)) = record {
+            write_record(&tx, keys, namespace, key, value)?;
         }
         let detail = format!(
             "{}; source device {}; {} added, {} replaced, {} unchanged",
@@ -534,12 +551,7 @@ impl Vault {
         let vault_id = self.vault_id;
         let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
         let tx = self.conn.transaction()?;
-        let (aad, _) = row::records(namespace, key);
-        let sealed = keys.seal(&aad, value).map_err(map_crypto)?;
-        tx.execute(
-            "INSERT OR REPLACE INTO records (namespace, key, sealed) VALUES (?1, ?2, ?3)",
-            params![namespace, key, sealed],
-        )?;
+        write_record(&tx, keys, namespace, key, value)?;
         if let Some(event) = event {
             append_audit(&tx, keys, &vault_id, event)?;
         }
@@ -786,6 +798,22 @@ fn read_header(conn: &Connection) -> Result<Header> {
         salt,
         wrapped_key,
     })
+}
+
+fn write_record(
+    tx: &Transaction<'_>,
+    keys: &Keys,
+    namespace: &str,
+    key: &str,
+    value: &[u8],
+) -> Result<()> {
+    let (aad, _) = row::records(namespace, key);
+    let sealed = keys.seal(&aad, value).map_err(map_crypto)?;
+    tx.execute(
+        "INSERT OR REPLACE INTO records (namespace, key, sealed) VALUES (?1, ?2, ?3)",
+        params![namespace, key, sealed],
+    )?;
+    Ok(())
 }
 
 fn append_audit(

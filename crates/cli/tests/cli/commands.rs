@@ -278,3 +278,35 @@ fn demo_syncs_fourteen_days_and_a_second_run_adds_nothing() {
     assert_eq!(second["sync"]["added"], 0);
     assert_eq!(second["days"], first["days"]);
 }
+
+#[test]
+fn sync_simulated_uses_the_sync_engine_and_a_second_run_adds_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let first: serde_json::Value = serde_json::from_str(&ok(phr(&vault).args([
+        "--json",
+        "sync",
+        "--simulated",
+        "--days",
+        "3",
+    ])))
+    .expect("json");
+    assert!(first["added"].as_u64().expect("added") > 3 * 144, "{first}");
+    let second: serde_json::Value = serde_json::from_str(&ok(phr(&vault).args([
+        "--json",
+        "sync",
+        "--simulated",
+        "--days",
+        "3",
+    ])))
+    .expect("json");
+    assert_eq!(second["added"], 0);
+    let audit = ok(phr(&vault).arg("audit"));
+    assert!(
+        audit.contains("sync") && audit.contains("Bangle.js (simulated 1)"),
+        "{audit}"
+    );
+    let out = run(phr(&vault).arg("sync"));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use --simulated"));
+}

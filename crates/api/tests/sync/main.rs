@@ -1,0 +1,100 @@
+//! Syncing the simulated wearable through the real sync engine into a real
+//! vault: checkpoints, resumption, and no partial batches.
+
+use chrono::NaiveDate;
+use phr_api::{ErrorCode, LinkFaults, Phr};
+
+fn vault(dir: &std::path::Path) -> Phr {
+    Phr::init(
+        &dir.join("v.phr"),
+        "sync test passphrase",
+        "Sync Tester",
+        "Asia/Tokyo",
+    )
+    .expect("init")
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 6, 15).expect("date")
+}
+
+const NO_FAULTS: LinkFaults = LinkFaults {
+    drop_after_notifications: None,
+    corrupt_notification: None,
+};
+
+#[test]
+fn a_second_sync_adds_nothing_and_a_later_one_brings_only_the_new_day() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut phr = vault(dir.path());
+    let first = phr
+        .sync_simulated(None, today(), 7, 3, NO_FAULTS, |_| {})
+        .expect("sync");
+    assert!(first.added > 7 * 144, "{first:?}");
+    let days = phr.days(None).expect("days");
+    assert_eq!(days.len(), 7);
+
+    let second = phr
+        .sync_simulated(None, today(), 7, 3, NO_FAULTS, |_| {})
+        .expect("again");
+    assert_eq!(
+        (second.added, second.unchanged),
+        (0, 0),
+        "nothing past the checkpoint"
+    );
+
+    let tomorrow = today().succ_opt().expect("date");
+    let third = phr
+        .sync_simulated(None, tomorrow, 7, 3, NO_FAULTS, |_| {})
+        .expect("next day");
+    assert!(
+        third.added >= 144 && third.added < first.added / 3,
+        "{third:?}"
+    );
+    assert_eq!(third.unchanged, 0);
+    assert_eq!(phr.days(None).expect("days").len(), 8);
+}
+
+#[test]
+fn a_failed_sync_stores_nothing_and_the_next_one_resumes() {
+    for faults in [
+        LinkFaults {
+            drop_after_notifications: Some(200),
+            ..NO_FAULTS
+        },
+        LinkFaults {
+            corrupt_notification: Some(333),
+            ..NO_FAULTS
+        },
+    ] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut phr = vault(dir.path());
+        let err = phr
+            .sync_simulated(None, today(), 5, 8, faults, |_| {})
+            .expect_err("fails");
+        assert_eq!(err.code, ErrorCode::Remote, "{err}");
+        assert!(
+            err.message.contains("Bangle.js (simulated 8)")
+                && err.message.contains("nothing from this sync was stored"),
+            "{err}"
+        );
+        assert!(
+            phr.days(None).expect("days").is_empty(),
+            "a broken batch left data"
+        );
+        let resumed = phr
+            .sync_simulated(None, today(), 5, 8, NO_FAULTS, |_| {})
+            .expect("resume");
+        let reference = {
+            let dir = tempfile::tempdir().expect("tmp");
+            vault(dir.path())
+                .sync_simulated(None, today(), 5, 8, NO_FAULTS, |_| {})
+                .expect("clean")
+        };
+        assert_eq!(
+            resumed.added, reference.added,
+            "gap or duplicate after {faults:?}"
+        );
+        assert!(phr.verify().expect("verify").problems.is_empty());
+    }
+}

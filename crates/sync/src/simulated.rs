@@ -1,0 +1,163 @@
+//! An in-process simulated wearable: a Bangle.js whose stored history comes
+//! from a synthetic lifelog, answering over the same protocol bytes as the
+//! real watch, with knobs for link drops and corrupted notifications.
+
+use crate::{LinkError, UartLink, RECORD_SECONDS};
+use phr_ble_protocols::banglejs::SimulatedWatch;
+use phr_model::SleepStage;
+use phr_synth::Lifelog;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+/// Faults to inject, counted in RX notifications delivered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkFaults {
+    /// Drop the link after this many notifications.
+    pub drop_after_notifications: Option<usize>,
+    /// Deliver this notification (0-based) with a damaged byte.
+    pub corrupt_notification: Option<usize>,
+}
+
+/// The watch's stored history as Bangle.js health records: one per 10
+/// minutes with steps (`stp`), mean heart rate (`hrm`), movement (`mov`, the
+/// sum of the minute activity counts) and the activity kind (`act`: a sleep
+/// stage inside a sleep episode, `NOT_WORN` when nothing was sensed).
+pub fn history_from_lifelog(log: &Lifelog) -> Vec<Value> {
+    #[derive(Default)]
+    struct Bucket {
+        steps: u64,
+        movement: u64,
+        hr_sum: u64,
+        hr_n: u64,
+        minutes: u64,
+    }
+    let epoch = i64::from(RECORD_SECONDS);
+    let mut buckets: BTreeMap<i64, Bucket> = BTreeMap::new();
+    for e in &log.activity {
+        let b = buckets.entry(e.at.utc.div_euclid(epoch)).or_default();
+        b.movement += u64::from(e.count);
+        b.minutes += 1;
+    }
+    for s in &log.steps {
+        buckets
+            .entry(s.start.utc.div_euclid(epoch))
+            .or_default()
+            .steps += u64::from(s.steps);
+    }
+    for h in &log.heart_rate {
+        let b = buckets.entry(h.at.utc.div_euclid(epoch)).or_default();
+        b.hr_sum += u64::from(h.bpm);
+        b.hr_n += 1;
+    }
+    let stage_at = |utc: i64| -> Option<SleepStage> {
+        log.sleep
+            .iter()
+            .find(|ep| ep.start.utc <= utc && utc < ep.end.utc)
+            .map(|ep| {
+                let offset = (utc - ep.start.utc) as u32;
+                ep.stages
+                    .iter()
+                    .find(|s| {
+                        s.offset_seconds <= offset && offset < s.offset_seconds + s.duration_seconds
+                    })
+                    .map_or(SleepStage::Light, |s| s.stage)
+            })
+    };
+    buckets
+        .into_iter()
+        .map(|(bucket, b)| {
+            let utc = bucket * epoch;
+            let kind = match stage_at(utc) {
+                Some(SleepStage::Deep) => "DEEP_SLEEP",
+                Some(SleepStage::Rem) => "REM_SLEEP",
+                Some(SleepStage::Awake) => "AWAKE_SLEEP",
+                Some(_) => "LIGHT_SLEEP",
+                None if b.movement == 0 && b.hr_n == 0 => "NOT_WORN",
+                None => "ACTIVITY",
+            };
+            let hrm = b.hr_sum.checked_div(b.hr_n).unwrap_or(0);
+            json!({"ts": utc * 1000, "stp": b.steps, "hrm": hrm, "mov": b.movement, "act": kind})
+        })
+        .collect()
+}
+
+/// A simulated Bangle.js reached without a radio.
+pub struct SimulatedLink {
+    name: String,
+    watch: SimulatedWatch,
+    queue: VecDeque<Vec<u8>>,
+    faults: LinkFaults,
+    delivered: usize,
+    connected: bool,
+}
+
+impl SimulatedLink {
+    /// A watch called `name` holding `history` (see [`history_from_lifelog`]).
+    pub fn new(name: &str, history: Vec<Value>, faults: LinkFaults) -> Self {
+        SimulatedLink {
+            name: name.to_string(),
+            watch: SimulatedWatch::new(history),
+            queue: VecDeque::new(),
+            faults,
+            delivered: 0,
+            connected: true,
+        }
+    }
+
+    /// Reconnects after a drop, with no further faults.
+    pub fn reconnect(&mut self) {
+        self.connected = true;
+        self.queue.clear();
+        self.faults = LinkFaults::default();
+        self.delivered = 0;
+    }
+
+    /// Replaces the stored history (the watch recorded more, or was reset).
+    pub fn set_history(&mut self, history: Vec<Value>) {
+        self.watch.set_history(history);
+    }
+}
+
+impl UartLink for SimulatedLink {
+    fn device(&self) -> &str {
+        &self.name
+    }
+
+    async fn send(&mut self, bytes: &[u8]) -> Result<(), LinkError> {
+        if !self.connected {
+            return Err(LinkError::Disconnected);
+        }
+        self.queue.extend(self.watch.write(bytes));
+        Ok(())
+    }
+
+    async fn receive(&mut self) -> Result<Vec<u8>, LinkError> {
+        if !self.connected {
+            return Err(LinkError::Disconnected);
+        }
+        if self
+            .faults
+            .drop_after_notifications
+            .is_some_and(|n| self.delivered >= n)
+        {
+            self.connected = false;
+            return Err(LinkError::Disconnected);
+        }
+        let Some(mut notification) = self.queue.pop_front() else {
+            // A silent watch: the caller's timeout decides.
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            return Err(LinkError::Transport("no notification".into()));
+        };
+        if self.faults.corrupt_notification == Some(self.delivered) {
+            if let Some(byte) = notification
+                .iter_mut()
+                .find(|b| b.is_ascii_digit() || **b == b'"')
+            {
+                *byte = b'#';
+            }
+        }
+        self.delivered += 1;
+        Ok(notification)
+    }
+}
