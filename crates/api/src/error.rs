@@ -33,6 +33,8 @@ pub enum ErrorCode {
     Io,
     /// The recipient's server failed or refused; what did not arrive is said.
     Remote,
+    /// Bluetooth failed: no adapter, or the device or its link failed.
+    Device,
     /// Anything else.
     Internal,
 }

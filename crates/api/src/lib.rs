@@ -202,6 +202,68 @@ pub fn analyze_file(path: &Path, threshold: f64) -> Result<ActigraphyReport> {
     analyze_recording(&recording, threshold)
 }
 
+/// A wearable found by a Bluetooth scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FoundDevice {
+    /// Advertised name.
+    pub name: Option<String>,
+    /// Bluetooth address.
+    pub address: String,
+    /// Signal strength (dBm), if reported.
+    pub rssi: Option<i16>,
+    /// Protocols we speak that it advertises.
+    pub protocols: Vec<String>,
+}
+
+/// Scans for `seconds` for wearables advertising a service we support
+/// (Bangle.js UART, InfiniTime motion, Physical Activity Monitor, Heart
+/// Rate), through the system's BlueZ with btleplug.
+pub fn scan_devices(seconds: u64) -> Result<Vec<FoundDevice>> {
+    use phr_ble_protocols::{banglejs, infinitime, pams, standard};
+    let known = [
+        (banglejs::UART_SERVICE, "banglejs"),
+        (infinitime::MOTION_SERVICE, "infinitime"),
+        (pams::SERVICE, "pams"),
+        (standard::HEART_RATE_SERVICE, "heart_rate"),
+    ];
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::Internal,
+                format!("cannot start the Bluetooth runtime: {e}"),
+            )
+        })?;
+    let ble_error = |e: phr_ble::BleError| {
+        ApiError::new(ErrorCode::Device, format!("{e} (without an adapter, `phr sync --simulated` uses the built-in simulated wearable)"))
+    };
+    let found = runtime.block_on(async {
+        let client = phr_ble::BleClient::new(std::time::Duration::from_secs(10))
+            .await
+            .map_err(ble_error)?;
+        let services: Vec<u128> = known.iter().map(|(uuid, _)| *uuid).collect();
+        client
+            .scan(&services, std::time::Duration::from_secs(seconds.max(1)))
+            .await
+            .map_err(ble_error)
+    })?;
+    Ok(found
+        .into_iter()
+        .map(|d| FoundDevice {
+            protocols: known
+                .iter()
+                .filter(|(uuid, _)| d.services.contains(uuid))
+                .map(|(_, name)| name.to_string())
+                .collect(),
+            name: d.name,
+            address: d.address,
+            rssi: d.rssi,
+        })
+        .collect())
+}
+
 /// An open vault, as front ends use it.
 pub struct Phr {
     vault: Vault,
@@ -241,6 +303,12 @@ impl Phr {
     /// Locks the vault, zeroizing its key.
     pub fn lock(&mut self) {
         self.vault.lock();
+    }
+
+    /// The devices (data sources) of a person.
+    pub fn devices(&self, person: Option<&str>) -> Result<Vec<phr_model::Device>> {
+        let person = self.person(person)?;
+        Ok(self.vault.devices(person.id)?)
     }
 
     /// Everyone in the vault.

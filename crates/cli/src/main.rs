@@ -97,6 +97,11 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Wearables: the sources in the vault, or a Bluetooth scan.
+    Devices {
+        #[command(subcommand)]
+        action: DevicesAction,
+    },
     /// Run the built-in demo: a vault synced from a simulated wearable.
     Demo {
         /// Whole days before today the demo wearable holds.
@@ -229,6 +234,21 @@ impl ShareArgs {
     }
 }
 
+#[derive(Subcommand)]
+enum DevicesAction {
+    /// The devices and files a person's data came from.
+    List {
+        #[command(flatten)]
+        person: PersonArg,
+    },
+    /// Scan for wearables we can sync (Bluetooth LE through BlueZ); no vault needed.
+    Scan {
+        /// How long to scan.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
+}
+
 #[derive(Args)]
 struct PersonArg {
     /// The person (id or name); the vault owner by default.
@@ -288,6 +308,7 @@ fn exit_code(code: Option<ErrorCode>) -> u8 {
         Some(ErrorCode::VaultNotFound) => 5,
         Some(ErrorCode::InvalidInput) => 65,
         Some(ErrorCode::Remote) => 6,
+        Some(ErrorCode::Device) => 7,
         _ => 1,
     }
 }
@@ -677,6 +698,50 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "Synced {} ({} to {}): {} new samples, {} already stored.",
                     summary.label, summary.days.0, summary.days.1, summary.added, summary.unchanged
                 );
+            }
+        }
+        Command::Devices {
+            action: DevicesAction::List { person },
+        } => {
+            let phr = open(&path)?;
+            let devices = phr.devices(person.person.as_deref())?;
+            if json {
+                print_json(&devices)?;
+            } else if devices.is_empty() {
+                println!("No devices yet: `phr sync --simulated`, `phr import FILE` or `phr demo` add one.");
+            } else {
+                for d in devices {
+                    println!(
+                        "{:>3}  {:<32} {:<20} {}",
+                        d.id.0,
+                        d.label,
+                        d.model.as_deref().unwrap_or("-"),
+                        d.serial.as_deref().unwrap_or("-")
+                    );
+                }
+            }
+        }
+        Command::Devices {
+            action: DevicesAction::Scan { seconds },
+        } => {
+            let found = phr_api::scan_devices(seconds)?;
+            if json {
+                print_json(&found)?;
+            } else if found.is_empty() {
+                println!(
+                    "No wearable found. Is it awake and near? (`phr sync --simulated` needs none.)"
+                );
+            }
+            if !json {
+                for d in found {
+                    println!(
+                        "{:<18} {:<24} {:>7}  {}",
+                        d.address,
+                        d.name.as_deref().unwrap_or("(no name)"),
+                        d.rssi.map_or("-".to_string(), |r| format!("{r} dBm")),
+                        d.protocols.join(", ")
+                    );
+                }
             }
         }
         Command::People => {

@@ -3,6 +3,7 @@
 mod analyze;
 mod commands;
 mod crash;
+mod devices;
 mod share;
 
 use std::path::{Path, PathBuf};
