@@ -134,8 +134,9 @@ pub struct SyncSummary {
     pub added: u64,
     /// Samples already present.
     pub unchanged: u64,
-    /// First and last local day covered.
-    pub days: (NaiveDate, NaiveDate),
+    /// First and last local day the fetched records cover (none when
+    /// nothing new came over).
+    pub days: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// What a file held, read for import or analysis.
@@ -262,6 +263,30 @@ pub fn scan_devices(seconds: u64) -> Result<Vec<FoundDevice>> {
             rssi: d.rssi,
         })
         .collect())
+}
+
+/// How long any one Bluetooth or link operation may take.
+const SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A wearable remembered for sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PairedDevice {
+    /// Whose it is.
+    pub person: i64,
+    /// Bluetooth address.
+    pub address: String,
+    /// Advertised name.
+    pub name: Option<String>,
+    /// Protocols it advertised.
+    pub protocols: Vec<String>,
+}
+
+fn checkpoint_key(person: &Person, source: &NewDevice) -> String {
+    sha256_hex(format!("{}|{}", person.id.0, source.source_key).as_bytes())
+}
+
+fn stamper(zone: chrono_tz::Tz) -> impl Fn(i64) -> phr_model::Stamp {
+    move |utc| phr_model::Stamp::in_zone(utc, zone).unwrap_or(phr_model::Stamp::new(utc, 0))
 }
 
 /// An open vault, as front ends use it.
@@ -529,7 +554,7 @@ impl Phr {
             label: source.label,
             added,
             unchanged,
-            days: (start, today.pred_opt().unwrap_or(today)),
+            days: Some((start, today.pred_opt().unwrap_or(today))),
         })
     }
 
@@ -564,13 +589,8 @@ impl Phr {
             serial: Some(format!("SIM-{seed:04}")),
             firmware: Some(env!("CARGO_PKG_VERSION").into()),
         };
-        let checkpoint_key =
-            sha256_hex(format!("{}|{}", person.id.0, source.source_key).as_bytes());
-        let checkpoint: Option<i64> = self
-            .vault
-            .record("sync-checkpoint", &checkpoint_key)?
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|text| text.parse().ok());
+        let key = checkpoint_key(&person, &source);
+        let checkpoint = self.read_checkpoint(&key)?;
         let mut link = phr_sync::SimulatedLink::new(&label, history, faults);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
@@ -581,15 +601,12 @@ impl Phr {
                     format!("cannot start the sync runtime: {e}"),
                 )
             })?;
-        let stamp = |utc: i64| {
-            phr_model::Stamp::in_zone(utc, zone).unwrap_or(phr_model::Stamp::new(utc, 0))
-        };
         let batch = runtime
             .block_on(phr_sync::fetch_history(
                 &mut link,
                 checkpoint,
-                std::time::Duration::from_secs(10),
-                stamp,
+                SYNC_TIMEOUT,
+                stamper(zone),
                 |p| {
                     progress(Progress {
                         done: p.bytes,
@@ -598,21 +615,38 @@ impl Phr {
                 },
             ))
             .map_err(|e| ApiError::new(ErrorCode::Remote, e.to_string()))?;
-        let new_checkpoint = batch.checkpoint.map(|c| c.to_string()).unwrap_or_default();
+        let mut summary = self.store_batch(&person, &source, &key, batch)?;
+        summary.days = Some((start, today.pred_opt().unwrap_or(today)));
+        Ok(summary)
+    }
+
+    fn read_checkpoint(&self, key: &str) -> Result<Option<i64>> {
+        Ok(self
+            .vault
+            .record("sync-checkpoint", key)?
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| text.parse().ok()))
+    }
+
+    /// Stores a fetched batch and its checkpoint in one transaction.
+    fn store_batch(
+        &mut self,
+        person: &Person,
+        source: &NewDevice,
+        key: &str,
+        batch: phr_sync::Batch,
+    ) -> Result<SyncSummary> {
+        let checkpoint = batch.checkpoint.map(|c| c.to_string()).unwrap_or_default();
         let event = AuditEvent::new(
             AuditAction::Sync,
             format!(
-                "{label}: {} records, {} bytes, for person {}",
-                batch.records, batch.bytes, person.id.0
+                "{}: {} records, {} bytes, for person {}",
+                source.label, batch.records, batch.bytes, person.id.0
             ),
         );
-        let record = batch.checkpoint.map(|_| {
-            (
-                "sync-checkpoint",
-                checkpoint_key.as_str(),
-                new_checkpoint.as_bytes(),
-            )
-        });
+        let record = batch
+            .checkpoint
+            .map(|_| ("sync-checkpoint", key, checkpoint.as_bytes()));
         let IngestReport {
             device,
             added,
@@ -620,14 +654,199 @@ impl Phr {
             ..
         } = self
             .vault
-            .ingest_with_record(person.id, &source, &batch.samples, record, &event)?;
+            .ingest_with_record(person.id, source, &batch.samples, record, &event)?;
+        let dates: Vec<NaiveDate> = batch
+            .samples
+            .iter()
+            .filter_map(|s| match s {
+                Samples::Activity(v) => {
+                    Some(v.iter().map(|e| e.at.local_date()).collect::<Vec<_>>())
+                }
+                _ => None,
+            })
+            .flatten()
+            .collect();
         Ok(SyncSummary {
             device: device.map_or(0, |d| d.0),
-            label,
+            label: source.label.clone(),
             added,
             unchanged,
-            days: (start, today.pred_opt().unwrap_or(today)),
+            days: dates.iter().min().copied().zip(dates.iter().max().copied()),
         })
+    }
+
+    /// Remembers a wearable found by a scan (address `address`) as a source
+    /// of `person`, so `phr sync` syncs it. Kept sealed in the vault.
+    pub fn pair_device(
+        &mut self,
+        person: Option<&str>,
+        address: &str,
+        scan_seconds: u64,
+    ) -> Result<FoundDevice> {
+        let person = self.person(person)?;
+        let found = scan_devices(scan_seconds)?
+            .into_iter()
+            .find(|d| d.address.eq_ignore_ascii_case(address))
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Device,
+                    format!("no wearable {address} answered the scan; is it awake and near?"),
+                )
+            })?;
+        if !found.protocols.iter().any(|p| p == "banglejs") {
+            return Err(ApiError::invalid(format!(
+                "{address} speaks {}; syncing history is supported for Bangle.js so far",
+                found.protocols.join(", ")
+            )));
+        }
+        let paired = PairedDevice {
+            person: person.id.0,
+            address: found.address.clone(),
+            name: found.name.clone(),
+            protocols: found.protocols.clone(),
+        };
+        let value = serde_json::to_vec(&paired)
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+        self.vault.put_record(
+            "paired",
+            &sha256_hex(format!("{}|{}", person.id.0, found.address).as_bytes()),
+            &value,
+            Some(&AuditEvent::new(
+                AuditAction::Profile,
+                format!("wearable paired for person {}", person.id.0),
+            )),
+        )?;
+        Ok(found)
+    }
+
+    /// The wearables remembered for a person.
+    pub fn paired_devices(&self, person: Option<&str>) -> Result<Vec<PairedDevice>> {
+        let person = self.person(person)?;
+        let mut out = Vec::new();
+        for (_, value) in self.vault.records("paired")? {
+            let paired: PairedDevice = serde_json::from_slice(&value).map_err(|_| {
+                ApiError::new(ErrorCode::Tampered, "a paired-device record is unreadable")
+            })?;
+            if paired.person == person.id.0 {
+                out.push(paired);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Syncs a person's paired wearables over Bluetooth LE (or only the one at
+    /// `address`), one after the other: each fetches the history after its
+    /// checkpoint and stores it with the new checkpoint in one transaction.
+    /// One device failing does not stop the others; each gets its result.
+    pub fn sync_bluetooth(
+        &mut self,
+        person: Option<&str>,
+        address: Option<&str>,
+        scan_seconds: u64,
+    ) -> Result<Vec<(String, Result<SyncSummary>)>> {
+        let person = self.person(person)?;
+        let zone =
+            parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let mut targets = self.paired_devices(Some(&person.id.0.to_string()))?;
+        if let Some(address) = address {
+            targets.retain(|d| d.address.eq_ignore_ascii_case(address));
+            if targets.is_empty() {
+                return Err(ApiError::invalid(format!(
+                    "{address} is not paired: run `phr devices pair {address}` first"
+                )));
+            }
+        }
+        if targets.is_empty() {
+            return Err(ApiError::invalid(
+                "no paired wearables: `phr devices scan`, then `phr devices pair ADDRESS` (or `phr sync --simulated`)",
+            ));
+        }
+        let mut plans = Vec::new();
+        for target in targets {
+            let source = NewDevice {
+                source_key: format!("ble:{}", target.address),
+                label: target
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("Bangle.js {}", target.address)),
+                model: Some("Bangle.js".into()),
+                ..NewDevice::default()
+            };
+            let key = checkpoint_key(&person, &source);
+            let checkpoint = self.read_checkpoint(&key)?;
+            plans.push((target.address, source, key, checkpoint));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                ApiError::new(
+                    ErrorCode::Internal,
+                    format!("cannot start the Bluetooth runtime: {e}"),
+                )
+            })?;
+        let device_error = |e: phr_ble::BleError| ApiError::new(ErrorCode::Device, e.to_string());
+        let fetched: Vec<Result<phr_sync::Batch>> = runtime.block_on(async {
+            let client = match phr_ble::BleClient::new(SYNC_TIMEOUT).await {
+                Ok(client) => client,
+                Err(e) => {
+                    return plans
+                        .iter()
+                        .map(|_| Err(ApiError::new(ErrorCode::Device, e.to_string())))
+                        .collect()
+                }
+            };
+            let scan = std::time::Duration::from_secs(scan_seconds.max(1));
+            let found = match client
+                .scan(&[phr_ble_protocols::banglejs::UART_SERVICE], scan)
+                .await
+            {
+                Ok(found) => found,
+                Err(e) => {
+                    return plans
+                        .iter()
+                        .map(|_| Err(ApiError::new(ErrorCode::Device, e.to_string())))
+                        .collect()
+                }
+            };
+            let mut out = Vec::new();
+            for (address, _, _, checkpoint) in &plans {
+                let result = async {
+                    let device = found
+                        .iter()
+                        .find(|d| d.address.eq_ignore_ascii_case(address))
+                        .ok_or_else(|| {
+                            ApiError::new(
+                                ErrorCode::Device,
+                                format!("{address} did not answer the scan; is it awake and near?"),
+                            )
+                        })?;
+                    let connection = client.connect(device).await.map_err(device_error)?;
+                    let mut session = connection.uart_session().await.map_err(device_error)?;
+                    let batch = phr_sync::fetch_history(
+                        &mut session,
+                        *checkpoint,
+                        SYNC_TIMEOUT,
+                        stamper(zone),
+                        |_| {},
+                    )
+                    .await
+                    .map_err(|e| ApiError::new(ErrorCode::Remote, e.to_string()));
+                    let _ = connection.disconnect().await;
+                    batch
+                }
+                .await;
+                out.push(result);
+            }
+            out
+        });
+        let mut results = Vec::new();
+        for ((address, source, key, _), batch) in plans.iter().zip(fetched) {
+            let stored = batch.and_then(|batch| self.store_batch(&person, source, key, batch));
+            results.push((address.clone(), stored));
+        }
+        Ok(results)
     }
 
     /// One summary per local day with data, oldest first. Where several

@@ -230,6 +230,39 @@ impl BleClient {
     }
 }
 
+/// The Nordic UART of a connected watch as a [`phr_sync::UartLink`].
+pub struct UartSession {
+    peripheral: Peripheral,
+    tx: Characteristic,
+    rx_uuid: Uuid,
+    label: String,
+    stream: std::pin::Pin<Box<dyn futures::Stream<Item = btleplug::api::ValueNotification> + Send>>,
+}
+
+impl phr_sync::UartLink for UartSession {
+    fn device(&self) -> &str {
+        &self.label
+    }
+
+    async fn send(&mut self, bytes: &[u8]) -> Result<(), phr_sync::LinkError> {
+        self.peripheral
+            .write(&self.tx, bytes, WriteType::WithoutResponse)
+            .await
+            .map_err(|e| phr_sync::LinkError::Transport(e.to_string()))
+    }
+
+    async fn receive(&mut self) -> Result<Vec<u8>, phr_sync::LinkError> {
+        // btleplug's stream does not end when the link drops; the engine's
+        // timeout on every receive catches that.
+        while let Some(notification) = self.stream.next().await {
+            if notification.uuid == self.rx_uuid {
+                return Ok(notification.value);
+            }
+        }
+        Err(phr_sync::LinkError::Disconnected)
+    }
+}
+
 /// A connected peripheral.
 #[derive(Debug)]
 pub struct Connection {
@@ -303,6 +336,35 @@ impl Connection {
                 device: self.label.clone(),
                 characteristic: uuid_string(uuid),
             })
+    }
+
+    /// Opens the Nordic UART as a byte link for the sync engine: RX
+    /// notifications are subscribed before anything is written, so no early
+    /// reply is missed.
+    pub async fn uart_session(&self) -> Result<UartSession, BleError> {
+        let tx = self.characteristic(banglejs::UART_TX)?;
+        let rx = self.characteristic(banglejs::UART_RX)?;
+        let stream = timed(
+            &self.label,
+            "open UART RX notifications",
+            self.timeout,
+            self.peripheral.notifications(),
+        )
+        .await?;
+        timed(
+            &self.label,
+            "subscribe to UART RX",
+            self.timeout,
+            self.peripheral.subscribe(&rx),
+        )
+        .await?;
+        Ok(UartSession {
+            peripheral: self.peripheral.clone(),
+            tx,
+            rx_uuid: rx.uuid,
+            label: self.label.clone(),
+            stream,
+        })
     }
 
     /// Whether the device has a characteristic.

@@ -82,12 +82,18 @@ enum Command {
     Verify,
     /// List the people in the vault.
     People,
-    /// Sync a wearable. `--simulated` syncs the built-in simulated Bangle.js
-    /// through the real sync engine (no Bluetooth adapter needed).
+    /// Sync paired wearables over Bluetooth LE, or `--simulated` the built-in
+    /// simulated Bangle.js through the same sync engine (no adapter needed).
     Sync {
         /// Use the in-process simulated wearable.
         #[arg(long)]
         simulated: bool,
+        /// Only this paired device (Bluetooth address).
+        #[arg(long, value_name = "ADDRESS", conflicts_with = "simulated")]
+        device: Option<String>,
+        /// How long to scan for the paired devices.
+        #[arg(long, default_value_t = 5)]
+        scan_seconds: u64,
         #[command(flatten)]
         person: PersonArg,
         /// Whole days before today the simulated wearable holds.
@@ -240,6 +246,16 @@ enum DevicesAction {
     List {
         #[command(flatten)]
         person: PersonArg,
+    },
+    /// Remember a scanned wearable (Bluetooth address) so `phr sync` syncs it.
+    Pair {
+        /// Its Bluetooth address, as `phr devices scan` shows it.
+        address: String,
+        #[command(flatten)]
+        person: PersonArg,
+        /// How long to scan for it.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
     },
     /// Scan for wearables we can sync (Bluetooth LE through BlueZ); no vault needed.
     Scan {
@@ -663,14 +679,65 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Sync {
-            simulated,
+            simulated: false,
+            person,
+            device,
+            scan_seconds,
+            ..
+        } => {
+            let mut phr = open(&path)?;
+            let results =
+                phr.sync_bluetooth(person.person.as_deref(), device.as_deref(), scan_seconds)?;
+            let failed = results.iter().filter(|(_, r)| r.is_err()).count();
+            if json {
+                let rows: Vec<serde_json::Value> = results
+                    .iter()
+                    .map(|(address, r)| match r {
+                        Ok(summary) => {
+                            serde_json::json!({"address": address, "ok": true, "sync": summary})
+                        }
+                        Err(e) => serde_json::json!({"address": address, "ok": false, "error": e}),
+                    })
+                    .collect();
+                print_json(&rows)?;
+            } else {
+                for (address, result) in &results {
+                    match result {
+                        Ok(s) => println!(
+                            "{address} {}: {} new samples, {} already stored{}.",
+                            s.label,
+                            s.added,
+                            s.unchanged,
+                            s.days
+                                .map(|(a, b)| format!(" ({a} to {b})"))
+                                .unwrap_or_default()
+                        ),
+                        Err(e) => println!("{address}: failed: {e}"),
+                    }
+                }
+            }
+            if let Some((address, error)) = results
+                .iter()
+                .find_map(|(a, r)| r.as_ref().err().map(|e| (a, e)))
+            {
+                return Err(ApiError::new(
+                    error.code,
+                    format!(
+                        "{failed} of {} device(s) failed; {address}: {}",
+                        results.len(),
+                        error.message
+                    ),
+                )
+                .into());
+            }
+        }
+        Command::Sync {
+            simulated: true,
             person,
             days,
             seed,
+            ..
         } => {
-            if !simulated {
-                bail!("syncing a Bluetooth wearable from the command line is not available in this version yet; use --simulated for the built-in simulated wearable");
-            }
             if days == 0 || days > 3660 {
                 bail!("--days must be between 1 and 3660");
             }
@@ -695,8 +762,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_json(&summary)?;
             } else {
                 println!(
-                    "Synced {} ({} to {}): {} new samples, {} already stored.",
-                    summary.label, summary.days.0, summary.days.1, summary.added, summary.unchanged
+                    "Synced {}{}: {} new samples, {} already stored.",
+                    summary.label,
+                    summary
+                        .days
+                        .map(|(a, b)| format!(" ({a} to {b})"))
+                        .unwrap_or_default(),
+                    summary.added,
+                    summary.unchanged
                 );
             }
         }
@@ -719,6 +792,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         d.serial.as_deref().unwrap_or("-")
                     );
                 }
+            }
+        }
+        Command::Devices {
+            action:
+                DevicesAction::Pair {
+                    address,
+                    person,
+                    seconds,
+                },
+        } => {
+            let mut phr = open(&path)?;
+            let found = phr.pair_device(person.person.as_deref(), &address, seconds)?;
+            if json {
+                print_json(&found)?;
+            } else {
+                println!(
+                    "Paired {} ({}); `phr sync` will sync it.",
+                    found.name.as_deref().unwrap_or("(no name)"),
+                    found.address
+                );
             }
         }
         Command::Devices {
@@ -790,8 +883,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     path.display()
                 );
                 println!(
-                    "Synced {} ({} to {}): {} new samples, {} already stored.\n",
-                    sync.label, sync.days.0, sync.days.1, sync.added, sync.unchanged
+                    "Synced {}{}: {} new samples, {} already stored.\n",
+                    sync.label,
+                    sync.days
+                        .map(|(a, b)| format!(" ({a} to {b})"))
+                        .unwrap_or_default(),
+                    sync.added,
+                    sync.unchanged
                 );
                 print_days(&summary);
             }

@@ -1,0 +1,570 @@
+//! Daily features: what one local day (and the night that ends that
+//! morning) looked like, reduced to a few numbers the rules compare.
+//!
+//! Epochs are laid on the wearer's **wall-clock minute grid** (local time
+//! from each [`Stamp`](phr_model::Stamp)), as the façade does for research
+//! metrics: a minute skipped by a spring DST change stays missing, the two
+//! epochs of a repeated autumn minute are averaged.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use phr_analysis::{non_wear_mask, EpochSeries, NonWearRule};
+use phr_model::{ActivityEpoch, HeartRate, SleepEpisode};
+use serde::{Deserialize, Serialize};
+
+/// Minutes in a wall-clock day.
+pub(crate) const DAY_MINUTES: usize = 1440;
+/// Past context laid before the first day, so non-wear runs and night
+/// windows that start the evening before are seen whole.
+const MARGIN_MINUTES: usize = 720;
+
+/// The recordings of one person the features are computed from. Only
+/// `activity` is required; heart rate proves wear during motionless
+/// stretches, and sleep episodes feed the digest and the rhythm rule.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Recordings<'a> {
+    /// Activity epochs (any order; 60-second epochs expected, others are
+    /// summed or spread into minutes).
+    pub activity: &'a [ActivityEpoch],
+    /// Heart-rate readings; a reading marks the minutes around it as worn.
+    pub heart_rate: &'a [HeartRate],
+    /// Sleep episodes; the main one ending on a day is that day's night.
+    pub sleep: &'a [SleepEpisode],
+}
+
+/// Windows and count thresholds of the features.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSettings {
+    /// Start of the night window, in minutes from the day's local midnight;
+    /// negative means the evening before (e.g. -120 = 22:00). Default 0.
+    pub night_start_minute: i32,
+    /// End of the night window, minutes from local midnight. Default 300
+    /// (05:00).
+    pub night_end_minute: i32,
+    /// Start of the daytime window for stillness, minutes from midnight.
+    /// Default 540 (09:00).
+    pub day_start_minute: i32,
+    /// End of the daytime window, minutes from midnight. Default 1200 (20:00).
+    pub day_end_minute: i32,
+    /// A night minute with at least this count is "active" (walking-level
+    /// movement, well above sleep twitches). Default 40.
+    pub night_active_count: f64,
+    /// Quiet minutes allowed inside one active bout. Default 3.
+    pub bout_gap_minutes: u32,
+    /// A minute with at most this count is "at rest" (pyActigraphy's
+    /// binarization threshold). Default 4.
+    pub rest_count: f64,
+    /// A heart-rate reading marks this many minutes either side as worn.
+    /// Default 5.
+    pub heart_rate_wear_minutes: u32,
+}
+
+impl Default for FeatureSettings {
+    fn default() -> Self {
+        Self {
+            night_start_minute: 0,
+            night_end_minute: 300,
+            day_start_minute: 540,
+            day_end_minute: 1200,
+            night_active_count: 40.0,
+            bout_gap_minutes: 3,
+            rest_count: 4.0,
+            heart_rate_wear_minutes: 5,
+        }
+    }
+}
+
+/// A local wall-clock interval, end exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// Local start.
+    pub start: NaiveDateTime,
+    /// Local end (exclusive).
+    pub end: NaiveDateTime,
+}
+
+impl Span {
+    /// Length in whole minutes.
+    pub fn minutes(&self) -> u32 {
+        u32::try_from((self.end - self.start).num_minutes()).unwrap_or(0)
+    }
+}
+
+/// The night window of a day.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NightFeatures {
+    /// Length of the window in minutes.
+    pub window_minutes: u32,
+    /// Worn minutes in the window.
+    pub worn_minutes: u32,
+    /// Worn minutes with a count of at least `night_active_count`.
+    pub active_minutes: u32,
+    /// Sum of counts over the worn minutes of the window.
+    pub counts: f64,
+    /// Longest run of active minutes (quiet gaps of up to `bout_gap_minutes`
+    /// bridged), clipped to the window.
+    pub longest_bout: Option<Span>,
+}
+
+/// One local day, reduced. Small and serializable, so the façade may store
+/// it instead of recomputing it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayFeatures {
+    /// The local calendar day.
+    pub date: NaiveDate,
+    /// Worn minutes in the day (of 1440 wall-clock minutes).
+    pub worn_minutes: u32,
+    /// Not-worn (or missing) minutes from 00:00 until the first worn minute.
+    pub unworn_lead_minutes: u32,
+    /// Not-worn (or missing) minutes from the last worn minute to 24:00.
+    pub unworn_tail_minutes: u32,
+    /// Longest not-worn run inside the day.
+    pub longest_unworn: Option<Span>,
+    /// The night window (the night that ends this morning).
+    pub night: NightFeatures,
+    /// Length of the daytime window in minutes.
+    pub day_window_minutes: u32,
+    /// Worn minutes in the daytime window.
+    pub day_worn_minutes: u32,
+    /// Worn minutes above `rest_count` in the daytime window.
+    pub day_active_minutes: u32,
+    /// Longest run of worn minutes at rest in the daytime window.
+    pub longest_still: Option<Span>,
+    /// Minutes above `rest_count` in each local hour 0..24; `None` when any
+    /// minute of the hour was not worn. Feeds the weekly IS/IV/RA.
+    pub hourly_active_minutes: Vec<Option<u8>>,
+    /// The main sleep episode ending this day, if the device reported one.
+    pub sleep: Option<Span>,
+}
+
+impl DayFeatures {
+    /// Local midnight starting the day.
+    pub fn day_start(&self) -> NaiveDateTime {
+        self.date.and_time(NaiveTime::MIN)
+    }
+
+    /// A day with no data at all (everything unworn).
+    pub fn empty(date: NaiveDate, settings: &FeatureSettings) -> Self {
+        let n = vec![None; DAY_MINUTES];
+        let worn = vec![false; DAY_MINUTES];
+        let start = date.and_time(NaiveTime::MIN);
+        day_from_grid(date, start, &n, &worn, 0, &[], settings)
+    }
+}
+
+/// Features of every local day from `first` to `last` (inclusive), in date
+/// order. Recordings before `first` (up to 12 h) give context; later ones
+/// are ignored. Days without data come out all unworn. A day's features
+/// depend only on recordings from 12 h before its midnight to its end, so
+/// they are final once the day is over (evaluate ended days only; see
+/// [`not_synced`](crate::not_synced) for the current one).
+pub fn daily_features(
+    recordings: &Recordings<'_>,
+    first: NaiveDate,
+    last: NaiveDate,
+    settings: &FeatureSettings,
+) -> Vec<DayFeatures> {
+    if last < first {
+        return Vec::new();
+    }
+    let n_days = usize::try_from((last - first).num_days() + 1).unwrap_or(0);
+    let grid_start = first.and_time(NaiveTime::MIN) - Duration::minutes(MARGIN_MINUTES as i64);
+    let n = MARGIN_MINUTES + n_days * DAY_MINUTES;
+    let index = |local: NaiveDateTime| -> Option<usize> {
+        let minutes = (local - grid_start).num_minutes();
+        usize::try_from(minutes).ok().filter(|&i| i < n)
+    };
+
+    // Counts per wall-clock minute; a minute seen under two offsets (the
+    // repeated autumn hour) is averaged.
+    let mut sums = vec![0.0f64; n];
+    let mut offsets: Vec<Option<i32>> = vec![None; n];
+    let mut doubled = vec![false; n];
+    for epoch in recordings.activity {
+        let local = epoch.at.local();
+        let spread = (epoch.epoch_seconds / 60).max(1);
+        let share = f64::from(epoch.count) / f64::from(spread);
+        for k in 0..spread {
+            let Some(i) = index(local + Duration::minutes(i64::from(k))) else {
+                continue;
+            };
+            match offsets[i] {
+                None => offsets[i] = Some(epoch.at.offset_seconds),
+                Some(offset) if offset != epoch.at.offset_seconds => doubled[i] = true,
+                Some(_) => {}
+            }
+            sums[i] += share;
+        }
+    }
+    let counts: Vec<Option<f64>> = (0..n)
+        .map(|i| offsets[i].map(|_| if doubled[i] { sums[i] / 2.0 } else { sums[i] }))
+        .collect();
+
+    let mut heart = vec![false; n];
+    let reach = i64::from(settings.heart_rate_wear_minutes);
+    for reading in recordings.heart_rate {
+        let local = reading.at.local();
+        for k in -reach..=reach {
+            if let Some(i) = index(local + Duration::minutes(k)) {
+                heart[i] = true;
+            }
+        }
+    }
+
+    // Each day sees only its own minutes and the 12 h before: its features
+    // never change when later data arrive, so alert ids stay stable when
+    // days are evaluated one by one.
+    (0..n_days)
+        .map(|d| {
+            let date = first + Duration::days(d as i64);
+            let lo = d * DAY_MINUTES;
+            let hi = lo + MARGIN_MINUTES + DAY_MINUTES;
+            let start = grid_start + Duration::minutes(lo as i64);
+            let counts = &counts[lo..hi];
+            let worn: Vec<bool> = match EpochSeries::new(start, 60, counts.to_vec()) {
+                Ok(series) => {
+                    let mask = non_wear_mask(&series, &NonWearRule::for_epoch(60));
+                    (0..counts.len())
+                        .map(|i| counts[i].is_some() && (mask[i] || heart[lo + i]))
+                        .collect()
+                }
+                Err(_) => vec![false; counts.len()],
+            };
+            day_from_grid(
+                date,
+                start,
+                counts,
+                &worn,
+                MARGIN_MINUTES,
+                recordings.sleep,
+                settings,
+            )
+        })
+        .collect()
+}
+
+/// Longest run of `pred` over `range`, as (start, end) indices.
+fn longest_run(
+    range: std::ops::Range<usize>,
+    pred: impl Fn(usize) -> bool,
+) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize)> = None;
+    let mut run_start: Option<usize> = None;
+    for i in range.clone() {
+        match (pred(i), run_start) {
+            (true, None) => run_start = Some(i),
+            (false, Some(s)) => {
+                if best.is_none_or(|(a, b)| i - s > b - a) {
+                    best = Some((s, i));
+                }
+                run_start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = run_start {
+        if best.is_none_or(|(a, b)| range.end - s > b - a) {
+            best = Some((s, range.end));
+        }
+    }
+    best
+}
+
+fn window(base: usize, from: i32, to: i32, len: usize) -> std::ops::Range<usize> {
+    let clamp = |m: i32| {
+        let m = i64::from(m).clamp(-(MARGIN_MINUTES as i64), DAY_MINUTES as i64);
+        usize::try_from(base as i64 + m).unwrap_or(0).min(len)
+    };
+    clamp(from)..clamp(to.max(from))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn day_from_grid(
+    date: NaiveDate,
+    grid_start: NaiveDateTime,
+    counts: &[Option<f64>],
+    worn: &[bool],
+    base: usize,
+    sleep: &[SleepEpisode],
+    settings: &FeatureSettings,
+) -> DayFeatures {
+    let len = counts.len();
+    let at = |i: usize| grid_start + Duration::minutes(i as i64);
+    let span = |(a, b): (usize, usize)| Span {
+        start: at(a),
+        end: at(b),
+    };
+    let count = |i: usize| counts[i].unwrap_or(0.0);
+    let day = base..(base + DAY_MINUTES).min(len);
+
+    let worn_minutes = day.clone().filter(|&i| worn[i]).count() as u32;
+    let unworn_lead_minutes = day.clone().take_while(|&i| !worn[i]).count() as u32;
+    let unworn_tail_minutes = day.clone().rev().take_while(|&i| !worn[i]).count() as u32;
+    let longest_unworn = longest_run(day.clone(), |i| !worn[i]).map(span);
+
+    // Night window.
+    let night = window(
+        base,
+        settings.night_start_minute,
+        settings.night_end_minute,
+        len,
+    );
+    let active = |i: usize| worn[i] && count(i) >= settings.night_active_count;
+    let night_worn = night.clone().filter(|&i| worn[i]).count() as u32;
+    let night_active = night.clone().filter(|&i| active(i)).count() as u32;
+    let night_counts: f64 = night.clone().filter(|&i| worn[i]).map(count).sum();
+    let gap = settings.bout_gap_minutes as usize;
+    let mut longest_bout: Option<(usize, usize)> = None;
+    let mut bout: Option<(usize, usize)> = None;
+    for i in night.clone() {
+        if !active(i) {
+            continue;
+        }
+        bout = match bout {
+            Some((a, b)) if i <= b + gap => Some((a, i + 1)),
+            _ => Some((i, i + 1)),
+        };
+        if let Some((a, b)) = bout {
+            if longest_bout.is_none_or(|(x, y)| b - a > y - x) {
+                longest_bout = Some((a, b));
+            }
+        }
+    }
+
+    // Daytime window.
+    let daytime = window(
+        base,
+        settings.day_start_minute,
+        settings.day_end_minute,
+        len,
+    );
+    let day_window_minutes = daytime.len() as u32;
+    let day_worn_minutes = daytime.clone().filter(|&i| worn[i]).count() as u32;
+    let day_active_minutes = daytime
+        .clone()
+        .filter(|&i| worn[i] && count(i) > settings.rest_count)
+        .count() as u32;
+    let longest_still =
+        longest_run(daytime, |i| worn[i] && count(i) <= settings.rest_count).map(span);
+
+    let hourly_active_minutes = (0..24)
+        .map(|h| {
+            let hour = (base + h * 60)..(base + h * 60 + 60).min(len);
+            if hour.is_empty() || hour.clone().any(|i| !worn[i]) {
+                return None;
+            }
+            let n = hour.filter(|&i| count(i) > settings.rest_count).count();
+            u8::try_from(n).ok()
+        })
+        .collect();
+
+    let sleep = sleep
+        .iter()
+        .filter(|e| e.is_main && e.end.local_date() == date)
+        .max_by_key(|e| e.end.utc - e.start.utc)
+        .map(|e| Span {
+            start: e.start.local(),
+            end: e.end.local(),
+        });
+
+    DayFeatures {
+        date,
+        worn_minutes,
+        unworn_lead_minutes,
+        unworn_tail_minutes,
+        longest_unworn,
+        night: NightFeatures {
+            window_minutes: night.len() as u32,
+            worn_minutes: night_worn,
+            active_minutes: night_active,
+            counts: night_counts,
+            longest_bout: longest_bout.map(span),
+        },
+        day_window_minutes,
+        day_worn_minutes,
+        day_active_minutes,
+        longest_still,
+        hourly_active_minutes,
+        sleep,
+    }
+}
+
+/// Minute of day of a local time (for tests and text).
+pub(crate) fn minute_of_day(t: NaiveDateTime) -> u32 {
+    t.hour() * 60 + t.minute()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phr_model::Stamp;
+
+    fn date(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).expect("date")
+    }
+
+    /// Minute epochs from `from` local midnight for `days` days in UTC+9,
+    /// with `count(day, minute)`.
+    fn epochs(first: NaiveDate, days: u32, count: impl Fn(u32, u32) -> u32) -> Vec<ActivityEpoch> {
+        let start = first.and_time(NaiveTime::MIN).and_utc().timestamp() - 9 * 3600;
+        (0..days * 1440)
+            .map(|m| ActivityEpoch {
+                at: Stamp::new(start + i64::from(m) * 60, 9 * 3600),
+                epoch_seconds: 60,
+                count: count(m / 1440, m % 1440),
+            })
+            .collect()
+    }
+
+    fn ordinary(minute: u32) -> u32 {
+        match minute {
+            0..=389 => u32::from(minute % 7 == 0) * 10,
+            390..=1379 => 100 + (minute % 13) * 20,
+            _ => u32::from(minute % 7 == 0) * 10,
+        }
+    }
+
+    #[test]
+    fn wandering_bout_is_found_with_its_times() {
+        let log = epochs(date(1), 2, |day, m| {
+            if day == 1 && (100..230).contains(&m) {
+                300 + (m % 5) * 20
+            } else {
+                ordinary(m)
+            }
+        });
+        let rec = Recordings {
+            activity: &log,
+            ..Default::default()
+        };
+        let days = daily_features(&rec, date(1), date(2), &FeatureSettings::default());
+        assert_eq!(days.len(), 2);
+        let night = days[1].night;
+        assert_eq!(night.window_minutes, 300);
+        assert_eq!(night.worn_minutes, 300);
+        assert_eq!(night.active_minutes, 130);
+        let bout = night.longest_bout.expect("bout");
+        assert_eq!(bout.start, date(2).and_hms_opt(1, 40, 0).expect("t"));
+        assert_eq!(bout.end, date(2).and_hms_opt(3, 50, 0).expect("t"));
+        assert_eq!(bout.minutes(), 130);
+        assert_eq!(days[0].night.active_minutes, 0);
+        assert_eq!(days[0].worn_minutes, 1440);
+        assert!(days[0].hourly_active_minutes.iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn unworn_day_and_still_stretch() {
+        let log = epochs(date(1), 3, |day, m| match day {
+            1 => 0,
+            // Five still hours 10:00-15:00, not all zero (a still wrist
+            // still twitches now and then).
+            2 if (600..900).contains(&m) => u32::from(m % 10 == 0) * 2,
+            _ => ordinary(m),
+        });
+        let rec = Recordings {
+            activity: &log,
+            ..Default::default()
+        };
+        let days = daily_features(&rec, date(1), date(3), &FeatureSettings::default());
+        assert_eq!(days[1].worn_minutes, 0);
+        assert_eq!(days[1].unworn_lead_minutes, 1440);
+        assert_eq!(days[1].unworn_tail_minutes, 1440);
+        assert!(days[1].hourly_active_minutes.iter().all(Option::is_none));
+        let still = days[2].longest_still.expect("still");
+        assert_eq!(minute_of_day(still.start), 600);
+        assert_eq!(still.minutes(), 300);
+        assert_eq!(days[2].worn_minutes, 1440);
+    }
+
+    #[test]
+    fn heart_rate_proves_wear_of_an_all_zero_stretch() {
+        let log = epochs(date(1), 1, |_, m| {
+            if (600..900).contains(&m) {
+                0
+            } else {
+                ordinary(m)
+            }
+        });
+        let base = log[0].at.utc;
+        let heart: Vec<HeartRate> = (0..1440 / 5)
+            .map(|k| HeartRate {
+                at: Stamp::new(base + k * 300, 9 * 3600),
+                bpm: 70,
+            })
+            .collect();
+        let settings = FeatureSettings::default();
+        let without = daily_features(
+            &Recordings {
+                activity: &log,
+                ..Default::default()
+            },
+            date(1),
+            date(1),
+            &settings,
+        );
+        assert_eq!(without[0].worn_minutes, 1440 - 300);
+        let with = daily_features(
+            &Recordings {
+                activity: &log,
+                heart_rate: &heart,
+                sleep: &[],
+            },
+            date(1),
+            date(1),
+            &settings,
+        );
+        assert_eq!(with[0].worn_minutes, 1440);
+        assert_eq!(with[0].longest_still.expect("still").minutes(), 300);
+    }
+
+    #[test]
+    fn days_without_data_are_unworn() {
+        let days = daily_features(
+            &Recordings::default(),
+            date(1),
+            date(2),
+            &FeatureSettings::default(),
+        );
+        assert_eq!(days.len(), 2);
+        assert_eq!(
+            days[1],
+            DayFeatures::empty(date(2), &FeatureSettings::default())
+        );
+        assert!(daily_features(
+            &Recordings::default(),
+            date(2),
+            date(1),
+            &FeatureSettings::default()
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn night_window_may_start_the_evening_before() {
+        let log = epochs(date(1), 2, |day, m| {
+            if day == 0 && m >= 1350 {
+                200
+            } else {
+                ordinary(m)
+            }
+        });
+        let settings = FeatureSettings {
+            night_start_minute: -120,
+            ..FeatureSettings::default()
+        };
+        let days = daily_features(
+            &Recordings {
+                activity: &log,
+                ..Default::default()
+            },
+            date(1),
+            date(2),
+            &settings,
+        );
+        assert_eq!(days[1].night.window_minutes, 420);
+        let bout = days[1].night.longest_bout.expect("bout");
+        // Evening activity runs on to midnight; the bout is clipped to the
+        // window's start.
+        assert_eq!(bout.start, date(1).and_hms_opt(22, 0, 0).expect("t"));
+        assert_eq!(bout.end, date(2).and_hms_opt(0, 0, 0).expect("t"));
+    }
+}
