@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod analyze;
+mod care;
 mod error;
 mod export;
 mod share;
@@ -18,8 +19,10 @@ pub use analyze::{
     analyze_recording, wall_clock_grid, ActigraphyReport, ColeKripkeDto, CompletenessDto,
     MetricsDto, NightDto, WeekDto,
 };
+pub use care::{Acknowledgement, AlertDto};
 pub use error::{ApiError, ErrorCode, Result};
 pub use export::CsvKind;
+pub use phr_care::Lang;
 pub use phr_fhir_client::{es384_jwk, generate_es384_key, private_key_pem, read_private_key};
 pub use phr_import::FileFormat;
 pub use phr_sync::LinkFaults;
@@ -334,6 +337,30 @@ impl Phr {
     pub fn devices(&self, person: Option<&str>) -> Result<Vec<phr_model::Device>> {
         let person = self.person(person)?;
         Ok(self.vault.devices(person.id)?)
+    }
+
+    /// Adds someone the owner cares for, living in `time_zone`.
+    pub fn add_person(&mut self, name: &str, time_zone: &str) -> Result<Person> {
+        if name.trim().is_empty() {
+            return Err(ApiError::invalid("the name must not be empty"));
+        }
+        parse_time_zone(time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
+        if self
+            .vault
+            .people()?
+            .iter()
+            .any(|p| p.display_name.eq_ignore_ascii_case(name.trim()))
+        {
+            return Err(ApiError::invalid(format!(
+                "{name:?} is already in this vault"
+            )));
+        }
+        Ok(self.vault.add_person(&NewPerson {
+            display_name: name.trim().to_string(),
+            time_zone: time_zone.to_string(),
+            role: Role::CaredFor,
+            birth_date: None,
+        })?)
     }
 
     /// Everyone in the vault.

@@ -80,8 +80,16 @@ enum Command {
     },
     /// Check every sealed record in the vault and the audit log.
     Verify,
-    /// List the people in the vault.
-    People,
+    /// List the people in the vault, or add someone you care for.
+    People {
+        #[command(subcommand)]
+        action: Option<PeopleAction>,
+    },
+    /// Caregiving: the people cared for, their alerts, acknowledgements, the weekly digest.
+    Care {
+        #[command(subcommand)]
+        action: CareAction,
+    },
     /// Sync paired wearables over Bluetooth LE, or `--simulated` the built-in
     /// simulated Bangle.js through the same sync engine (no adapter needed).
     Sync {
@@ -238,6 +246,72 @@ impl ShareArgs {
             last,
         ))
     }
+}
+
+#[derive(Subcommand)]
+enum PeopleAction {
+    /// Add someone you care for.
+    Add {
+        /// Their name as it should be shown.
+        name: String,
+        /// Their IANA time zone.
+        #[arg(long, default_value = phr_api::DEFAULT_TIME_ZONE)]
+        tz: String,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LangArg {
+    En,
+    Ja,
+}
+
+impl From<LangArg> for phr_api::Lang {
+    fn from(lang: LangArg) -> Self {
+        match lang {
+            LangArg::En => phr_api::Lang::En,
+            LangArg::Ja => phr_api::Lang::Ja,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum CareAction {
+    /// Everyone in the vault, with their last day of data and open alerts.
+    People,
+    /// Alerts from each person's own baseline (evaluated on every ended day).
+    Alerts {
+        #[command(flatten)]
+        person: PersonArg,
+        /// Only alerts ending on or after this local day.
+        #[arg(long, value_name = "DATE")]
+        since: Option<chrono::NaiveDate>,
+        /// Language of the explanations.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
+    },
+    /// Acknowledge an alert with a note.
+    Ack {
+        /// The alert's id.
+        id: String,
+        /// What was done or found.
+        #[arg(long)]
+        note: String,
+        /// Language of the explanation shown.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
+    },
+    /// A short readable digest of the last week.
+    Digest {
+        /// The last seven ended days (the only period for now).
+        #[arg(long)]
+        week: bool,
+        #[command(flatten)]
+        person: PersonArg,
+        /// Language of the digest.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -837,21 +911,121 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::People => {
-            let phr = open(&path)?;
-            let people = phr.people()?;
+        Command::People {
+            action: Some(PeopleAction::Add { name, tz }),
+        } => {
+            let mut phr = open(&path)?;
+            let person = phr.add_person(&name, &tz)?;
             if json {
-                print_json(&people)?;
+                print_json(&person)?;
             } else {
-                for p in people {
+                println!(
+                    "Added {} (person {}, {}).",
+                    person.display_name, person.id.0, person.time_zone
+                );
+            }
+        }
+        Command::People { action: None }
+        | Command::Care {
+            action: CareAction::People,
+        } => {
+            let mut phr = open(&path)?;
+            let today = chrono::Local::now().date_naive();
+            let mut rows = Vec::new();
+            for p in phr.people()? {
+                let selector = p.id.0.to_string();
+                let last_day = phr.days(Some(&selector))?.last().map(|d| d.date);
+                let open_alerts = phr
+                    .care_alerts(Some(&selector), None, today, phr_api::Lang::En)?
+                    .iter()
+                    .filter(|a| a.acknowledged.is_none())
+                    .count();
+                rows.push((p, last_day, open_alerts));
+            }
+            if json {
+                let value: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|(p, last, open)| {
+                        serde_json::json!({"id": p.id, "name": p.display_name, "role": p.role, "time_zone": p.time_zone, "last_day": last, "open_alerts": open})
+                    })
+                    .collect();
+                print_json(&value)?;
+            } else {
+                for (p, last, open) in rows {
                     println!(
-                        "{:>3}  {:<24} {:<10} {}",
+                        "{:>3}  {:<24} {:<10} {:<16} last data {}  open alerts {open}",
                         p.id.0,
                         p.display_name,
                         format!("{:?}", p.role).to_lowercase(),
-                        p.time_zone
+                        p.time_zone,
+                        last.map_or("-".to_string(), |d| d.to_string())
                     );
                 }
+            }
+        }
+        Command::Care {
+            action:
+                CareAction::Alerts {
+                    person,
+                    since,
+                    lang,
+                },
+        } => {
+            let mut phr = open(&path)?;
+            let today = chrono::Local::now().date_naive();
+            let alerts = phr.care_alerts(person.person.as_deref(), since, today, lang.into())?;
+            if json {
+                print_json(&alerts)?;
+            } else if alerts.is_empty() {
+                println!("No alerts.");
+            } else {
+                for a in alerts {
+                    println!(
+                        "{}  {:<8} {:<15} {} to {}{}\n    {}",
+                        a.id,
+                        a.severity,
+                        a.kind,
+                        a.start,
+                        a.end,
+                        if a.acknowledged.is_some() {
+                            "  (acknowledged)"
+                        } else {
+                            ""
+                        },
+                        a.explanation
+                    );
+                }
+            }
+        }
+        Command::Care {
+            action: CareAction::Ack { id, note, lang },
+        } => {
+            let mut phr = open(&path)?;
+            let alert = phr.care_ack(&id, &note, chrono::Utc::now().timestamp(), lang.into())?;
+            if json {
+                print_json(&alert)?;
+            } else {
+                println!(
+                    "Acknowledged {} ({}, {}).",
+                    alert.id, alert.kind, alert.start
+                );
+            }
+        }
+        Command::Care {
+            action:
+                CareAction::Digest {
+                    week: _,
+                    person,
+                    lang,
+                },
+        } => {
+            let mut phr = open(&path)?;
+            let today = chrono::Local::now().date_naive();
+            let digest = phr.care_digest(person.person.as_deref(), today, lang.into())?;
+            if json {
+                print_json(&serde_json::json!({"digest": digest}))?;
+            } else {
+                println!("{digest}");
             }
         }
         Command::Demo { days, seed } => {

@@ -308,5 +308,9 @@ fn sync_simulated_uses_the_sync_engine_and_a_second_run_adds_nothing() {
     );
     let out = run(phr(&vault).arg("sync"));
     assert_ne!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("use --simulated"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no paired wearables") && stderr.contains("--simulated"),
+        "{stderr}"
+    );
 }

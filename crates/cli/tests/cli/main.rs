@@ -1,6 +1,7 @@
 //! End-to-end tests of the `phr` binary on real vault files.
 
 mod analyze;
+mod care;
 mod commands;
 mod crash;
 mod devices;

@@ -1,0 +1,250 @@
+//! Caregiving: alerts computed from each person's own baseline
+//! (`phr-care`), stored sealed in the vault so they are never silently
+//! dropped and can be acknowledged, and the weekly digest.
+
+use crate::{ApiError, ErrorCode, Phr, Result};
+use chrono::{Days, NaiveDate};
+use phr_care::{Alert, AlertSettings, DayFeatures, FeatureSettings, Lang, Recordings};
+use phr_model::{local_midnight, parse_time_zone, Person, SampleKind, Samples};
+use phr_vault::{AuditAction, AuditEvent};
+use serde::{Deserialize, Serialize};
+
+const TIME: &str = "%Y-%m-%dT%H:%M:%S";
+const ALERTS: &str = "alert";
+/// Days of history read before the first day asked for: the rhythm rule
+/// compares a week with the 14+ days before it.
+const LOOKBACK_DAYS: u64 = 22;
+
+/// An alert as front ends show it (the `phr care alerts --json` contract).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertDto {
+    /// Stable id (the same alert keeps it when evaluated again).
+    pub id: String,
+    /// Whose data.
+    pub person: i64,
+    /// `night_activity`, `inactivity`, `not_worn` or `rhythm_decline`.
+    pub kind: String,
+    /// Local start, `YYYY-MM-DDTHH:MM:SS`.
+    pub start: String,
+    /// Local end, `YYYY-MM-DDTHH:MM:SS`.
+    pub end: String,
+    /// `info`, `warning` or `urgent`.
+    pub severity: String,
+    /// Why it fired, in the language asked for.
+    pub explanation: String,
+    /// The acknowledgement, once given.
+    pub acknowledged: Option<Acknowledgement>,
+}
+
+/// A caregiver's acknowledgement of an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    /// When (Unix seconds, UTC).
+    pub at_utc: i64,
+    /// The caregiver's note.
+    pub note: String,
+}
+
+/// What is stored per alert.
+#[derive(Serialize, Deserialize)]
+struct StoredAlert {
+    alert: Alert,
+    acknowledged: Option<Acknowledgement>,
+}
+
+fn dto(stored: &StoredAlert, lang: Lang) -> AlertDto {
+    AlertDto {
+        id: stored.alert.id.clone(),
+        person: stored.alert.person.0,
+        kind: stored.alert.kind.name().to_string(),
+        start: stored.alert.start.format(TIME).to_string(),
+        end: stored.alert.end.format(TIME).to_string(),
+        severity: stored.alert.severity.name().to_string(),
+        explanation: stored.alert.explanation.text(lang).to_string(),
+        acknowledged: stored.acknowledged.clone(),
+    }
+}
+
+fn json_error(e: serde_json::Error) -> ApiError {
+    ApiError::new(ErrorCode::Internal, e.to_string())
+}
+
+impl Phr {
+    /// Daily features of a person's local days `first..=last`.
+    fn day_features(
+        &self,
+        person: &Person,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<DayFeatures>> {
+        let zone =
+            parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let from = local_midnight(first - Days::new(1), zone);
+        let to = local_midnight(last + Days::new(1), zone);
+        let (mut activity, mut heart_rate, mut sleep) = (Vec::new(), Vec::new(), Vec::new());
+        for device in self.vault.devices(person.id)? {
+            if let Samples::Activity(v) =
+                self.vault
+                    .samples(device.id, SampleKind::Activity, from..to)?
+            {
+                activity.extend(v);
+            }
+            if let Samples::HeartRate(v) =
+                self.vault
+                    .samples(device.id, SampleKind::HeartRate, from..to)?
+            {
+                heart_rate.extend(v);
+            }
+            if let Samples::Sleep(v) = self.vault.samples(device.id, SampleKind::Sleep, from..to)? {
+                sleep.extend(v);
+            }
+        }
+        let recordings = Recordings {
+            activity: &activity,
+            heart_rate: &heart_rate,
+            sleep: &sleep,
+        };
+        Ok(phr_care::daily_features(
+            &recordings,
+            first,
+            last,
+            &FeatureSettings::default(),
+        ))
+    }
+
+    /// The ended local days of a person with data around them, for alerts:
+    /// from `LOOKBACK_DAYS` before `since` (or the first day with data) to
+    /// the last day with data before `today`.
+    fn evaluation_window(
+        &self,
+        person: &Person,
+        since: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<Option<(NaiveDate, NaiveDate)>> {
+        let days = self.days(Some(&person.id.0.to_string()))?;
+        let (Some(first), Some(last_data)) =
+            (days.first().map(|d| d.date), days.last().map(|d| d.date))
+        else {
+            return Ok(None);
+        };
+        let yesterday = today - Days::new(1);
+        let last = last_data.min(yesterday);
+        let first = since.map_or(first, |s| first.max(s - Days::new(LOOKBACK_DAYS)));
+        Ok((first <= last).then_some((first, last)))
+    }
+
+    /// Evaluates a person's alerts over every ended day with data, stores
+    /// new ones (and longer versions of continuing ones) sealed in the vault,
+    /// and returns every stored alert of that person ending on or after
+    /// `since`, oldest first. Stored alerts are never dropped.
+    pub fn care_alerts(
+        &mut self,
+        person: Option<&str>,
+        since: Option<NaiveDate>,
+        today: NaiveDate,
+        lang: Lang,
+    ) -> Result<Vec<AlertDto>> {
+        let person = self.person(person)?;
+        if let Some((first, last)) = self.evaluation_window(&person, since, today)? {
+            let days = self.day_features(&person, first, last)?;
+            let fresh = phr_care::evaluate_history(person.id, &days, &AlertSettings::default());
+            for alert in fresh {
+                let existing = self.vault.record(ALERTS, &alert.id)?;
+                let stored: Option<StoredAlert> = existing
+                    .map(|v| serde_json::from_slice(&v))
+                    .transpose()
+                    .map_err(json_error)?;
+                if stored.as_ref().is_some_and(|s| s.alert == alert) {
+                    continue;
+                }
+                let detail = format!(
+                    "{} alert {} for person {}",
+                    alert.kind.name(),
+                    alert.id,
+                    person.id.0
+                );
+                let value = StoredAlert {
+                    acknowledged: stored.and_then(|s| s.acknowledged),
+                    alert,
+                };
+                let bytes = serde_json::to_vec(&value).map_err(json_error)?;
+                self.vault.put_record(
+                    ALERTS,
+                    &value.alert.id,
+                    &bytes,
+                    Some(&AuditEvent::new(AuditAction::Profile, detail)),
+                )?;
+            }
+        }
+        let since_time = since.and_then(|s| s.and_hms_opt(0, 0, 0));
+        let mut out: Vec<StoredAlert> = Vec::new();
+        for (_, value) in self.vault.records(ALERTS)? {
+            let stored: StoredAlert = serde_json::from_slice(&value).map_err(json_error)?;
+            if stored.alert.person == person.id && since_time.is_none_or(|s| stored.alert.end >= s)
+            {
+                out.push(stored);
+            }
+        }
+        out.sort_by(|a, b| {
+            (a.alert.start, a.alert.kind.name()).cmp(&(b.alert.start, b.alert.kind.name()))
+        });
+        Ok(out.iter().map(|s| dto(s, lang)).collect())
+    }
+
+    /// Acknowledges an alert with a note (recorded in the audit log).
+    pub fn care_ack(&mut self, id: &str, note: &str, now_utc: i64, lang: Lang) -> Result<AlertDto> {
+        if note.trim().is_empty() {
+            return Err(ApiError::invalid("the note must not be empty"));
+        }
+        let value = self.vault.record(ALERTS, id)?.ok_or_else(|| {
+            ApiError::invalid(format!("no alert {id:?}; `phr care alerts` lists them"))
+        })?;
+        let mut stored: StoredAlert = serde_json::from_slice(&value).map_err(json_error)?;
+        stored.acknowledged = Some(Acknowledgement {
+            at_utc: now_utc,
+            note: note.trim().to_string(),
+        });
+        let bytes = serde_json::to_vec(&stored).map_err(json_error)?;
+        let detail = format!(
+            "alert {id} acknowledged for person {}",
+            stored.alert.person.0
+        );
+        self.vault.put_record(
+            ALERTS,
+            id,
+            &bytes,
+            Some(&AuditEvent::new(AuditAction::Profile, detail)),
+        )?;
+        Ok(dto(&stored, lang))
+    }
+
+    /// A short readable digest of the last seven ended days.
+    pub fn care_digest(
+        &mut self,
+        person: Option<&str>,
+        today: NaiveDate,
+        lang: Lang,
+    ) -> Result<String> {
+        let person = self.person(person)?;
+        let last = today - Days::new(1);
+        let first = today - Days::new(7);
+        let alerts = self.care_alerts(Some(&person.id.0.to_string()), Some(first), today, lang)?;
+        let days = self.day_features(&person, first, last)?;
+        let mut stored = Vec::new();
+        for a in &alerts {
+            if let Some(value) = self.vault.record(ALERTS, &a.id)? {
+                stored.push(
+                    serde_json::from_slice::<StoredAlert>(&value)
+                        .map_err(json_error)?
+                        .alert,
+                );
+            }
+        }
+        let name = &person.display_name;
+        let header = match lang {
+            Lang::En => format!("{name}, {first} to {last}\n"),
+            Lang::Ja => format!("{name}さん　{first}〜{last}\n"),
+        };
+        Ok(header + &phr_care::weekly_digest(&days, &stored, lang))
+    }
+}

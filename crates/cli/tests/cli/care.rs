@@ -1,0 +1,153 @@
+//! Caregiving commands on a cared-for person's data with wandering nights.
+
+use super::*;
+
+/// Three weeks of minute CSV with wandering in the nights after `wander`.
+fn csv_with_wandering(path: &Path, wander: &[chrono::NaiveDate]) {
+    let tokyo = phr_model::parse_time_zone("Asia/Tokyo").expect("zone");
+    let mut scenario = phr_synth::Scenario::ordinary(17, date(2026, 4, 1), 21, tokyo);
+    scenario.wandering_nights = wander.to_vec();
+    let log = phr_synth::generate(&scenario);
+    let mut text = String::from("timestamp,count\n");
+    for e in &log.activity {
+        text.push_str(&format!(
+            "{},{}\n",
+            e.at.local().format("%Y-%m-%d %H:%M:%S"),
+            e.count
+        ));
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+#[test]
+fn wandering_nights_raise_stable_alerts_that_can_be_acknowledged() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    ok(phr(&vault).args(["people", "add", "Tanaka Haruko"]));
+    let csv = dir.path().join("haruko.csv");
+    csv_with_wandering(&csv, &[date(2026, 4, 16), date(2026, 4, 18)]);
+    ok(phr(&vault)
+        .arg("import")
+        .arg(&csv)
+        .args(["--person", "Tanaka Haruko"]));
+
+    let alerts: serde_json::Value = serde_json::from_str(&ok(phr(&vault).args([
+        "--json",
+        "care",
+        "alerts",
+        "--person",
+        "Tanaka Haruko",
+    ])))
+    .expect("json");
+    let alerts = alerts.as_array().expect("array").clone();
+    let night: Vec<&serde_json::Value> = alerts
+        .iter()
+        .filter(|a| a["kind"] == "night_activity")
+        .collect();
+    let starts: Vec<&str> = night
+        .iter()
+        .map(|a| &a["start"].as_str().expect("start")[..10])
+        .collect();
+    assert_eq!(starts, vec!["2026-04-17", "2026-04-19"], "{alerts:#?}");
+    for a in &alerts {
+        for key in [
+            "id",
+            "person",
+            "kind",
+            "start",
+            "end",
+            "severity",
+            "explanation",
+        ] {
+            assert!(!a[key].is_null(), "{key} missing in {a}");
+        }
+        assert_eq!(a["person"], 2);
+        assert!(chrono::NaiveDateTime::parse_from_str(
+            a["start"].as_str().expect("start"),
+            "%Y-%m-%dT%H:%M:%S"
+        )
+        .is_ok());
+    }
+    assert!(
+        night[0]["explanation"]
+            .as_str()
+            .expect("text")
+            .contains("usual"),
+        "{}",
+        night[0]
+    );
+    // Nothing for the owner, who has no data.
+    assert_eq!(
+        ok(phr(&vault).args(["--json", "care", "alerts"])).trim(),
+        "[]"
+    );
+
+    // Evaluating again neither duplicates nor loses anything; ids are stable.
+    let again: serde_json::Value = serde_json::from_str(&ok(
+        phr(&vault).args(["--json", "care", "alerts", "--person", "2"])
+    ))
+    .expect("json");
+    assert_eq!(again.as_array().expect("array").len(), alerts.len());
+    let id = night[0]["id"].as_str().expect("id");
+    ok(phr(&vault).args([
+        "care",
+        "ack",
+        id,
+        "--note",
+        "Checked on her; she was looking for the bathroom.",
+    ]));
+    let after: serde_json::Value = serde_json::from_str(&ok(phr(&vault).args([
+        "--json",
+        "care",
+        "alerts",
+        "--person",
+        "2",
+        "--since",
+        "2026-04-18",
+        "--lang",
+        "ja",
+    ])))
+    .expect("json");
+    let after = after.as_array().expect("array");
+    assert!(after
+        .iter()
+        .all(|a| a["end"].as_str().expect("end") >= "2026-04-18"));
+    let acknowledged = again
+        .as_array()
+        .expect("array")
+        .iter()
+        .any(|a| a["id"] == id);
+    assert!(acknowledged);
+    let ja = after
+        .iter()
+        .find(|a| a["kind"] == "night_activity")
+        .expect("ja alert");
+    assert!(
+        ja["explanation"]
+            .as_str()
+            .expect("text")
+            .chars()
+            .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)),
+        "{ja}"
+    );
+    let listed = ok(phr(&vault).args(["care", "alerts", "--person", "2"]));
+    assert!(listed.contains("(acknowledged)"), "{listed}");
+    assert!(String::from_utf8_lossy(
+        &run(phr(&vault).args(["care", "ack", "0000", "--note", "x"])).stderr
+    )
+    .contains("no alert"));
+
+    let people = ok(phr(&vault).args(["care", "people"]));
+    assert!(
+        people.contains("Tanaka Haruko") && people.contains("cared"),
+        "{people}"
+    );
+    let digest_en =
+        ok(phr(&vault).args(["care", "digest", "--week", "--person", "2", "--lang", "en"]));
+    let digest_ja =
+        ok(phr(&vault).args(["care", "digest", "--week", "--person", "2", "--lang", "ja"]));
+    assert!(
+        digest_en.contains("Tanaka Haruko") && digest_ja.contains("さん"),
+        "{digest_en}\n{digest_ja}"
+    );
+}
