@@ -5,5 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-cargo build --quiet --bin phr
-./target/debug/phr demo "$@"
+cargo run --quiet --bin phr -- demo "$@"
