@@ -140,6 +140,9 @@ pub struct SyncSummary {
     /// First and last local day the fetched records cover (none when
     /// nothing new came over).
     pub days: Option<(NaiveDate, NaiveDate)>,
+    /// The watch had been reset (its storage or clock); its whole history
+    /// was read again and nothing already stored was lost.
+    pub device_reset: bool,
 }
 
 /// What a file held, read for import or analysis.
@@ -582,6 +585,7 @@ impl Phr {
             added,
             unchanged,
             days: Some((start, today.pred_opt().unwrap_or(today))),
+            device_reset: false,
         })
     }
 
@@ -667,8 +671,16 @@ impl Phr {
         let event = AuditEvent::new(
             AuditAction::Sync,
             format!(
-                "{}: {} records, {} bytes, for person {}",
-                source.label, batch.records, batch.bytes, person.id.0
+                "{}: {} records, {} bytes, for person {}{}",
+                source.label,
+                batch.records,
+                batch.bytes,
+                person.id.0,
+                if batch.device_reset {
+                    "; the watch had been reset, its whole history was read again"
+                } else {
+                    ""
+                }
             ),
         );
         let record = batch
@@ -699,6 +711,7 @@ impl Phr {
             added,
             unchanged,
             days: dates.iter().min().copied().zip(dates.iter().max().copied()),
+            device_reset: batch.device_reset,
         })
     }
 

@@ -29,6 +29,11 @@ pub const UART_RX: &str = "6e400003-b5a3-f393-e0a9-e50e24dcca9e (UART RX)";
 /// Bangle.js stores one health record per 10 minutes.
 pub const RECORD_SECONDS: u32 = 600;
 
+/// How far before the checkpoint each fetch starts again (one hour of
+/// records): re-sent records merge unchanged, and the record at the
+/// checkpoint must be among them, or the watch was reset.
+pub const OVERLAP_MILLIS: i64 = 3_600_000;
+
 /// Why a link operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -102,11 +107,17 @@ pub struct Batch {
     /// The checkpoint to store with the batch: the newest record's time
     /// (ms), or the previous checkpoint when nothing new arrived.
     pub checkpoint: Option<i64>,
+    /// The watch no longer held the record at the old checkpoint (its
+    /// storage or clock was reset); its whole history was fetched again.
+    pub device_reset: bool,
 }
 
 /// Fetches the history stored after `checkpoint` (ms since the epoch) over
 /// `link`, waiting at most `timeout` for each notification. `stamp` gives
-/// a record's instant the wearer's UTC offset.
+/// a record's instant the wearer's UTC offset. The fetch starts
+/// [`OVERLAP_MILLIS`] before the checkpoint; when the record at the
+/// checkpoint is missing, the watch was reset and its whole history is
+/// fetched again ([`Batch::device_reset`]).
 pub async fn fetch_history<L: UartLink>(
     link: &mut L,
     checkpoint: Option<i64>,
@@ -114,6 +125,39 @@ pub async fn fetch_history<L: UartLink>(
     stamp: impl Fn(i64) -> Stamp,
     mut progress: impl FnMut(FetchProgress),
 ) -> Result<Batch, SyncError> {
+    let since = checkpoint.map_or(0, |c| c.saturating_sub(OVERLAP_MILLIS));
+    let (mut records, mut bytes) = fetch_records(link, since, timeout, &mut progress).await?;
+    let device_reset = checkpoint.is_some_and(|c| !records.iter().any(|r| r.ts_millis == c));
+    if device_reset && since > 0 {
+        let (all, more) = fetch_records(link, 0, timeout, &mut progress).await?;
+        records = all;
+        bytes += more;
+    }
+    let newest = records.iter().map(|r| r.ts_millis).max();
+    Ok(Batch {
+        samples: banglejs::to_samples(&records, RECORD_SECONDS, stamp)
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect(),
+        records: records.len(),
+        bytes,
+        checkpoint: if device_reset {
+            newest.or(checkpoint)
+        } else {
+            newest.max(checkpoint)
+        },
+        device_reset,
+    })
+}
+
+/// One history request from `since` (ms): the stored records and the bytes
+/// received.
+async fn fetch_records<L: UartLink>(
+    link: &mut L,
+    since: i64,
+    timeout: Duration,
+    progress: &mut impl FnMut(FetchProgress),
+) -> Result<(Vec<banglejs::ActivityRecord>, u64), SyncError> {
     let device = link.device().to_string();
     let link_error = |characteristic, source| SyncError::Link {
         device: device.clone(),
@@ -125,7 +169,6 @@ pub async fn fetch_history<L: UartLink>(
         characteristic: UART_RX,
         source,
     };
-    let since = checkpoint.map_or(0, |c| c + 1);
     for chunk in banglejs::chunks(&banglejs::fetch_request(since), 20) {
         timed(timeout, link.send(chunk))
             .await
@@ -150,17 +193,7 @@ pub async fn fetch_history<L: UartLink>(
             records: fetch.records().len() as u64,
         });
     }
-    let records = fetch.records();
-    let newest = records.iter().map(|r| r.ts_millis).max();
-    Ok(Batch {
-        samples: banglejs::to_samples(records, RECORD_SECONDS, stamp)
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect(),
-        records: records.len(),
-        bytes,
-        checkpoint: newest.max(checkpoint),
-    })
+    Ok((fetch.records().to_vec(), bytes))
 }
 
 async fn timed<T>(
