@@ -233,16 +233,7 @@ pub fn scan_devices(seconds: u64) -> Result<Vec<FoundDevice>> {
         (pams::SERVICE, "pams"),
         (standard::HEART_RATE_SERVICE, "heart_rate"),
     ];
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            ApiError::new(
-                ErrorCode::Internal,
-                format!("cannot start the Bluetooth runtime: {e}"),
-            )
-        })?;
+    let runtime = bluetooth_runtime()?;
     let ble_error = |e: phr_ble::BleError| {
         ApiError::new(ErrorCode::Device, format!("{e} (without an adapter, `phr sync --simulated` uses the built-in simulated wearable)"))
     };
@@ -285,6 +276,20 @@ pub struct PairedDevice {
     pub name: Option<String>,
     /// Protocols it advertised.
     pub protocols: Vec<String>,
+}
+
+/// The runtime btleplug needs (it spawns tasks on a multi-threaded tokio).
+fn bluetooth_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::Internal,
+                format!("cannot start the Bluetooth runtime: {e}"),
+            )
+        })
 }
 
 fn checkpoint_key(person: &Person, source: &NewDevice) -> String {
@@ -816,16 +821,7 @@ impl Phr {
             let checkpoint = self.read_checkpoint(&key)?;
             plans.push((target.address, source, key, checkpoint));
         }
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                ApiError::new(
-                    ErrorCode::Internal,
-                    format!("cannot start the Bluetooth runtime: {e}"),
-                )
-            })?;
+        let runtime = bluetooth_runtime()?;
         let device_error = |e: phr_ble::BleError| ApiError::new(ErrorCode::Device, e.to_string());
         let fetched: Vec<Result<phr_sync::Batch>> = runtime.block_on(async {
             let client = match phr_ble::BleClient::new(SYNC_TIMEOUT).await {

@@ -7,16 +7,7 @@ fn csv_with_wandering(path: &Path, wander: &[chrono::NaiveDate]) {
     let tokyo = phr_model::parse_time_zone("Asia/Tokyo").expect("zone");
     let mut scenario = phr_synth::Scenario::ordinary(17, date(2026, 4, 1), 21, tokyo);
     scenario.wandering_nights = wander.to_vec();
-    let log = phr_synth::generate(&scenario);
-    let mut text = String::from("timestamp,count\n");
-    for e in &log.activity {
-        text.push_str(&format!(
-            "{},{}\n",
-            e.at.local().format("%Y-%m-%d %H:%M:%S"),
-            e.count
-        ));
-    }
-    std::fs::write(path, text).expect("write");
+    scenario_csv(path, &scenario);
 }
 
 #[test]

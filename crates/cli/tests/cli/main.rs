@@ -46,7 +46,15 @@ pub(crate) fn init(dir: &Path) -> PathBuf {
 /// A minute CSV in the canonical `timestamp,count` format from synthetic data.
 pub(crate) fn minute_csv(path: &Path, seed: u64, start: chrono::NaiveDate, days: u32) -> String {
     let tokyo = phr_model::parse_time_zone("Asia/Tokyo").expect("zone");
-    let log = phr_synth::generate(&phr_synth::Scenario::ordinary(seed, start, days, tokyo));
+    scenario_csv(
+        path,
+        &phr_synth::Scenario::ordinary(seed, start, days, tokyo),
+    )
+}
+
+/// The same for any scenario (wandering nights, unworn days).
+pub(crate) fn scenario_csv(path: &Path, scenario: &phr_synth::Scenario) -> String {
+    let log = phr_synth::generate(scenario);
     let mut text = String::from("timestamp,count\n");
     for e in &log.activity {
         text.push_str(&format!(
