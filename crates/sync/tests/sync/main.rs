@@ -60,8 +60,54 @@ fn a_week_comes_over_whole_and_a_second_fetch_brings_nothing() {
         |_| {},
     ))
     .expect("fetch");
-    assert_eq!((again.records, again.checkpoint), (0, batch.checkpoint));
-    assert!(again.samples.is_empty());
+    // Only the hour of overlap before the checkpoint comes back.
+    assert_eq!(
+        (again.records, again.checkpoint, again.device_reset),
+        (7, batch.checkpoint, false)
+    );
+}
+
+#[test]
+fn a_watch_whose_storage_was_reset_is_detected_and_read_again_whole() {
+    let tokyo = phr_model::parse_time_zone("Asia/Tokyo").expect("zone");
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 3, d).expect("date");
+    let history_from = |start, days| {
+        history_from_lifelog(&phr_synth::generate(&phr_synth::Scenario::ordinary(
+            5, start, days, tokyo,
+        )))
+    };
+    let mut link = SimulatedLink::new("Bangle.js sim", history(3), LinkFaults::default());
+    let first = run(fetch_history(&mut link, None, WAIT, jst, |_| {})).expect("fetch");
+    // Reset: the watch now holds only one later day.
+    let after_reset = history_from(day(10), 1);
+    link.set_history(after_reset.clone());
+    let batch = run(fetch_history(
+        &mut link,
+        first.checkpoint,
+        WAIT,
+        jst,
+        |_| {},
+    ))
+    .expect("fetch");
+    assert!(batch.device_reset);
+    assert_eq!(batch.records, after_reset.len());
+    assert_eq!(
+        batch.checkpoint,
+        after_reset.last().and_then(|r| r["ts"].as_i64())
+    );
+    // A watch whose clock went back behind the checkpoint is read whole too.
+    let back = history_from(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"), 1);
+    link.set_history(back.clone());
+    let batch = run(fetch_history(
+        &mut link,
+        batch.checkpoint,
+        WAIT,
+        jst,
+        |_| {},
+    ))
+    .expect("fetch");
+    assert!(batch.device_reset);
+    assert_eq!(batch.records, back.len());
 }
 
 #[test]
