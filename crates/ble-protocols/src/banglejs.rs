@@ -64,11 +64,23 @@ impl LineAssembler {
                         limit: self.limit,
                     }));
                 } else {
-                    let mut line = String::from_utf8_lossy(&self.buffer).into_owned();
-                    if line.ends_with('\r') {
-                        line.pop();
+                    // The watch writes UTF-8; anything else is a damaged
+                    // notification. Decoding it lossily could turn garbage
+                    // into a valid JSON line with fields silently lost.
+                    match String::from_utf8(std::mem::take(&mut self.buffer)) {
+                        Ok(mut line) => {
+                            if line.ends_with('\r') {
+                                line.pop();
+                            }
+                            lines.push(Ok(line));
+                        }
+                        Err(e) => lines.push(Err(DecodeError::Invalid {
+                            what: WHAT,
+                            field: "line",
+                            offset: e.utf8_error().valid_up_to(),
+                            reason: "not valid UTF-8 (a damaged notification)".into(),
+                        })),
                     }
-                    lines.push(Ok(line));
                 }
                 self.buffer.clear();
                 self.overflowed = false;
@@ -529,6 +541,26 @@ fn push_stage(episode: &mut SleepEpisode, offset: u32, seconds: u32, stage: Slee
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_rejected_not_decoded_lossily() {
+        // A notification whose bytes were garbled inside a key: decoded
+        // lossily this would still be valid JSON, with `hrm` and `mov` lost.
+        let mut chunk = br#"{"act":"ACTIVITY","h"#.to_vec();
+        chunk.extend(
+            b"rm\":61,\"mov\":397,\"rt"
+                .iter()
+                .take(19)
+                .map(|b| b ^ 0xA5),
+        );
+        chunk.extend_from_slice(br#"":0,"stp":3,"t":"act","ts":1}"#);
+        chunk.push(b'\n');
+        let lines = LineAssembler::new(1024).push(&chunk);
+        assert_eq!(lines.len(), 1);
+        let err = lines[0].clone().expect_err("garbled line must be rejected");
+        assert!(err.to_string().contains("not valid UTF-8"), "{err}");
+    }
+
     use super::*;
 
     #[test]

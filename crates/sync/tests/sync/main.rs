@@ -208,3 +208,45 @@ impl phr_sync::UartLink for Silent {
         self.0.receive().await
     }
 }
+
+/// Garbles notification `index` the way the BlueZ simulator does (drop the
+/// last byte, XOR the rest with 0xA5) and runs the whole exchange through
+/// the engine's decoding: true if the damage was detected.
+fn garbling_detected(notes: &[Vec<u8>], index: usize) -> bool {
+    use phr_ble_protocols::banglejs::{self, HistoryFetch, LineAssembler};
+    let mut notes = notes.to_vec();
+    notes[index].pop();
+    notes[index].iter_mut().for_each(|b| *b ^= 0xA5);
+    let mut lines = LineAssembler::new(64 * 1024);
+    let mut fetch = HistoryFetch::new();
+    for n in &notes {
+        for line in lines.push(n) {
+            let Ok(line) = line else { return true };
+            match banglejs::parse_line(&line) {
+                Ok(Some(message)) => {
+                    if fetch.observe(&message).is_err() {
+                        return true;
+                    }
+                }
+                Ok(None) => {}
+                Err(_) => return true,
+            }
+        }
+    }
+    !fetch.is_finished()
+}
+
+#[test]
+fn garbling_any_single_notification_of_a_day_is_detected() {
+    use phr_ble_protocols::banglejs::{self, SimulatedWatch};
+    let mut watch = SimulatedWatch::new(history(1));
+    let notes = watch.write(&banglejs::fetch_request(0));
+    assert!(notes.len() > 500);
+    let missed: Vec<usize> = (0..notes.len())
+        .filter(|&i| !garbling_detected(&notes, i))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "undetected garbled notifications: {missed:?}"
+    );
+}
