@@ -133,20 +133,16 @@ impl Phr {
         Ok((first <= last).then_some((first, last)))
     }
 
-    /// Evaluates a person's alerts over every ended day with data, stores
-    /// new ones (and longer versions of continuing ones) sealed in the vault,
-    /// and returns every stored alert of that person ending on or after
-    /// `since`, oldest first. Stored alerts are never dropped.
-    pub fn care_alerts(
+    /// Evaluates and stores a person's alerts; returns the stored ones ending
+    /// on or after `since`, oldest first.
+    fn evaluate_and_store_alerts(
         &mut self,
-        person: Option<&str>,
+        person: &Person,
         since: Option<NaiveDate>,
         today: NaiveDate,
-        lang: Lang,
-    ) -> Result<Vec<AlertDto>> {
-        let person = self.person(person)?;
-        if let Some((first, last)) = self.evaluation_window(&person, since, today)? {
-            let days = self.day_features(&person, first, last)?;
+    ) -> Result<Vec<StoredAlert>> {
+        if let Some((first, last)) = self.evaluation_window(person, since, today)? {
+            let days = self.day_features(person, first, last)?;
             let fresh = phr_care::evaluate_history(person.id, &days, &AlertSettings::default());
             for alert in fresh {
                 let existing = self.vault.record(ALERTS, &alert.id)?;
@@ -188,7 +184,23 @@ impl Phr {
         out.sort_by(|a, b| {
             (a.alert.start, a.alert.kind.name()).cmp(&(b.alert.start, b.alert.kind.name()))
         });
-        Ok(out.iter().map(|s| dto(s, lang)).collect())
+        Ok(out)
+    }
+
+    /// Evaluates a person's alerts over every ended day with data, stores
+    /// new ones (and longer versions of continuing ones) sealed in the vault,
+    /// and returns every stored alert of that person ending on or after
+    /// `since`, oldest first. Stored alerts are never dropped.
+    pub fn care_alerts(
+        &mut self,
+        person: Option<&str>,
+        since: Option<NaiveDate>,
+        today: NaiveDate,
+        lang: Lang,
+    ) -> Result<Vec<AlertDto>> {
+        let person = self.person(person)?;
+        let stored = self.evaluate_and_store_alerts(&person, since, today)?;
+        Ok(stored.iter().map(|s| dto(s, lang)).collect())
     }
 
     /// Acknowledges an alert with a note (recorded in the audit log).
@@ -228,23 +240,17 @@ impl Phr {
         let person = self.person(person)?;
         let last = today - Days::new(1);
         let first = today - Days::new(7);
-        let alerts = self.care_alerts(Some(&person.id.0.to_string()), Some(first), today, lang)?;
+        let alerts: Vec<Alert> = self
+            .evaluate_and_store_alerts(&person, Some(first), today)?
+            .into_iter()
+            .map(|s| s.alert)
+            .collect();
         let days = self.day_features(&person, first, last)?;
-        let mut stored = Vec::new();
-        for a in &alerts {
-            if let Some(value) = self.vault.record(ALERTS, &a.id)? {
-                stored.push(
-                    serde_json::from_slice::<StoredAlert>(&value)
-                        .map_err(json_error)?
-                        .alert,
-                );
-            }
-        }
         let name = &person.display_name;
         let header = match lang {
             Lang::En => format!("{name}, {first} to {last}\n"),
             Lang::Ja => format!("{name}さん　{first}〜{last}\n"),
         };
-        Ok(header + &phr_care::weekly_digest(&days, &stored, lang))
+        Ok(header + &phr_care::weekly_digest(&days, &alerts, lang))
     }
 }

@@ -111,9 +111,4 @@ impl ActivityRecording {
     fn first_instant(&self, zone: Tz) -> Result<i64, TimeError> {
         Ok(Stamp::from_local(self.start, zone, None)?.utc)
     }
-
-    /// Wall-clock time of epoch `idx`.
-    pub fn time_of(&self, idx: usize) -> NaiveDateTime {
-        self.start + chrono::Duration::seconds(idx as i64 * i64::from(self.epoch_seconds))
-    }
 }

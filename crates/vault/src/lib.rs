@@ -78,17 +78,6 @@ pub struct VerifyReport {
     pub problems: Vec<String>,
 }
 
-/// Summary of one chunk, from the clear index only (no decryption).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChunkKey {
-    /// The source.
-    pub device: DeviceId,
-    /// The kind.
-    pub kind: SampleKind,
-    /// UTC day number (days since 1970-01-01).
-    pub day: i64,
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -330,7 +319,7 @@ impl Vault {
     pub fn change_passphrase(&mut self, new_passphrase: &str, kdf: KdfParams) -> Result<()> {
         self.keys()?;
         let header = read_header(&self.conn)?;
-        let old_kek_check = header.wrapped_key.clone();
+        let old_wrapped_key = header.wrapped_key.clone();
         let salt: [u8; 16] = crypto::random_bytes().map_err(map_crypto)?;
         let kdf_json = serde_json::to_string(&kdf).map_err(|e| VaultError::Kdf(e.to_string()))?;
         let kek = crypto::derive_kek(new_passphrase.as_bytes(), &salt, &kdf).map_err(map_crypto)?;
@@ -346,7 +335,7 @@ impl Vault {
         let tx = self.conn.transaction()?;
         let changed = tx.execute(
             "UPDATE header SET kdf = ?1, salt = ?2, wrapped_key = ?3 WHERE id = 1 AND wrapped_key = ?4",
-            params![kdf_json, &salt[..], wrapped, old_kek_check],
+            params![kdf_json, &salt[..], wrapped, old_wrapped_key],
         )?;
         if changed != 1 {
             return Err(VaultError::NotAVault {
@@ -516,25 +505,6 @@ impl Vault {
             append_in_range(&mut out, chunk, &range);
         }
         Ok(out)
-    }
-
-    /// The chunks a device has, from the clear index (no decryption).
-    pub fn chunk_keys(&self, device: DeviceId) -> Result<Vec<ChunkKey>> {
-        self.keys()?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT kind, day FROM chunks WHERE device_id = ?1 ORDER BY kind, day")?;
-        let rows = stmt.query_map([device.0], |r| {
-            Ok((r.get::<_, u8>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        let mut keys = Vec::new();
-        for row in rows {
-            let (kind, day) = row?;
-            if let Some(kind) = SampleKind::from_code(kind) {
-                keys.push(ChunkKey { device, kind, day });
-            }
-        }
-        Ok(keys)
     }
 
     // ----- sealed records (settings, checkpoints, secrets) -----------------------
