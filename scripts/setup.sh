@@ -9,6 +9,10 @@ command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 # btleplug talks to BlueZ through libdbus; the BLE tests run a private dbus-daemon.
 pkg-config --exists dbus-1 2>/dev/null || need_apt+=(libdbus-1-dev)
 command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)
+# The clinician's report embeds Noto Sans CJK (Japanese); its tests read the
+# PDF back with poppler (pdftoppm, pdftotext, pdffonts).
+[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need_apt+=(fonts-noto-cjk)
+command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
 
 if ((${#need_apt[@]})); then
   SUDO=""
