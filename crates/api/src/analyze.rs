@@ -144,6 +144,8 @@ pub struct ActigraphyReport {
     pub completeness: Vec<CompletenessDto>,
     /// Raw metrics per consecutive 7-day period (trend), oldest first.
     pub weekly: Vec<WeekDto>,
+    /// The weekly trend again with non-wear masked as missing.
+    pub weekly_worn_only: Vec<WeekDto>,
 }
 
 fn onset(seconds: u32) -> String {
@@ -177,6 +179,43 @@ pub fn analyze_recording(
     recording: &ActivityRecording,
     threshold: f64,
 ) -> Result<ActigraphyReport> {
+    Ok(analyze_with_wear(recording, threshold, true)?.0)
+}
+
+/// Raw-count metrics per consecutive 7-day period.
+fn weekly_metrics(circadian: &Recording<'_>, start: NaiveDateTime) -> Vec<WeekDto> {
+    let week = 7 * 86_400;
+    let hourly = IsIvOptions {
+        freq_seconds: 3600,
+        scale: CountScale::Raw,
+    };
+    let is_p = circadian.interdaily_stability_per_period(week, hourly);
+    let iv_p = circadian.intradaily_variability_per_period(week, hourly);
+    let l5_p = circadian.l5_per_period(week, CountScale::Raw);
+    let m10_p = circadian.m10_per_period(week, CountScale::Raw);
+    let ra_p = circadian.relative_amplitude_per_period(week, CountScale::Raw);
+    (0..is_p.len().min(l5_p.len()))
+        .map(|i| WeekDto {
+            from: (start + chrono::Duration::days(7 * i as i64)).date(),
+            is: is_p[i],
+            iv: iv_p.get(i).copied().flatten(),
+            l5: l5_p[i].map(|w| w.value),
+            m10: m10_p.get(i).copied().flatten().map(|w| w.value),
+            ra: ra_p.get(i).copied().flatten(),
+        })
+        .collect()
+}
+
+/// [`analyze_recording`], also returning the wear mask (`true` = worn, one
+/// per epoch of the recording's grid). Without `require_sleep_scoring`, a
+/// recording Cole-Kripke cannot score (epochs longer than a minute, as the
+/// 10-minute records of a Bangle.js) gets no nights and a `cole_kripke`
+/// whose `settings` say why, instead of an error.
+pub(crate) fn analyze_with_wear(
+    recording: &ActivityRecording,
+    threshold: f64,
+    require_sleep_scoring: bool,
+) -> Result<(ActigraphyReport, Vec<bool>)> {
     if !(threshold.is_finite() && threshold >= 0.0) {
         return Err(ApiError::invalid(format!(
             "threshold {threshold} must be a number of 0 or more"
@@ -205,28 +244,49 @@ pub fn analyze_recording(
         settings: ColeKripkeSettings::Mean,
         ..ColeKripkeOptions::default()
     };
-    let scores = cole_kripke(&series, &ck_options).map_err(|e| ApiError::invalid(e.to_string()))?;
-    let first_sleep = scores
-        .sleep
-        .iter()
-        .position(|s| *s)
-        .map(|i| scores.time_of(i).format(TIME).to_string());
-
-    let rest = roenneberg(&series, &RoennebergOptions::default());
-    let nights = sleep_episodes(&series, &rest.periods, &scores, 1)
-        .into_iter()
-        .map(|n| NightDto {
-            night_of: n.night_of,
-            start: n.start.format(TIME).to_string(),
-            end: n.end.format(TIME).to_string(),
-            time_in_bed_minutes: minutes(n.time_in_bed_seconds),
-            total_sleep_minutes: minutes(n.total_sleep_seconds),
-            sleep_onset_latency_minutes: minutes(n.sleep_onset_latency_seconds),
-            waso_minutes: minutes(n.waso_seconds),
-            sleep_efficiency: n.sleep_efficiency,
-            awakenings: n.awakenings,
-        })
-        .collect();
+    let (scores, cole_kripke_summary) = match cole_kripke(&series, &ck_options) {
+        Ok(scores) => {
+            let summary = ColeKripkeDto {
+                settings: "mean".into(),
+                sleep_minutes: scores.sleep_epochs() as u64 * u64::from(scores.epoch_seconds) / 60,
+                first_sleep: scores
+                    .sleep
+                    .iter()
+                    .position(|s| *s)
+                    .map(|i| scores.time_of(i).format(TIME).to_string()),
+            };
+            (Some(scores), summary)
+        }
+        Err(e) if !require_sleep_scoring => (
+            None,
+            ColeKripkeDto {
+                settings: format!("unavailable: {e}"),
+                sleep_minutes: 0,
+                first_sleep: None,
+            },
+        ),
+        Err(e) => return Err(ApiError::invalid(e.to_string())),
+    };
+    let nights = match &scores {
+        Some(scores) => {
+            let rest = roenneberg(&series, &RoennebergOptions::default());
+            sleep_episodes(&series, &rest.periods, scores, 1)
+                .into_iter()
+                .map(|n| NightDto {
+                    night_of: n.night_of,
+                    start: n.start.format(TIME).to_string(),
+                    end: n.end.format(TIME).to_string(),
+                    time_in_bed_minutes: minutes(n.time_in_bed_seconds),
+                    total_sleep_minutes: minutes(n.total_sleep_seconds),
+                    sleep_onset_latency_minutes: minutes(n.sleep_onset_latency_seconds),
+                    waso_minutes: minutes(n.waso_seconds),
+                    sleep_efficiency: n.sleep_efficiency,
+                    awakenings: n.awakenings,
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
     let completeness = daily_completeness(&series, Some(&worn))
         .map_err(|e| ApiError::invalid(e.to_string()))?
         .into_iter()
@@ -238,39 +298,18 @@ pub fn analyze_recording(
             fraction: d.fraction,
         })
         .collect();
-    let week = 7 * 86_400;
-    let circadian = Recording::new(&series);
-    let hourly = IsIvOptions {
-        freq_seconds: 3600,
-        scale: CountScale::Raw,
-    };
-    let is_p = circadian.interdaily_stability_per_period(week, hourly);
-    let iv_p = circadian.intradaily_variability_per_period(week, hourly);
-    let l5_p = circadian.l5_per_period(week, CountScale::Raw);
-    let m10_p = circadian.m10_per_period(week, CountScale::Raw);
-    let ra_p = circadian.relative_amplitude_per_period(week, CountScale::Raw);
-    let weekly = (0..is_p.len().min(l5_p.len()))
-        .map(|i| WeekDto {
-            from: (series.start + chrono::Duration::days(7 * i as i64)).date(),
-            is: is_p[i],
-            iv: iv_p.get(i).copied().flatten(),
-            l5: l5_p[i].map(|w| w.value),
-            m10: m10_p.get(i).copied().flatten().map(|w| w.value),
-            ra: ra_p.get(i).copied().flatten(),
-        })
-        .collect();
+    let weekly = weekly_metrics(&Recording::new(&series), series.start);
+    let worn_recording =
+        Recording::with_wear_mask(&series, &worn).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let weekly_worn_only = weekly_metrics(&worn_recording, series.start);
     let epoch = u64::from(series.epoch_seconds);
-    Ok(ActigraphyReport {
+    let report = ActigraphyReport {
         minutes: series.len() as u64 * epoch / 60,
         start: series.start.format(TIME).to_string(),
         epochs: series.len() as u64,
         raw: metrics_dto(&metrics.raw, None),
         binarized: metrics_dto(&metrics.binarized, Some(threshold)),
-        cole_kripke: ColeKripkeDto {
-            settings: "mean".into(),
-            sleep_minutes: scores.sleep_epochs() as u64 * u64::from(scores.epoch_seconds) / 60,
-            first_sleep,
-        },
+        cole_kripke: cole_kripke_summary,
         epoch_seconds: series.epoch_seconds,
         format: recording.format.name().to_string(),
         non_wear_minutes: worn.iter().filter(|w| !**w).count() as u64 * epoch / 60,
@@ -278,7 +317,9 @@ pub fn analyze_recording(
         nights,
         completeness,
         weekly,
-    })
+        weekly_worn_only,
+    };
+    Ok((report, worn))
 }
 
 /// Lays stored epochs (sorted by instant) on the wearer's wall-clock grid

@@ -47,12 +47,12 @@ pub struct Acknowledgement {
 
 /// What is stored per alert.
 #[derive(Serialize, Deserialize)]
-struct StoredAlert {
-    alert: Alert,
-    acknowledged: Option<Acknowledgement>,
+pub(crate) struct StoredAlert {
+    pub(crate) alert: Alert,
+    pub(crate) acknowledged: Option<Acknowledgement>,
 }
 
-fn dto(stored: &StoredAlert, lang: Lang) -> AlertDto {
+pub(crate) fn dto(stored: &StoredAlert, lang: Lang) -> AlertDto {
     AlertDto {
         id: stored.alert.id.clone(),
         person: stored.alert.person.0,
@@ -135,7 +135,7 @@ impl Phr {
 
     /// Evaluates and stores a person's alerts; returns the stored ones ending
     /// on or after `since`, oldest first.
-    fn evaluate_and_store_alerts(
+    pub(crate) fn evaluate_and_store_alerts(
         &mut self,
         person: &Person,
         since: Option<NaiveDate>,

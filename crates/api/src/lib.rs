@@ -13,6 +13,7 @@ mod analyze;
 mod care;
 mod error;
 mod export;
+mod report;
 mod share;
 
 pub use analyze::{
@@ -25,7 +26,9 @@ pub use export::CsvKind;
 pub use phr_care::Lang;
 pub use phr_fhir_client::{es384_jwk, generate_es384_key, private_key_pem, read_private_key};
 pub use phr_import::FileFormat;
+pub use phr_report::ReportInput;
 pub use phr_sync::LinkFaults;
+pub use report::{RenderedReport, ReportFormat};
 pub use share::{Preview, RecipientAuth, Selection, ShareRecord, ShareType};
 
 use chrono::NaiveDate;
@@ -300,6 +303,16 @@ fn stamper(zone: chrono_tz::Tz) -> impl Fn(i64) -> phr_model::Stamp {
     move |utc| phr_model::Stamp::in_zone(utc, zone).unwrap_or(phr_model::Stamp::new(utc, 0))
 }
 
+/// A vault analysis with what it was computed from.
+pub(crate) struct Analysis {
+    /// The figures.
+    pub report: ActigraphyReport,
+    /// The wall-clock grid analysed.
+    pub recording: phr_import::ActivityRecording,
+    /// One flag per epoch of the grid: `true` = worn.
+    pub worn: Vec<bool>,
+}
+
 /// An open vault, as front ends use it.
 pub struct Phr {
     vault: Vault,
@@ -509,6 +522,19 @@ impl Phr {
         to: NaiveDate,
         threshold: f64,
     ) -> Result<ActigraphyReport> {
+        Ok(self.analysis(person, from, to, threshold, true)?.report)
+    }
+
+    /// [`Phr::analyze`], also returning the grid analysed and its wear mask
+    /// (`require_sleep_scoring`: see `analyze_with_wear`).
+    pub(crate) fn analysis(
+        &self,
+        person: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+        threshold: f64,
+        require_sleep_scoring: bool,
+    ) -> Result<Analysis> {
         if to < from {
             return Err(ApiError::invalid(format!(
                 "--to {to} is before --from {from}"
@@ -537,9 +563,14 @@ impl Phr {
                 person.display_name
             ))
         })?;
-        let mut report = analyze_recording(&recording, threshold)?;
+        let (mut report, worn) =
+            analyze::analyze_with_wear(&recording, threshold, require_sleep_scoring)?;
         report.format = "vault".into();
-        Ok(report)
+        Ok(Analysis {
+            report,
+            recording,
+            worn,
+        })
     }
 
     /// Stores `days` whole local days before `today` from the built-in demo

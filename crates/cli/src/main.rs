@@ -90,6 +90,27 @@ enum Command {
         #[command(subcommand)]
         action: CareAction,
     },
+    /// The clinician's summary of a period as PDF (or HTML): actogram,
+    /// nights, rhythm with its weekly trend, completeness, alerts, sources.
+    Report {
+        #[command(flatten)]
+        person: PersonArg,
+        /// First local day.
+        #[arg(long, value_name = "DATE")]
+        from: chrono::NaiveDate,
+        /// Last local day, inclusive.
+        #[arg(long, value_name = "DATE")]
+        to: chrono::NaiveDate,
+        /// Language of the report.
+        #[arg(long, value_enum, default_value = "ja")]
+        lang: LangArg,
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// `pdf` or `html` (default: from the file name, else pdf).
+        #[arg(long, value_enum)]
+        format: Option<ReportFormatArg>,
+    },
     /// Sync paired wearables over Bluetooth LE, or `--simulated` the built-in
     /// simulated Bangle.js through the same sync engine (no adapter needed).
     Sync {
@@ -275,6 +296,12 @@ impl From<LangArg> for phr_api::Lang {
     }
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormatArg {
+    Pdf,
+    Html,
+}
+
 #[derive(Subcommand)]
 enum CareAction {
     /// Everyone in the vault, with their last day of data and open alerts.
@@ -408,6 +435,27 @@ fn vault_path(cli_path: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
         .clone()
         .or_else(phr_api::default_vault_path)
         .context("no data directory on this system; pass --vault PATH")
+}
+
+/// Writes `bytes` to `path` whole or not at all: a temporary file next to
+/// it, flushed to disk, then renamed over it.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow::anyhow!("{} is not a file name", path.display()))?;
+    let partial = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&partial)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&partial, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&partial);
+        anyhow::bail!("cannot write {}: {e}", path.display());
+    }
+    Ok(())
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -995,6 +1043,54 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         a.explanation
                     );
                 }
+            }
+        }
+        Command::Report {
+            person,
+            from,
+            to,
+            lang,
+            out,
+            format,
+        } => {
+            let format = match format {
+                Some(ReportFormatArg::Html) => phr_api::ReportFormat::Html,
+                Some(ReportFormatArg::Pdf) => phr_api::ReportFormat::Pdf,
+                None if out.extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm")
+                }) =>
+                {
+                    phr_api::ReportFormat::Html
+                }
+                None => phr_api::ReportFormat::Pdf,
+            };
+            let mut phr = open(&path)?;
+            let report = phr.report(
+                person.person.as_deref(),
+                from,
+                to,
+                lang.into(),
+                format,
+                chrono::Utc::now().timestamp(),
+            )?;
+            write_atomically(&out, &report.bytes)?;
+            if json {
+                let mut value = serde_json::to_value(&report)?;
+                value["out"] = serde_json::json!(out.display().to_string());
+                value["bytes"] = serde_json::json!(report.bytes.len());
+                print_json(&value)?;
+            } else {
+                println!(
+                    "Wrote {} ({} {}, {} to {}, {} nights, {} alerts, {} bytes).",
+                    out.display(),
+                    report.format.name(),
+                    report.lang,
+                    report.from,
+                    report.to,
+                    report.nights,
+                    report.alerts,
+                    report.bytes.len()
+                );
             }
         }
         Command::Care {

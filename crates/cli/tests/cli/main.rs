@@ -5,6 +5,7 @@ mod care;
 mod commands;
 mod crash;
 mod devices;
+mod report;
 mod share;
 
 use std::path::{Path, PathBuf};
