@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 const TIME: &str = "%Y-%m-%dT%H:%M:%S";
 const ALERTS: &str = "alert";
+const ALERT_SETTINGS: &str = "alert-settings";
 /// Days of history read before the first day asked for: the rhythm rule
 /// compares a week with the 14+ days before it.
 const LOOKBACK_DAYS: u64 = 22;
@@ -62,6 +63,56 @@ pub(crate) fn dto(stored: &StoredAlert, lang: Lang) -> AlertDto {
         severity: stored.alert.severity.name().to_string(),
         explanation: stored.alert.explanation.text(lang).to_string(),
         acknowledged: stored.acknowledged.clone(),
+    }
+}
+
+/// Rejects thresholds the rules cannot work with.
+fn check_alert_settings(s: &AlertSettings) -> Result<()> {
+    let mut problems = Vec::new();
+    if s.min_baseline_days < 3 || s.baseline_days < s.min_baseline_days || s.baseline_days > 90 {
+        problems.push("baseline_days must be 3 to 90 and at least min_baseline_days (3 or more)");
+    }
+    if !(s.min_worn_fraction > 0.0 && s.min_worn_fraction <= 1.0) {
+        problems.push("min_worn_fraction must be above 0 and at most 1");
+    }
+    let factors = [
+        s.night_mad_factor,
+        s.night_min_ratio,
+        s.inactivity_mad_factor,
+        s.inactivity_min_ratio,
+        s.rhythm_mad_factor,
+        s.rhythm_min_is_drop,
+        s.rhythm_min_iv_rise,
+        s.rhythm_min_ra_drop,
+    ];
+    if factors.iter().any(|f| !(f.is_finite() && *f > 0.0)) {
+        problems.push("factors, ratios and rhythm changes must be positive numbers");
+    }
+    if s.night_urgent_bout_minutes < s.night_min_bout_minutes
+        || s.inactivity_urgent_minutes < s.inactivity_min_minutes
+        || s.not_worn_urgent_hours < s.not_worn_hours
+    {
+        problems.push("an urgent threshold must not be below its alert threshold");
+    }
+    if s.not_worn_hours == 0 || s.night_min_bout_minutes == 0 || s.inactivity_min_minutes == 0 {
+        problems.push("durations must be above 0");
+    }
+    if s.rhythm_min_windows == 0
+        || s.rhythm_baseline_windows < s.rhythm_min_windows
+        || s.rhythm_min_signals == 0
+        || s.rhythm_min_signals > 4
+    {
+        problems.push(
+            "rhythm windows must be positive (baseline at least the minimum) and signals 1 to 4",
+        );
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "alert settings rejected: {}",
+            problems.join("; ")
+        )))
     }
 }
 
@@ -143,7 +194,8 @@ impl Phr {
     ) -> Result<Vec<StoredAlert>> {
         if let Some((first, last)) = self.evaluation_window(person, since, today)? {
             let days = self.day_features(person, first, last)?;
-            let fresh = phr_care::evaluate_history(person.id, &days, &AlertSettings::default());
+            let settings = self.alert_settings_of(person)?;
+            let fresh = phr_care::evaluate_history(person.id, &days, &settings);
             for alert in fresh {
                 let existing = self.vault.record(ALERTS, &alert.id)?;
                 let stored: Option<StoredAlert> = existing
@@ -185,6 +237,74 @@ impl Phr {
             (a.alert.start, a.alert.kind.name()).cmp(&(b.alert.start, b.alert.kind.name()))
         });
         Ok(out)
+    }
+
+    fn alert_settings_of(&self, person: &Person) -> Result<AlertSettings> {
+        match self
+            .vault
+            .record(ALERT_SETTINGS, &person.id.0.to_string())?
+        {
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(json_error),
+            None => Ok(AlertSettings::default()),
+        }
+    }
+
+    /// A person's alert thresholds (the defaults evaluated in
+    /// `docs/care.md` until changed).
+    pub fn alert_settings(&self, person: Option<&str>) -> Result<AlertSettings> {
+        let person = self.person(person)?;
+        self.alert_settings_of(&person)
+    }
+
+    /// Changes a person's alert thresholds (checked, stored sealed, audit
+    /// logged). Alerts already raised are kept; later evaluations use the
+    /// new thresholds.
+    pub fn set_alert_settings(
+        &mut self,
+        person: Option<&str>,
+        settings: &AlertSettings,
+    ) -> Result<AlertSettings> {
+        let person = self.person(person)?;
+        check_alert_settings(settings)?;
+        let bytes = serde_json::to_vec(settings).map_err(json_error)?;
+        self.vault.put_record(
+            ALERT_SETTINGS,
+            &person.id.0.to_string(),
+            &bytes,
+            Some(&AuditEvent::new(
+                AuditAction::Profile,
+                format!("alert settings changed for person {}", person.id.0),
+            )),
+        )?;
+        Ok(*settings)
+    }
+
+    /// Evaluates alerts after new data arrived for `person` from the local
+    /// day `since` (by import or sync): the rules run for every new ended
+    /// day (`today` defaults to the person's local today). Returns how many
+    /// alerts are new.
+    pub(crate) fn alerts_after_new_data(
+        &mut self,
+        person: &Person,
+        since: Option<NaiveDate>,
+        today: Option<NaiveDate>,
+    ) -> Result<usize> {
+        let Some(since) = since else {
+            return Ok(0);
+        };
+        let today = match today {
+            Some(today) => today,
+            None => {
+                let zone = parse_time_zone(&person.time_zone)
+                    .map_err(|e| ApiError::invalid(e.to_string()))?;
+                phr_model::Stamp::in_zone(chrono::Utc::now().timestamp(), zone)
+                    .map_err(|e| ApiError::invalid(e.to_string()))?
+                    .local_date()
+            }
+        };
+        let before = self.vault.records(ALERTS)?.len();
+        self.evaluate_and_store_alerts(person, Some(since), today)?;
+        Ok(self.vault.records(ALERTS)?.len().saturating_sub(before))
     }
 
     /// Evaluates a person's alerts over every ended day with data, stores

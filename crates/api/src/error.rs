@@ -35,6 +35,8 @@ pub enum ErrorCode {
     Remote,
     /// Bluetooth failed: no adapter, or the device or its link failed.
     Device,
+    /// The person cancelled the operation; nothing from it was stored.
+    Cancelled,
     /// Anything else.
     Internal,
 }

@@ -23,7 +23,7 @@ pub use analyze::{
 pub use care::{Acknowledgement, AlertDto};
 pub use error::{ApiError, ErrorCode, Result};
 pub use export::CsvKind;
-pub use phr_care::Lang;
+pub use phr_care::{AlertSettings, Lang};
 pub use phr_fhir_client::{es384_jwk, generate_es384_key, private_key_pem, read_private_key};
 pub use phr_import::FileFormat;
 pub use phr_report::ReportInput;
@@ -44,6 +44,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Shortest passphrase accepted for a new vault or a passphrase change.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
@@ -110,6 +112,8 @@ pub struct ImportSummary {
     pub first: String,
     /// Last epoch, local time.
     pub last: String,
+    /// Alerts the new data raised (evaluated on every import).
+    pub new_alerts: usize,
 }
 
 /// One local day of a person's data.
@@ -146,6 +150,8 @@ pub struct SyncSummary {
     /// The watch had been reset (its storage or clock); its whole history
     /// was read again and nothing already stored was lost.
     pub device_reset: bool,
+    /// Alerts the new data raised (evaluated on every sync).
+    pub new_alerts: usize,
 }
 
 /// What a file held, read for import or analysis.
@@ -316,6 +322,8 @@ pub(crate) struct Analysis {
 /// An open vault, as front ends use it.
 pub struct Phr {
     vault: Vault,
+    /// Raised by a front end to cancel the running import, sync or share.
+    cancel: Arc<AtomicBool>,
 }
 
 fn check_passphrase(passphrase: &str) -> Result<()> {
@@ -339,14 +347,43 @@ impl Phr {
             birth_date: None,
         };
         let vault = Vault::create(path, passphrase, &owner, KdfParams::default())?;
-        Ok(Phr { vault })
+        Ok(Phr {
+            vault,
+            cancel: Arc::default(),
+        })
     }
 
     /// Opens and unlocks the vault at `path`.
     pub fn open(path: &Path, passphrase: &str) -> Result<Phr> {
         Ok(Phr {
             vault: Vault::open(path, passphrase)?,
+            cancel: Arc::default(),
         })
+    }
+
+    /// The flag that cancels the running import, sync or share when set
+    /// (from another thread). The operation stops at its next step, stores
+    /// nothing of its own (a share stops between bundles and records what
+    /// did not arrive) and fails with [`ErrorCode::Cancelled`]. The flag is
+    /// cleared when an operation starts.
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+
+    /// Clears the cancel flag at the start of a cancellable operation.
+    pub(crate) fn start_cancellable(&self) {
+        self.cancel.store(false, Ordering::SeqCst);
+    }
+
+    /// Fails with [`ErrorCode::Cancelled`] if the flag is set.
+    pub(crate) fn check_cancelled(&self, what: &str) -> Result<()> {
+        if self.cancel.load(Ordering::SeqCst) {
+            return Err(ApiError::new(
+                ErrorCode::Cancelled,
+                format!("{what} cancelled; nothing from it was stored"),
+            ));
+        }
+        Ok(())
     }
 
     /// Locks the vault, zeroizing its key.
@@ -422,6 +459,7 @@ impl Phr {
         device_label: Option<&str>,
         progress: impl FnMut(Progress),
     ) -> Result<ImportSummary> {
+        self.start_cancellable();
         let person = self.person(person)?;
         let zone =
             parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -493,11 +531,14 @@ impl Phr {
             .map(|e| e.at.local().to_string())
             .unwrap_or_default();
         let rows = epochs.len() as u64;
+        let first_date = epochs.first().map(|e| e.at.local_date());
         let mut batches = vec![Samples::Activity(epochs)];
         if !steps.is_empty() {
             batches.push(Samples::Steps(steps));
         }
+        self.check_cancelled("the import")?;
         let report = self.vault.ingest(person.id, &source, &batches, &event)?;
+        let new_alerts = self.alerts_after_new_data(&person, first_date, None)?;
         Ok(ImportSummary {
             file: file_name,
             format: format.name().to_string(),
@@ -510,6 +551,7 @@ impl Phr {
             unchanged: report.unchanged,
             first,
             last,
+            new_alerts,
         })
     }
 
@@ -582,6 +624,7 @@ impl Phr {
         days: u32,
         seed: u64,
     ) -> Result<SyncSummary> {
+        self.start_cancellable();
         let person = self.person(person)?;
         let zone =
             parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -609,12 +652,14 @@ impl Phr {
                 person.id.0
             ),
         );
+        self.check_cancelled("the sync")?;
         let IngestReport {
             device,
             added,
             unchanged,
             ..
         } = self.vault.ingest(person.id, &source, &batches, &event)?;
+        let new_alerts = self.alerts_after_new_data(&person, Some(start), Some(today))?;
         Ok(SyncSummary {
             device: device.map_or(0, |d| d.0),
             label: source.label,
@@ -622,6 +667,7 @@ impl Phr {
             unchanged,
             days: Some((start, today.pred_opt().unwrap_or(today))),
             device_reset: false,
+            new_alerts,
         })
     }
 
@@ -682,7 +728,7 @@ impl Phr {
                 },
             ))
             .map_err(|e| ApiError::new(ErrorCode::Remote, e.to_string()))?;
-        let mut summary = self.store_batch(&person, &source, &key, batch)?;
+        let mut summary = self.store_batch(&person, &source, &key, batch, Some(today))?;
         summary.days = Some((start, today.pred_opt().unwrap_or(today)));
         Ok(summary)
     }
@@ -702,7 +748,9 @@ impl Phr {
         source: &NewDevice,
         key: &str,
         batch: phr_sync::Batch,
+        today: Option<NaiveDate>,
     ) -> Result<SyncSummary> {
+        self.check_cancelled("the sync")?;
         let checkpoint = batch.checkpoint.map(|c| c.to_string()).unwrap_or_default();
         let event = AuditEvent::new(
             AuditAction::Sync,
@@ -741,13 +789,16 @@ impl Phr {
             })
             .flatten()
             .collect();
+        let days = dates.iter().min().copied().zip(dates.iter().max().copied());
+        let new_alerts = self.alerts_after_new_data(person, days.map(|d| d.0), today)?;
         Ok(SyncSummary {
             device: device.map_or(0, |d| d.0),
             label: source.label.clone(),
             added,
             unchanged,
-            days: dates.iter().min().copied().zip(dates.iter().max().copied()),
+            days,
             device_reset: batch.device_reset,
+            new_alerts,
         })
     }
 
@@ -820,6 +871,7 @@ impl Phr {
         address: Option<&str>,
         scan_seconds: u64,
     ) -> Result<Vec<(String, Result<SyncSummary>)>> {
+        self.start_cancellable();
         let person = self.person(person)?;
         let zone =
             parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -910,7 +962,8 @@ impl Phr {
         });
         let mut results = Vec::new();
         for ((address, source, key, _), batch) in plans.iter().zip(fetched) {
-            let stored = batch.and_then(|batch| self.store_batch(&person, source, key, batch));
+            let stored =
+                batch.and_then(|batch| self.store_batch(&person, source, key, batch, None));
             results.push((address.clone(), stored));
         }
         Ok(results)

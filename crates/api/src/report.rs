@@ -382,6 +382,25 @@ impl Phr {
         })
     }
 
+    /// The report as PDF for a FHIR DocumentReference, with its title and a
+    /// one-paragraph summary (the DiagnosticReport's conclusion). Nothing is
+    /// recorded: the share that carries it is.
+    pub(crate) fn report_pdf(
+        &mut self,
+        person: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        lang: Lang,
+        now_utc: i64,
+    ) -> Result<(String, String, Vec<u8>)> {
+        let input = self.report_input(Some(person), from, to, lang, now_utc)?;
+        let fonts = ReportFonts::find().map_err(report_error)?;
+        let pdf = phr_report::pdf(&input, &fonts).map_err(report_error)?;
+        let summary = phr_report::conclusion(&input);
+        let title = format!("{} {from}/{to}", phr_report::title(input.lang));
+        Ok((title, summary, pdf))
+    }
+
     /// Renders the clinician's summary of a person over `from..=to` (see
     /// [`Phr::report_input`]) and records in the audit log that it was made.
     /// The PDF embeds a Japanese-capable font ([`ReportFonts::find`]).

@@ -7,7 +7,7 @@ use crate::{ApiError, ErrorCode, Phr, Result};
 use chrono::NaiveDate;
 use phr_fhir::{
     CircadianMetrics, ConsentGrant, DailySteps, ExportContext, MinuteActivityDay, PseudonymKey,
-    Resource, SharePurpose, SleepSummary, TransactionOptions,
+    ReportDocument, ReportPeriod, Resource, SharePurpose, SleepSummary, TransactionOptions,
 };
 use phr_fhir_client::{Auth, FhirClient, RetryPolicy};
 use phr_model::{local_midnight, parse_time_zone, PersonId, SampleKind, Samples, Stamp};
@@ -29,10 +29,15 @@ pub enum ShareType {
     Activity,
     /// Circadian rhythm metrics over the period (IS, IV, RA, L5, M10).
     Circadian,
+    /// The clinician's summary: a DiagnosticReport over the circadian
+    /// Observations (which it brings along) and the PDF as a
+    /// DocumentReference. Only when asked for by name.
+    Report,
 }
 
 impl ShareType {
-    /// Every type.
+    /// The types shared when none are named (everything but the report,
+    /// which renders a PDF).
     pub const ALL: [ShareType; 4] = [
         ShareType::Steps,
         ShareType::Sleep,
@@ -47,6 +52,7 @@ impl ShareType {
             ShareType::Sleep => "sleep",
             ShareType::Activity => "activity",
             ShareType::Circadian => "circadian",
+            ShareType::Report => "report",
         }
     }
 
@@ -56,10 +62,11 @@ impl ShareType {
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let found = ShareType::ALL
                 .into_iter()
+                .chain([ShareType::Report])
                 .find(|t| t.name() == part)
                 .ok_or_else(|| {
                     ApiError::invalid(format!(
-                        "unknown record type {part:?}: use steps, sleep, activity, circadian"
+                        "unknown record type {part:?}: use steps, sleep, activity, circadian, report"
                     ))
                 })?;
             types.insert(found);
@@ -82,6 +89,9 @@ pub struct Selection {
     pub from: Option<NaiveDate>,
     /// Last local day (inclusive); the last day with data when `None`.
     pub to: Option<NaiveDate>,
+    /// Language of the report ([`ShareType::Report`]); Japanese for people
+    /// living in Japan's time zone, English otherwise, when `None`.
+    pub report_lang: Option<crate::Lang>,
 }
 
 /// How to reach a recipient's FHIR server.
@@ -144,7 +154,7 @@ pub struct ShareRecord {
     pub existing: usize,
     /// Resources that did not arrive (0 when complete).
     pub not_delivered: usize,
-    /// `complete`, `failed` or `written`.
+    /// `complete`, `failed`, `cancelled` or `written`.
     pub result: String,
     /// What went wrong, if anything.
     pub error: Option<String>,
@@ -231,11 +241,15 @@ impl Phr {
                 "--to {to} is before --from {from}"
             )));
         }
-        let types: BTreeSet<ShareType> = if selection.types.is_empty() {
+        let mut types: BTreeSet<ShareType> = if selection.types.is_empty() {
             ShareType::ALL.into_iter().collect()
         } else {
             selection.types.iter().copied().collect()
         };
+        if types.contains(&ShareType::Report) {
+            // The report's results travel with it.
+            types.insert(ShareType::Circadian);
+        }
         let range = local_midnight(from, zone)..local_midnight(to.succ_opt().unwrap_or(to), zone);
         let in_range = |stamp: &Stamp| (from..=to).contains(&stamp.local_date());
         let issued =
@@ -338,12 +352,15 @@ impl Phr {
         }
         let wants_analysis =
             types.contains(&ShareType::Sleep) || types.contains(&ShareType::Circadian);
+        // Activity too coarse for sleep scoring still has a rhythm.
         let report = if wants_analysis {
-            self.analyze(Some(&person.id.0.to_string()), from, to, 4.0)
+            self.analysis(Some(&person.id.0.to_string()), from, to, 4.0, false)
                 .ok()
+                .map(|a| a.report)
         } else {
             None
         };
+        let mut circadian_results = Vec::new();
         if let Some(report) = &report {
             if types.contains(&ShareType::Sleep) {
                 for night in &report.nights {
@@ -405,9 +422,37 @@ impl Phr {
                     };
                     let obs =
                         phr_fhir::circadian_metrics(&context, &circadian).map_err(fhir_error)?;
+                    circadian_results.push(obs.clone());
                     push(ShareType::Circadian, to, obs.into(), &mut observations);
                 }
             }
+        }
+        if types.contains(&ShareType::Report) {
+            let lang = selection
+                .report_lang
+                .unwrap_or(if person.time_zone == "Asia/Tokyo" {
+                    crate::Lang::Ja
+                } else {
+                    crate::Lang::En
+                });
+            let id = person.id.0.to_string();
+            let (title, summary, pdf) = self.report_pdf(&id, from, to, lang, issued_utc)?;
+            let period = ReportPeriod { from, to };
+            let diagnostic =
+                phr_fhir::diagnostic_report(&context, period, &circadian_results, Some(&summary))
+                    .map_err(fhir_error)?;
+            let document = ReportDocument {
+                period,
+                content_type: "application/pdf".into(),
+                title,
+                bytes: pdf,
+            };
+            let document = phr_fhir::document_reference(&context, &document).map_err(fhir_error)?;
+            *counts
+                .entry(ShareType::Report.name().to_string())
+                .or_default() += 2;
+            observations.push(diagnostic.into());
+            observations.push(document.into());
         }
         Ok(Collected {
             context,
@@ -482,6 +527,7 @@ impl Phr {
         now_utc: i64,
         mut progress: impl FnMut(crate::Progress),
     ) -> Result<ShareRecord> {
+        self.start_cancellable();
         let auth = match auth {
             RecipientAuth::None => Auth::None,
             RecipientAuth::Bearer(token) => Auth::Bearer(token),
@@ -547,6 +593,16 @@ impl Phr {
                 done: idx as u64,
                 total,
             });
+            if self.check_cancelled("the share").is_err() {
+                record.not_delivered = bundles[idx..].iter().map(carried).sum();
+                record.result = "cancelled".into();
+                record.error = Some(format!(
+                    "cancelled by the owner before bundle {} of {}",
+                    idx + 1,
+                    bundles.len()
+                ));
+                break;
+            }
             match client.send_transaction(bundle) {
                 Ok(outcome) => {
                     record.created += outcome.created;
@@ -565,10 +621,15 @@ impl Phr {
             total,
         });
         let record = self.record_share(record)?;
+        let code = if record.result == "cancelled" {
+            ErrorCode::Cancelled
+        } else {
+            ErrorCode::Remote
+        };
         match &record.error {
             None => Ok(record),
             Some(error) => Err(ApiError::new(
-                ErrorCode::Remote,
+                code,
                 format!(
                     "{error}; {} of {} records did not arrive (share {} recorded)",
                     record.not_delivered,
@@ -593,6 +654,12 @@ impl Phr {
     ) -> Result<ShareRecord> {
         if out.is_none() && ndjson_dir.is_none() {
             return Err(ApiError::invalid("give --out FILE and/or --ndjson DIR"));
+        }
+        if pseudonymise_for.is_some() && selection.types.contains(&ShareType::Report) {
+            return Err(ApiError::invalid(
+                "the report names the person in its PDF, so it cannot be pseudonymised; \
+                 leave `report` out of --types",
+            ));
         }
         let collected = self.collect(selection, now_utc)?;
         let destination = out

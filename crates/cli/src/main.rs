@@ -183,9 +183,14 @@ enum AnalyzeSource {
 struct SelectionArgs {
     #[command(flatten)]
     person: PersonArg,
-    /// Record types: steps, sleep, activity, circadian (default: all).
+    /// Record types: steps, sleep, activity, circadian (default: these
+    /// four), and `report` (the clinician's summary: DiagnosticReport and
+    /// PDF).
     #[arg(long, value_name = "LIST")]
     types: Option<String>,
+    /// Language of the report (default: Japanese for Asia/Tokyo, else English).
+    #[arg(long, value_enum)]
+    report_lang: Option<LangArg>,
     /// First local day (default: the first with data).
     #[arg(long, value_name = "DATE")]
     from: Option<chrono::NaiveDate>,
@@ -204,6 +209,7 @@ impl SelectionArgs {
             },
             from: self.from,
             to: self.to,
+            report_lang: self.report_lang.map(Into::into),
         })
     }
 }
@@ -229,9 +235,14 @@ struct ShareArgs {
     /// The person (id or name); the vault owner by default.
     #[arg(long, value_name = "P")]
     person: Option<String>,
-    /// Record types: steps, sleep, activity, circadian (default: all).
+    /// Record types: steps, sleep, activity, circadian (default: these
+    /// four), and `report` (the clinician's summary: DiagnosticReport and
+    /// PDF).
     #[arg(long, value_name = "LIST")]
     types: Option<String>,
+    /// Language of the report (default: Japanese for Asia/Tokyo, else English).
+    #[arg(long, value_enum)]
+    report_lang: Option<LangArg>,
     /// First local day (default: the first with data).
     #[arg(long, value_name = "DATE")]
     from: Option<chrono::NaiveDate>,
@@ -327,6 +338,14 @@ enum CareAction {
         /// Language of the explanation shown.
         #[arg(long, value_enum, default_value = "en")]
         lang: LangArg,
+    },
+    /// A person's alert thresholds; `--set KEY=VALUE` changes them.
+    Settings {
+        #[command(flatten)]
+        person: PersonArg,
+        /// A threshold to change, e.g. `not_worn_hours=8` (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
     /// A short readable digest of the last week.
     Digest {
@@ -614,6 +633,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 from: args.from,
                 to: last_day,
+                report_lang: args.report_lang.map(Into::into),
             };
             let now = chrono::Utc::now().timestamp();
             if args.dry_run {
@@ -1091,6 +1111,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     report.alerts,
                     report.bytes.len()
                 );
+            }
+        }
+        Command::Care {
+            action: CareAction::Settings { person, set },
+        } => {
+            let mut phr = open(&path)?;
+            let selector = person.person.as_deref();
+            let mut settings = serde_json::to_value(phr.alert_settings(selector)?)?;
+            if !set.is_empty() {
+                for assignment in &set {
+                    let (key, value) = assignment.split_once('=').ok_or_else(|| {
+                        phr_api::ApiError::invalid(format!("--set {assignment:?}: use KEY=VALUE"))
+                    })?;
+                    let key = key.trim();
+                    let slot = settings.get_mut(key).ok_or_else(|| {
+                        phr_api::ApiError::invalid(format!(
+                            "unknown alert setting {key:?}; `phr care settings` lists them"
+                        ))
+                    })?;
+                    let number: serde_json::Number = value.trim().parse().map_err(|_| {
+                        phr_api::ApiError::invalid(format!(
+                            "--set {key}: {value:?} is not a number"
+                        ))
+                    })?;
+                    *slot = serde_json::Value::Number(number);
+                }
+                let changed: phr_api::AlertSettings = serde_json::from_value(settings.clone())
+                    .map_err(|e| phr_api::ApiError::invalid(format!("--set: {e}")))?;
+                settings = serde_json::to_value(phr.set_alert_settings(selector, &changed)?)?;
+            }
+            if json {
+                print_json(&settings)?;
+            } else if let Some(map) = settings.as_object() {
+                for (key, value) in map {
+                    println!("{key} = {value}");
+                }
             }
         }
         Command::Care {

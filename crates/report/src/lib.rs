@@ -140,6 +140,16 @@ pub fn pdf(input: &ReportInput, fonts: &ReportFonts) -> Result<Vec<u8>, ReportEr
     pdf::render(&view::build(input)?, fonts, input.generated)
 }
 
+/// The report's title in `lang`.
+pub fn title(lang: Lang) -> &'static str {
+    text::labels(lang).title
+}
+
+/// The key figures in one paragraph (a FHIR DiagnosticReport conclusion).
+pub fn conclusion(input: &ReportInput) -> String {
+    view::conclusion(input)
+}
+
 /// Every piece of text the report prints (for font-coverage checks).
 pub fn printed_text(input: &ReportInput) -> Result<String, ReportError> {
     let view = view::build(input)?;

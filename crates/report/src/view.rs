@@ -161,6 +161,40 @@ fn completeness_lines(input: &ReportInput) -> Vec<String> {
     lines
 }
 
+/// The key figures of the period, in one paragraph.
+pub(crate) fn conclusion(input: &ReportInput) -> String {
+    let lang = input.lang;
+    let c = &input.circadian;
+    let nights = input.nights.len();
+    let tst = mean(input.nights.iter().map(|n| n.total_sleep_minutes));
+    let se = mean(input.nights.iter().map(|n| n.efficiency));
+    let worn = mean(input.worn.iter().map(|(_, f)| *f)).unwrap_or(0.0);
+    let alerts = input.alerts.len();
+    let (is, iv, ra) = (
+        text::number(c.is, 2),
+        text::number(c.iv, 2),
+        text::number(c.ra, 2),
+    );
+    match lang {
+        Lang::En => format!(
+            "{} to {}: {nights} nights, mean total sleep {} (efficiency {}); IS {is}, IV {iv}, RA {ra}; worn {}; {alerts} alert(s).",
+            input.from,
+            input.to,
+            tst.map_or_else(|| "–".into(), |m| text::duration(lang, m)),
+            se.map_or_else(|| "–".into(), text::percent),
+            text::percent(worn),
+        ),
+        Lang::Ja => format!(
+            "{}〜{}：{nights}夜、平均総睡眠時間{}（睡眠効率{}）、IS {is}・IV {iv}・RA {ra}、装着率{}、アラート{alerts}件。",
+            input.from,
+            input.to,
+            tst.map_or_else(|| "–".into(), |m| text::duration(lang, m)),
+            se.map_or_else(|| "–".into(), text::percent),
+            text::percent(worn),
+        ),
+    }
+}
+
 /// Lays out `input` as text and charts.
 pub(crate) fn build(input: &ReportInput) -> Result<View, ReportError> {
     let lang = input.lang;

@@ -142,3 +142,96 @@ fn wandering_nights_raise_stable_alerts_that_can_be_acknowledged() {
         "{digest_en}\n{digest_ja}"
     );
 }
+
+#[test]
+fn alert_settings_are_per_person_and_every_import_is_evaluated() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    ok(phr(&vault).args(["people", "add", "Tanaka Haruko"]));
+    ok(phr(&vault).args(["people", "add", "Sato Kenji"]));
+    let csv = dir.path().join("nights.csv");
+    csv_with_wandering(&csv, &[date(2026, 4, 16), date(2026, 4, 18)]);
+
+    // Haruko's caregiver only wants to hear of very long night activity.
+    let changed = serde_json::from_str::<serde_json::Value>(&ok(phr(&vault).args([
+        "--json",
+        "care",
+        "settings",
+        "--person",
+        "Tanaka Haruko",
+        "--set",
+        "night_min_active_minutes=600",
+        "--set",
+        "not_worn_hours=8",
+    ])))
+    .expect("json");
+    assert_eq!(changed["night_min_active_minutes"], 600);
+    assert_eq!(changed["not_worn_hours"], 8);
+    let kenji = serde_json::from_str::<serde_json::Value>(&ok(phr(&vault).args([
+        "--json",
+        "care",
+        "settings",
+        "--person",
+        "Sato Kenji",
+    ])))
+    .expect("json");
+    assert_eq!(kenji["night_min_active_minutes"], 30, "defaults for others");
+
+    // Each import evaluates the new days and says how many alerts it raised.
+    let mut raised = Vec::new();
+    for who in ["Tanaka Haruko", "Sato Kenji"] {
+        let summary = serde_json::from_str::<serde_json::Value>(&ok(phr(&vault)
+            .args(["--json", "import"])
+            .arg(&csv)
+            .args(["--person", who])))
+        .expect("json");
+        raised.push(summary["new_alerts"].as_u64().expect("new_alerts"));
+    }
+    let night_alerts = |person: &str| {
+        let alerts = serde_json::from_str::<serde_json::Value>(&ok(
+            phr(&vault).args(["--json", "care", "alerts", "--person", person])
+        ))
+        .expect("json");
+        alerts
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter(|a| a["kind"] == "night_activity")
+            .count()
+    };
+    assert_eq!(night_alerts("Tanaka Haruko"), 0, "her thresholds apply");
+    assert_eq!(night_alerts("Sato Kenji"), 2, "his do too");
+    assert!(
+        raised[1] >= 2,
+        "the import raised Kenji's alerts: {raised:?}"
+    );
+    // Listing again raises nothing new: they were stored by the import.
+    let again = serde_json::from_str::<serde_json::Value>(&ok(phr(&vault)
+        .args(["--json", "import"])
+        .arg(&csv)
+        .args(["--person", "Sato Kenji"])))
+    .expect("json");
+    assert_eq!(again["new_alerts"], 0);
+
+    for (bad, says) in [
+        ("baseline_days=2", "alert settings rejected"),
+        ("wandering=1", "unknown alert setting"),
+        ("not_worn_hours=soon", "not a number"),
+        ("not_worn_hours=2.5", "--set"),
+    ] {
+        let out = run(phr(&vault).args(["care", "settings", "--person", "2", "--set", bad]));
+        assert_eq!(out.status.code(), Some(65), "{bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{bad}: {stderr}");
+    }
+    let unchanged = serde_json::from_str::<serde_json::Value>(&ok(
+        phr(&vault).args(["--json", "care", "settings", "--person", "2"])
+    ))
+    .expect("json");
+    assert_eq!(unchanged, changed, "a rejected change changes nothing");
+    let audit = ok(phr(&vault).arg("audit"));
+    assert!(
+        audit.contains("alert settings changed for person 2"),
+        "{audit}"
+    );
+}

@@ -352,3 +352,104 @@ fn fhir_files_pass_both_validators_and_pseudonymised_ones_hold_no_identity() {
     let shares = json(ok(phr(&vault).args(["--json", "shares"])));
     assert_eq!(shares[1]["pseudonymised"], true);
 }
+
+#[test]
+fn the_report_travels_as_a_diagnostic_report_with_its_pdf() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (vault, from, to, _) = demo_vault(dir.path());
+    let server = TestServer::start(&["--token", TOKEN]);
+    let preview = json(ok(phr(&vault)
+        .env("PHR_FHIR_TOKEN", TOKEN)
+        .args(["--json", "share", "--to", &server.base, "--auth", "bearer"])
+        .args([
+            "--types",
+            "report",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--dry-run",
+        ])));
+    assert_eq!(preview["counts"]["report"], 2, "{preview}");
+    assert_eq!(
+        preview["counts"]["circadian"], 2,
+        "results travel with it: {preview}"
+    );
+    ok(phr(&vault)
+        .env("PHR_FHIR_TOKEN", TOKEN)
+        .args(["share", "--to", &server.base, "--auth", "bearer"])
+        .args([
+            "--types",
+            "report",
+            "--report-lang",
+            "en",
+            "--from",
+            &from,
+            "--to",
+            &to,
+        ]));
+
+    let reports = search(&server, "DiagnosticReport");
+    assert_eq!(reports.len(), 1, "{reports:#?}");
+    let report = &reports[0];
+    assert_eq!(report["status"], "final");
+    assert!(report["conclusion"]
+        .as_str()
+        .expect("conclusion")
+        .contains("IS "));
+    let results = report["result"].as_array().expect("results");
+    assert_eq!(results.len(), 2);
+    for result in results {
+        // Resolved by the server to the stored Observations.
+        let reference = result["reference"].as_str().expect("reference");
+        assert!(reference.starts_with("Observation/"), "{reference}");
+    }
+    let documents = search(&server, "DocumentReference");
+    assert_eq!(documents.len(), 1);
+    let attachment = &documents[0]["content"][0]["attachment"];
+    assert_eq!(attachment["contentType"], "application/pdf");
+    let data = attachment["data"].as_str().expect("data");
+    let pdf =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data).expect("base64");
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(attachment["size"], pdf.len());
+    let related = documents[0]["context"]["related"][0]["reference"]
+        .as_str()
+        .expect("related");
+    assert_eq!(
+        related,
+        format!("DiagnosticReport/{}", report["id"].as_str().expect("id"))
+    );
+
+    // The same as files, valid for both validators; never pseudonymised.
+    let bundle = dir.path().join("report-bundle.json");
+    ok(phr(&vault)
+        .args([
+            "export",
+            "fhir",
+            "--types",
+            "report,sleep",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--out",
+        ])
+        .arg(&bundle));
+    let verdict = validate(std::slice::from_ref(&bundle));
+    assert!(verdict.starts_with("ok"), "{verdict}");
+    let refused = run(phr(&vault)
+        .args([
+            "export",
+            "fhir",
+            "--types",
+            "report",
+            "--pseudonymise",
+            "--recipient",
+            "study",
+            "--ndjson",
+        ])
+        .arg(dir.path().join("never")));
+    assert_eq!(refused.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot be pseudonymised"));
+}
