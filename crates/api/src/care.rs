@@ -66,6 +66,51 @@ pub(crate) fn dto(stored: &StoredAlert, lang: Lang) -> AlertDto {
     }
 }
 
+/// How the alert rules do on simulated people (`docs/care.md`): ordinary
+/// weeks, a week with wandering nights, days not worn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertEvaluation {
+    /// The counts.
+    pub report: phr_care::EvaluationReport,
+    /// Alerts of any kind on ordinary days, per person-week.
+    pub false_alarms_per_person_week: f64,
+    /// Wandering nights with a `night_activity` alert, 0 to 1.
+    pub wandering_detected: f64,
+    /// Unworn days overlapped by a `not_worn` alert, 0 to 1.
+    pub unworn_detected: f64,
+}
+
+/// Runs the alert rules (default thresholds) on `people` simulated people
+/// of `weeks` weeks each (seeds `first_seed..`), with planted wandering
+/// nights and unworn days, and counts false alarms and detections.
+pub fn evaluate_alert_rules(people: u32, weeks: u32, first_seed: u64) -> Result<AlertEvaluation> {
+    if people == 0 || !(7..=104).contains(&weeks) {
+        return Err(ApiError::invalid(
+            "use at least 1 person and 7 to 104 weeks (both events need 7)",
+        ));
+    }
+    let plan = phr_care::EvaluationPlan {
+        people,
+        first_seed,
+        weeks,
+        start: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default(),
+        zone: chrono_tz::Asia::Tokyo,
+    };
+    let report = phr_care::evaluate_synthetic(
+        &plan,
+        &FeatureSettings::default(),
+        &AlertSettings::default(),
+    );
+    let ratio = |a: u32, b: u32| f64::from(a) / f64::from(b.max(1));
+    Ok(AlertEvaluation {
+        false_alarms_per_person_week: f64::from(report.false_alarms.total())
+            / report.normal_person_weeks.max(f64::MIN_POSITIVE),
+        wandering_detected: ratio(report.wandering_caught, report.wandering_nights),
+        unworn_detected: ratio(report.unworn_caught, report.unworn_days),
+        report,
+    })
+}
+
 /// Rejects thresholds the rules cannot work with.
 fn check_alert_settings(s: &AlertSettings) -> Result<()> {
     let mut problems = Vec::new();

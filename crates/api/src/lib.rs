@@ -20,7 +20,7 @@ pub use analyze::{
     analyze_recording, wall_clock_grid, ActigraphyReport, ColeKripkeDto, CompletenessDto,
     MetricsDto, NightDto, WeekDto,
 };
-pub use care::{Acknowledgement, AlertDto};
+pub use care::{evaluate_alert_rules, Acknowledgement, AlertDto, AlertEvaluation};
 pub use error::{ApiError, ErrorCode, Result};
 pub use export::CsvKind;
 pub use phr_care::{AlertSettings, Lang};

@@ -339,6 +339,19 @@ enum CareAction {
         #[arg(long, value_enum, default_value = "en")]
         lang: LangArg,
     },
+    /// False-alarm and detection rates of the alert rules on simulated people
+    /// (ordinary weeks, wandering nights, unworn days); no vault needed.
+    Evaluate {
+        /// Simulated people.
+        #[arg(long, default_value_t = 20)]
+        people: u32,
+        /// Weeks per person (7 or more).
+        #[arg(long, default_value_t = 8)]
+        weeks: u32,
+        /// Seed of the first person.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// A person's alert thresholds; `--set KEY=VALUE` changes them.
     Settings {
         #[command(flatten)]
@@ -1110,6 +1123,46 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     report.nights,
                     report.alerts,
                     report.bytes.len()
+                );
+            }
+        }
+        Command::Care {
+            action:
+                CareAction::Evaluate {
+                    people,
+                    weeks,
+                    seed,
+                },
+        } => {
+            let e = phr_api::evaluate_alert_rules(people, weeks, seed)?;
+            if json {
+                print_json(&e)?;
+            } else {
+                let r = &e.report;
+                println!(
+                    "{} simulated people x {weeks} weeks ({:.1} ordinary person-weeks scored), default thresholds",
+                    r.people, r.normal_person_weeks
+                );
+                println!(
+                    "false alarms: {} ({:.3} per person-week): night_activity {}, inactivity {}, not_worn {}, rhythm_decline {}",
+                    r.false_alarms.total(),
+                    e.false_alarms_per_person_week,
+                    r.false_alarms.night_activity,
+                    r.false_alarms.inactivity,
+                    r.false_alarms.not_worn,
+                    r.false_alarms.rhythm_decline
+                );
+                println!(
+                    "wandering nights detected: {} of {} ({:.0}%)",
+                    r.wandering_caught,
+                    r.wandering_nights,
+                    e.wandering_detected * 100.0
+                );
+                println!(
+                    "unworn days detected: {} of {} ({:.0}%)",
+                    r.unworn_caught,
+                    r.unworn_days,
+                    e.unworn_detected * 100.0
                 );
             }
         }

@@ -235,3 +235,29 @@ fn alert_settings_are_per_person_and_every_import_is_evaluated() {
         "{audit}"
     );
 }
+
+#[test]
+fn the_evaluation_command_prints_false_alarm_and_detection_rates() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = dir.path().join("none.phr");
+    let e: serde_json::Value = serde_json::from_str(&ok(phr(&vault).args([
+        "--json", "care", "evaluate", "--people", "3", "--weeks", "8", "--seed", "5",
+    ])))
+    .expect("json");
+    assert_eq!(e["report"]["people"], 3);
+    assert_eq!(e["report"]["wandering_nights"], 9, "three per person");
+    assert!(
+        e["false_alarms_per_person_week"].as_f64().expect("rate") < 0.1,
+        "{e}"
+    );
+    assert!(
+        e["wandering_detected"].as_f64().expect("rate") >= 0.9,
+        "{e}"
+    );
+    assert!(e["unworn_detected"].as_f64().expect("rate") >= 0.9, "{e}");
+    assert!(!vault.exists(), "no vault needed or made");
+    let text = ok(phr(&vault).args(["care", "evaluate", "--people", "1", "--weeks", "7"]));
+    assert!(text.contains("false alarms:") && text.contains("wandering nights detected:"));
+    let out = run(phr(&vault).args(["care", "evaluate", "--weeks", "3"]));
+    assert_eq!(out.status.code(), Some(65));
+}
