@@ -77,6 +77,13 @@ fn bench(c: &mut Criterion) {
             black_box((m, s))
         })
     });
+    c.bench_function("year_1min/full_metrics+ck_mean_two_threads", |b| {
+        b.iter(|| {
+            let (m, s) =
+                phr_analysis::metrics_and_sleep(black_box(&year), &Default::default(), &ck);
+            black_box((m, s.expect("ck")))
+        })
+    });
     c.bench_function("year_1min/circadian_metrics", |b| {
         b.iter(|| Recording::new(black_box(&year)).metrics(&Default::default()))
     });

@@ -48,3 +48,31 @@ pub use series::{AnalysisError, EpochSeries, SECONDS_PER_DAY};
 pub use steps::{
     daily_step_totals, step_increments, DailySteps, StepCounterOptions, StepIncrement, StepSample,
 };
+
+/// The circadian metric set and Cole-Kripke scores of one series, the two
+/// computed side by side on two threads when the series is long enough for
+/// that to pay (a month or more of minute epochs); the results are exactly
+/// those of [`Recording::metrics`] and [`cole_kripke`] called one after the
+/// other.
+pub fn metrics_and_sleep(
+    series: &EpochSeries,
+    config: &CircadianConfig,
+    sleep: &ColeKripkeOptions,
+) -> (CircadianMetrics, Result<SleepScores, AnalysisError>) {
+    /// Below this many epochs a thread costs more than it saves.
+    const PARALLEL_FROM: usize = 30 * 1440;
+    if series.len() < PARALLEL_FROM {
+        return (
+            Recording::new(series).metrics(config),
+            cole_kripke(series, sleep),
+        );
+    }
+    std::thread::scope(|scope| {
+        let scores = scope.spawn(|| cole_kripke(series, sleep));
+        let metrics = Recording::new(series).metrics(config);
+        let scores = scores
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (metrics, scores)
+    })
+}

@@ -167,3 +167,39 @@ proptest! {
         prop_assert_eq!(sum_inc, totals.iter().map(|t| t.steps).sum::<u64>());
     }
 }
+
+#[test]
+fn metrics_and_sleep_on_two_threads_equal_the_sequential_results() {
+    use phr_analysis::{cole_kripke, metrics_and_sleep, ColeKripkeOptions, Recording};
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .expect("start");
+    for days in [3usize, 40] {
+        let counts: Vec<Option<f64>> = (0..days * 1440)
+            .map(|i| {
+                let minute = i % 1440;
+                if i % 9973 == 0 {
+                    None
+                } else if (420..1380).contains(&minute) {
+                    Some(((i * 7919) % 300) as f64)
+                } else {
+                    Some(((i * 31) % 4) as f64)
+                }
+            })
+            .collect();
+        let series = phr_analysis::EpochSeries::new(start, 60, counts).expect("series");
+        let options = ColeKripkeOptions {
+            settings: phr_analysis::ColeKripkeSettings::Mean,
+            ..ColeKripkeOptions::default()
+        };
+        let (metrics, scores) = metrics_and_sleep(&series, &Default::default(), &options);
+        assert_eq!(
+            metrics,
+            Recording::new(&series).metrics(&Default::default())
+        );
+        assert_eq!(
+            scores.expect("ck"),
+            cole_kripke(&series, &options).expect("ck")
+        );
+    }
+}

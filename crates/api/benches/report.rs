@@ -26,11 +26,12 @@ fn main() {
             .expect("a year");
     }
     let days = phr.days(Some("2")).expect("days");
-    eprintln!(
-        "vault: 3 people, {} days each, {} bytes",
-        days.len(),
-        std::fs::metadata(dir.path().join("bench.phr")).map_or(0, |m| m.len())
-    );
+    let bytes: u64 = ["bench.phr", "bench.phr-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.path().join(f)).ok())
+        .map(|m| m.len())
+        .sum();
+    eprintln!("vault: 3 people, {} days each, {bytes} bytes", days.len());
     let (from, to) = (today - Days::new(90), today - Days::new(1));
     let now = chrono::NaiveDateTime::new(today, chrono::NaiveTime::MIN)
         .and_utc()

@@ -5,9 +5,9 @@
 use crate::{ApiError, Result};
 use chrono::{NaiveDate, NaiveDateTime};
 use phr_analysis::{
-    cole_kripke, daily_completeness, non_wear_mask, roenneberg, sleep_episodes, CircadianConfig,
-    ColeKripkeOptions, ColeKripkeSettings, CountScale, EpochSeries, IsIvOptions, MetricSet,
-    NonWearRule, Recording, RoennebergOptions,
+    daily_completeness, metrics_and_sleep, non_wear_mask, roenneberg, sleep_episodes,
+    CircadianConfig, ColeKripkeOptions, ColeKripkeSettings, CountScale, EpochSeries, IsIvOptions,
+    MetricSet, NonWearRule, Recording, RoennebergOptions,
 };
 use phr_import::ActivityRecording;
 use phr_model::ActivityEpoch;
@@ -231,7 +231,11 @@ pub(crate) fn analyze_with_wear(
         freq_seconds: 3600,
         threshold,
     };
-    let metrics = Recording::new(&series).metrics(&config);
+    let ck_options = ColeKripkeOptions {
+        settings: ColeKripkeSettings::Mean,
+        ..ColeKripkeOptions::default()
+    };
+    let (metrics, ck_result) = metrics_and_sleep(&series, &config, &ck_options);
 
     let wear_rule = NonWearRule::for_epoch(series.epoch_seconds);
     // `true` = worn.
@@ -240,11 +244,7 @@ pub(crate) fn analyze_with_wear(
         .map_err(|e| ApiError::invalid(e.to_string()))?
         .metrics(&config);
 
-    let ck_options = ColeKripkeOptions {
-        settings: ColeKripkeSettings::Mean,
-        ..ColeKripkeOptions::default()
-    };
-    let (scores, cole_kripke_summary) = match cole_kripke(&series, &ck_options) {
+    let (scores, cole_kripke_summary) = match ck_result {
         Ok(scores) => {
             let summary = ColeKripkeDto {
                 settings: "mean".into(),
