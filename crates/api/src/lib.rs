@@ -152,6 +152,9 @@ pub struct SyncSummary {
     pub device_reset: bool,
     /// Alerts the new data raised (evaluated on every sync).
     pub new_alerts: usize,
+    /// The watch's clock minus this computer's, in seconds, read at the
+    /// sync; stored instants are corrected by it (none for the demo).
+    pub clock_offset_seconds: Option<f64>,
 }
 
 /// What a file held, read for import or analysis.
@@ -668,6 +671,7 @@ impl Phr {
             days: Some((start, today.pred_opt().unwrap_or(today))),
             device_reset: false,
             new_alerts,
+            clock_offset_seconds: None,
         })
     }
 
@@ -715,18 +719,24 @@ impl Phr {
                 )
             })?;
         let batch = runtime
-            .block_on(phr_sync::fetch_history(
-                &mut link,
-                checkpoint,
-                SYNC_TIMEOUT,
-                stamper(zone),
-                |p| {
-                    progress(Progress {
-                        done: p.bytes,
-                        total: None,
-                    })
-                },
-            ))
+            .block_on(async {
+                let clock =
+                    phr_sync::read_clock(&mut link, SYNC_TIMEOUT, phr_sync::host_millis).await?;
+                phr_sync::fetch_history_corrected(
+                    &mut link,
+                    checkpoint,
+                    Some(clock.offset_millis),
+                    SYNC_TIMEOUT,
+                    stamper(zone),
+                    |p| {
+                        progress(Progress {
+                            done: p.bytes,
+                            total: None,
+                        })
+                    },
+                )
+                .await
+            })
             .map_err(|e| ApiError::new(ErrorCode::Remote, e.to_string()))?;
         let mut summary = self.store_batch(&person, &source, &key, batch, Some(today))?;
         summary.days = Some((start, today.pred_opt().unwrap_or(today)));
@@ -755,11 +765,17 @@ impl Phr {
         let event = AuditEvent::new(
             AuditAction::Sync,
             format!(
-                "{}: {} records, {} bytes, for person {}{}",
+                "{}: {} records, {} bytes, for person {}{}{}",
                 source.label,
                 batch.records,
                 batch.bytes,
                 person.id.0,
+                batch
+                    .clock_offset_millis
+                    .map_or(String::new(), |ms| format!(
+                        ", watch clock {:+.1} s",
+                        ms as f64 / 1000.0
+                    )),
                 if batch.device_reset {
                     "; the watch had been reset, its whole history was read again"
                 } else {
@@ -799,6 +815,7 @@ impl Phr {
             days,
             device_reset: batch.device_reset,
             new_alerts,
+            clock_offset_seconds: batch.clock_offset_millis.map(|ms| ms as f64 / 1000.0),
         })
     }
 
@@ -943,13 +960,20 @@ impl Phr {
                         })?;
                     let connection = client.connect(device).await.map_err(device_error)?;
                     let mut session = connection.uart_session().await.map_err(device_error)?;
-                    let batch = phr_sync::fetch_history(
-                        &mut session,
-                        *checkpoint,
-                        SYNC_TIMEOUT,
-                        stamper(zone),
-                        |_| {},
-                    )
+                    let batch = async {
+                        let clock =
+                            phr_sync::read_clock(&mut session, SYNC_TIMEOUT, phr_sync::host_millis)
+                                .await?;
+                        phr_sync::fetch_history_corrected(
+                            &mut session,
+                            *checkpoint,
+                            Some(clock.offset_millis),
+                            SYNC_TIMEOUT,
+                            stamper(zone),
+                            |_| {},
+                        )
+                        .await
+                    }
                     .await
                     .map_err(|e| ApiError::new(ErrorCode::Remote, e.to_string()));
                     let _ = connection.disconnect().await;

@@ -173,6 +173,12 @@ pub enum WatchMessage {
         /// Records the watch says it sent.
         count: Option<u64>,
     },
+    /// The watch's clock (`{"t":"clock","ts":…}`), answering
+    /// [`clock_request`]: milliseconds since the Unix epoch.
+    Clock {
+        /// The watch's `Date.now()`.
+        millis: i64,
+    },
     /// Battery status (`{"t":"status","bat":…,"chg":…}`).
     Status {
         /// Battery percentage.
@@ -283,6 +289,13 @@ pub fn parse_line(line: &str) -> Result<Option<WatchMessage>, DecodeError> {
                 ))
             }
         },
+        "clock" => {
+            let ts = uint_field(&object, "ts")?.ok_or_else(|| invalid("ts", "missing".into()))?;
+            WatchMessage::Clock {
+                millis: i64::try_from(ts)
+                    .map_err(|_| invalid("ts", format!("{ts} out of range")))?,
+            }
+        }
         "status" => WatchMessage::Status {
             battery: uint_field(&object, "bat")?.map(|b| b.min(100) as u8),
             charging: object
@@ -298,6 +311,16 @@ pub fn parse_line(line: &str) -> Result<Option<WatchMessage>, DecodeError> {
 pub fn frame_command(json: &Value) -> Vec<u8> {
     format!("\u{10}GB({json})\n").into_bytes()
 }
+
+/// Asks the watch for its clock. Bangle.js runs JavaScript sent over the
+/// UART (after `\x10`, which silences the echo); it prints one line,
+/// `{"t":"clock","ts":<Date.now()>}`.
+pub fn clock_request() -> Vec<u8> {
+    CLOCK_REQUEST.as_bytes().to_vec()
+}
+
+const CLOCK_REQUEST: &str =
+    "\u{10}Bluetooth.println(JSON.stringify({t:\"clock\",ts:Date.now()}))\n";
 
 /// The history request: records stored since `since_millis`.
 pub fn fetch_request(since_millis: i64) -> Vec<u8> {
@@ -315,10 +338,24 @@ pub fn chunks(bytes: &[u8], chunk: usize) -> impl Iterator<Item = &[u8]> {
 /// returns the answer as RX notifications of at most 20 bytes. Used by the
 /// simulated BlueZ peer and by the in-process simulated wearable, so both
 /// serve the same bytes.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SimulatedWatch {
     pending: Vec<u8>,
     history: Vec<Value>,
+    clock: Option<WatchClock>,
+}
+
+/// Where a simulated watch reads its `Date.now()` (ms since the epoch).
+pub type WatchClock = std::sync::Arc<dyn Fn() -> i64 + Send + Sync>;
+
+impl std::fmt::Debug for SimulatedWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatedWatch")
+            .field("pending", &self.pending.len())
+            .field("history", &self.history.len())
+            .field("clock", &self.clock.is_some())
+            .finish()
+    }
 }
 
 impl SimulatedWatch {
@@ -328,7 +365,15 @@ impl SimulatedWatch {
         SimulatedWatch {
             pending: Vec::new(),
             history,
+            clock: None,
         }
+    }
+
+    /// Gives the watch a clock, so it answers [`clock_request`]; without
+    /// one it stays silent (this crate reads no clock itself).
+    pub fn with_clock(mut self, clock: WatchClock) -> Self {
+        self.clock = Some(clock);
+        self
     }
 
     /// Replaces the stored history (a watch that was reset or kept recording).
@@ -373,6 +418,13 @@ impl SimulatedWatch {
             let line: Vec<u8> = self.pending.drain(..=newline).collect();
             let text = String::from_utf8_lossy(&line);
             let text = text.trim().trim_start_matches('\u{10}');
+            if text == CLOCK_REQUEST.trim().trim_start_matches('\u{10}') {
+                if let Some(clock) = &self.clock {
+                    let bytes = format!("{{\"t\":\"clock\",\"ts\":{}}}\n", clock()).into_bytes();
+                    out.extend(chunks(&bytes, 20).map(<[u8]>::to_vec));
+                }
+                continue;
+            }
             let Some(json) = text.strip_prefix("GB(").and_then(|t| t.strip_suffix(')')) else {
                 continue;
             };
@@ -630,6 +682,39 @@ mod tests {
                 charging: Some(false)
             })
         );
+    }
+
+    #[test]
+    fn the_clock_is_asked_for_and_answered() {
+        let request = String::from_utf8(clock_request()).unwrap();
+        assert_eq!(
+            request,
+            "\u{10}Bluetooth.println(JSON.stringify({t:\"clock\",ts:Date.now()}))\n"
+        );
+        let mut silent = SimulatedWatch::new(Vec::new());
+        assert!(
+            silent.write(&clock_request()).is_empty(),
+            "no clock, no answer"
+        );
+        let mut watch =
+            SimulatedWatch::new(Vec::new()).with_clock(std::sync::Arc::new(|| 1_772_319_600_123));
+        let mut lines = LineAssembler::new(1024);
+        let mut answers = Vec::new();
+        for part in chunks(&clock_request(), 20) {
+            for notification in watch.write(part) {
+                assert!(notification.len() <= 20);
+                answers.extend(lines.push(&notification));
+            }
+        }
+        assert_eq!(answers.len(), 1);
+        let line = answers.remove(0).unwrap();
+        assert_eq!(
+            parse_line(&line).unwrap(),
+            Some(WatchMessage::Clock {
+                millis: 1_772_319_600_123
+            })
+        );
+        assert!(parse_line(r#"{"t":"clock"}"#).is_err(), "ts is required");
     }
 
     #[test]

@@ -229,7 +229,14 @@ impl SimulatedPeripheral {
                 ],
             }],
             behaviour: Box::new(BangleJs {
-                watch: banglejs::SimulatedWatch::new(history),
+                // Its clock is the host's, so the sync can read an offset.
+                watch: banglejs::SimulatedWatch::new(history).with_clock(std::sync::Arc::new(
+                    || {
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_millis() as i64)
+                    },
+                )),
             }),
         }
     }

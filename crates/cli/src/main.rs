@@ -469,6 +469,13 @@ fn vault_path(cli_path: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
         .context("no data directory on this system; pass --vault PATH")
 }
 
+/// `; watch clock +1.2 s` (or nothing when the clock was not read).
+fn clock_note(summary: &phr_api::SyncSummary) -> String {
+    summary
+        .clock_offset_seconds
+        .map_or(String::new(), |s| format!("; watch clock {s:+.1} s"))
+}
+
 /// Writes `bytes` to `path` whole or not at all: a temporary file next to
 /// it, flushed to disk, then renamed over it.
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -859,13 +866,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 for (address, result) in &results {
                     match result {
                         Ok(s) => println!(
-                            "{address} {}: {} new samples, {} already stored{}.",
+                            "{address} {}: {} new samples, {} already stored{}{}.",
                             s.label,
                             s.added,
                             s.unchanged,
                             s.days
                                 .map(|(a, b)| format!(" ({a} to {b})"))
-                                .unwrap_or_default()
+                                .unwrap_or_default(),
+                            clock_note(s)
                         ),
                         Err(e) => println!("{address}: failed: {e}"),
                     }
@@ -917,14 +925,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_json(&summary)?;
             } else {
                 println!(
-                    "Synced {}{}: {} new samples, {} already stored.",
+                    "Synced {}{}: {} new samples, {} already stored{}.",
                     summary.label,
                     summary
                         .days
                         .map(|(a, b)| format!(" ({a} to {b})"))
                         .unwrap_or_default(),
                     summary.added,
-                    summary.unchanged
+                    summary.unchanged,
+                    clock_note(&summary)
                 );
             }
         }

@@ -14,7 +14,7 @@
 
 mod simulated;
 
-pub use simulated::{history_from_lifelog, LinkFaults, SimulatedLink};
+pub use simulated::{history_from_lifelog, host_millis, LinkFaults, SimulatedLink};
 
 use phr_ble_protocols::banglejs::{self, HistoryFetch, LineAssembler};
 use phr_model::{Samples, Stamp};
@@ -110,6 +110,73 @@ pub struct Batch {
     /// The watch no longer held the record at the old checkpoint (its
     /// storage or clock was reset); its whole history was fetched again.
     pub device_reset: bool,
+    /// The watch's clock minus the host's, in ms, when it was read before
+    /// the fetch ([`read_clock`]); the samples' instants are corrected by
+    /// it. The checkpoint stays in the watch's own time.
+    pub clock_offset_millis: Option<i64>,
+}
+
+/// The watch's clock as read over the link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockReading {
+    /// The watch's clock minus the host's, in ms (host time taken halfway
+    /// through the exchange).
+    pub offset_millis: i64,
+    /// How long the exchange took, in ms (the reading's uncertainty is
+    /// half of it).
+    pub round_trip_millis: i64,
+}
+
+/// Reads the watch's clock ([`banglejs::clock_request`]) and compares it
+/// with `host_millis` (ms since the epoch), waiting at most `timeout`.
+pub async fn read_clock<L: UartLink>(
+    link: &mut L,
+    timeout: Duration,
+    host_millis: impl Fn() -> i64,
+) -> Result<ClockReading, SyncError> {
+    let device = link.device().to_string();
+    let link_error = |characteristic, source| SyncError::Link {
+        device: device.clone(),
+        characteristic,
+        source,
+    };
+    let before = host_millis();
+    for chunk in banglejs::chunks(&banglejs::clock_request(), 20) {
+        timed(timeout, link.send(chunk))
+            .await
+            .map_err(|e| link_error(UART_TX, e))?;
+    }
+    let mut lines = LineAssembler::new(4096);
+    loop {
+        let notification = timed(timeout, link.receive())
+            .await
+            .map_err(|e| link_error(UART_RX, e))?;
+        for line in lines.push(&notification) {
+            let decode_error = |source| SyncError::Decode {
+                device: device.clone(),
+                characteristic: UART_RX,
+                source,
+            };
+            let line = line.map_err(decode_error)?;
+            if let Some(banglejs::WatchMessage::Clock { millis }) =
+                banglejs::parse_line(&line).map_err(decode_error)?
+            {
+                let after = host_millis();
+                return Ok(ClockReading {
+                    offset_millis: millis - (before + (after - before) / 2),
+                    round_trip_millis: after - before,
+                });
+            }
+        }
+    }
+}
+
+/// A record's watch time corrected by the clock offset, on the 10-minute
+/// grid the watch records on (so a re-fetched record lands on the same
+/// instant even when the measured offset moved by a few seconds).
+fn corrected(ts_millis: i64, offset_millis: i64) -> i64 {
+    let grid = i64::from(RECORD_SECONDS) * 1000;
+    (ts_millis - offset_millis + grid / 2).div_euclid(grid) * grid
 }
 
 /// Fetches the history stored after `checkpoint` (ms since the epoch) over
@@ -123,6 +190,22 @@ pub async fn fetch_history<L: UartLink>(
     checkpoint: Option<i64>,
     timeout: Duration,
     stamp: impl Fn(i64) -> Stamp,
+    progress: impl FnMut(FetchProgress),
+) -> Result<Batch, SyncError> {
+    fetch_history_corrected(link, checkpoint, None, timeout, stamp, progress).await
+}
+
+/// [`fetch_history`] with the samples' instants corrected by the watch's
+/// clock offset (`clock_offset_millis`, from [`read_clock`]): a record the
+/// watch stamped `t` happened at `t - offset`, put on the 10-minute grid.
+/// The offset is assumed constant over the history (a watch's drift is
+/// seconds a week); the checkpoint stays in the watch's time.
+pub async fn fetch_history_corrected<L: UartLink>(
+    link: &mut L,
+    checkpoint: Option<i64>,
+    clock_offset_millis: Option<i64>,
+    timeout: Duration,
+    stamp: impl Fn(i64) -> Stamp,
     mut progress: impl FnMut(FetchProgress),
 ) -> Result<Batch, SyncError> {
     let since = checkpoint.map_or(0, |c| c.saturating_sub(OVERLAP_MILLIS));
@@ -134,6 +217,11 @@ pub async fn fetch_history<L: UartLink>(
         bytes += more;
     }
     let newest = records.iter().map(|r| r.ts_millis).max();
+    if let Some(offset) = clock_offset_millis {
+        for record in &mut records {
+            record.ts_millis = corrected(record.ts_millis, offset);
+        }
+    }
     Ok(Batch {
         samples: banglejs::to_samples(&records, RECORD_SECONDS, stamp)
             .into_iter()
@@ -147,6 +235,7 @@ pub async fn fetch_history<L: UartLink>(
             newest.max(checkpoint)
         },
         device_reset,
+        clock_offset_millis,
     })
 }
 

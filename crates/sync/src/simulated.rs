@@ -17,6 +17,9 @@ pub struct LinkFaults {
     pub drop_after_notifications: Option<usize>,
     /// Deliver this notification (0-based) with a damaged byte.
     pub corrupt_notification: Option<usize>,
+    /// The watch's clock runs this many ms ahead of the host's (behind
+    /// when negative); kept across reconnects.
+    pub clock_skew_millis: i64,
 }
 
 /// The watch's stored history as Bangle.js health records: one per 10
@@ -82,6 +85,25 @@ pub fn history_from_lifelog(log: &Lifelog) -> Vec<Value> {
         .collect()
 }
 
+/// The host's clock, ms since the Unix epoch.
+pub fn host_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Records as a watch whose clock is `skew` ms ahead stamped them.
+fn skewed(mut history: Vec<Value>, skew: i64) -> Vec<Value> {
+    if skew != 0 {
+        for record in &mut history {
+            if let Some(ts) = record.get("ts").and_then(Value::as_i64) {
+                record["ts"] = (ts + skew).into();
+            }
+        }
+    }
+    history
+}
+
 /// A simulated Bangle.js reached without a radio.
 pub struct SimulatedLink {
     name: String,
@@ -93,11 +115,16 @@ pub struct SimulatedLink {
 }
 
 impl SimulatedLink {
-    /// A watch called `name` holding `history` (see [`history_from_lifelog`]).
+    /// A watch called `name` holding `history` (see [`history_from_lifelog`]),
+    /// whose clock is the host's plus `faults.clock_skew_millis`; a skewed
+    /// watch stamped its records with its own clock, so their `ts` carry
+    /// the skew too.
     pub fn new(name: &str, history: Vec<Value>, faults: LinkFaults) -> Self {
+        let skew = faults.clock_skew_millis;
+        let clock = std::sync::Arc::new(move || host_millis() + skew);
         SimulatedLink {
             name: name.to_string(),
-            watch: SimulatedWatch::new(history),
+            watch: SimulatedWatch::new(skewed(history, skew)).with_clock(clock),
             queue: VecDeque::new(),
             faults,
             delivered: 0,
@@ -109,13 +136,17 @@ impl SimulatedLink {
     pub fn reconnect(&mut self) {
         self.connected = true;
         self.queue.clear();
-        self.faults = LinkFaults::default();
+        self.faults = LinkFaults {
+            clock_skew_millis: self.faults.clock_skew_millis,
+            ..LinkFaults::default()
+        };
         self.delivered = 0;
     }
 
     /// Replaces the stored history (the watch recorded more, or was reset).
     pub fn set_history(&mut self, history: Vec<Value>) {
-        self.watch.set_history(history);
+        self.watch
+            .set_history(skewed(history, self.faults.clock_skew_millis));
     }
 }
 

@@ -21,6 +21,7 @@ fn today() -> NaiveDate {
 const NO_FAULTS: LinkFaults = LinkFaults {
     drop_after_notifications: None,
     corrupt_notification: None,
+    clock_skew_millis: 0,
 };
 
 #[test]
@@ -31,6 +32,10 @@ fn a_second_sync_adds_nothing_and_a_later_one_brings_only_the_new_day() {
         .sync_simulated(None, today(), 7, 3, NO_FAULTS, |_| {})
         .expect("sync");
     assert!(first.added > 7 * 144, "{first:?}");
+    assert!(
+        first.clock_offset_seconds.is_some_and(|s| s.abs() < 1.0),
+        "the clock was read: {first:?}"
+    );
     let days = phr.days(None).expect("days");
     assert_eq!(days.len(), 7);
 
@@ -125,4 +130,44 @@ fn a_reset_watch_is_read_again_and_nothing_stored_is_lost() {
     assert!(audit
         .iter()
         .any(|e| e.detail.contains("the watch had been reset")));
+}
+
+#[test]
+fn a_watch_with_a_wrong_clock_stores_the_same_samples_and_says_by_how_much() {
+    let right_dir = tempfile::tempdir().expect("tmp");
+    let mut right = vault(right_dir.path());
+    right
+        .sync_simulated(None, today(), 3, 4, NO_FAULTS, |_| {})
+        .expect("sync");
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut phr = vault(dir.path());
+    let skewed = LinkFaults {
+        clock_skew_millis: -(23 * 60_000 + 17_000),
+        ..NO_FAULTS
+    };
+    let summary = phr
+        .sync_simulated(None, today(), 3, 4, skewed, |_| {})
+        .expect("sync");
+    let offset = summary.clock_offset_seconds.expect("offset");
+    assert!((offset + 23.0 * 60.0 + 17.0).abs() < 1.0, "{summary:?}");
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    right
+        .export_csv(None, phr_api::CsvKind::Activity, &mut a)
+        .expect("csv");
+    phr.export_csv(None, phr_api::CsvKind::Activity, &mut b)
+        .expect("csv");
+    assert_eq!(a, b, "the same instants as from a watch with a right clock");
+    let again = phr
+        .sync_simulated(None, today(), 3, 4, skewed, |_| {})
+        .expect("again");
+    assert_eq!(again.added, 0, "{again:?}");
+    assert!(!again.device_reset);
+    let audit = phr.audit_log().expect("audit");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.detail.contains("watch clock -1397.")),
+        "{audit:?}"
+    );
 }

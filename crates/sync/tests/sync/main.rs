@@ -163,14 +163,7 @@ fn a_corrupted_notification_is_an_error_naming_device_and_characteristic() {
 
 #[test]
 fn a_silent_watch_times_out() {
-    let mut link = SimulatedLink::new(
-        "quiet",
-        Vec::new(),
-        LinkFaults {
-            drop_after_notifications: None,
-            corrupt_notification: None,
-        },
-    );
+    let mut link = SimulatedLink::new("quiet", Vec::new(), LinkFaults::default());
     // Swallow the start/end lines: a watch that answers nothing.
     link.set_history(Vec::new());
     let mut silent = Silent(link);
@@ -249,4 +242,61 @@ fn garbling_any_single_notification_of_a_day_is_detected() {
         missed.is_empty(),
         "undetected garbled notifications: {missed:?}"
     );
+}
+
+/// A watch whose clock is off stamps its records in its own time; the sync
+/// reads the clock, records the offset and puts every sample back at the
+/// instant it happened (the same as from a watch with a right clock), and
+/// the checkpoint stays in the watch's time so the next fetch still finds it.
+#[test]
+fn a_wrong_watch_clock_is_read_and_corrected() {
+    use phr_sync::{fetch_history_corrected, host_millis, read_clock};
+    let truth = history(2);
+    let right = run(fetch_history(
+        &mut SimulatedLink::new("right", truth.clone(), LinkFaults::default()),
+        None,
+        WAIT,
+        jst,
+        |_| {},
+    ))
+    .expect("fetch");
+    for skew in [7 * 60_000_i64, -3 * 60_000, 95 * 60_000] {
+        let faults = LinkFaults {
+            clock_skew_millis: skew,
+            ..LinkFaults::default()
+        };
+        // The skewed watch stamps its records in its own time.
+        let mut link = SimulatedLink::new("skewed", truth.clone(), faults);
+        let clock = run(read_clock(&mut link, WAIT, host_millis)).expect("clock");
+        assert!(
+            (clock.offset_millis - skew).abs() <= clock.round_trip_millis + 50,
+            "{skew}: {clock:?}"
+        );
+        let batch = run(fetch_history_corrected(
+            &mut link,
+            None,
+            Some(clock.offset_millis),
+            WAIT,
+            jst,
+            |_| {},
+        ))
+        .expect("fetch");
+        assert_eq!(batch.samples, right.samples, "skew {skew} ms corrected");
+        assert_eq!(batch.clock_offset_millis, Some(clock.offset_millis));
+        let newest = truth
+            .last()
+            .and_then(|r| r["ts"].as_i64())
+            .map(|t| t + skew);
+        assert_eq!(batch.checkpoint, newest, "checkpoint in the watch's time");
+        let again = run(fetch_history_corrected(
+            &mut link,
+            batch.checkpoint,
+            Some(clock.offset_millis),
+            WAIT,
+            jst,
+            |_| {},
+        ))
+        .expect("again");
+        assert!(!again.device_reset, "the checkpoint is found again");
+    }
 }
