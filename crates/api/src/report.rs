@@ -413,11 +413,6 @@ impl Phr {
         format: ReportFormat,
         now_utc: i64,
     ) -> Result<RenderedReport> {
-        if to < from {
-            return Err(ApiError::invalid(format!(
-                "--to {to} is before --from {from}"
-            )));
-        }
         let person_id = self.person(person)?.id;
         let input = self.report_input(person, from, to, lang, now_utc)?;
         let bytes = match format {

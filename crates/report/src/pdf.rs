@@ -285,19 +285,18 @@ impl Layout<'_> {
             h,
             fill: HEAD_BG,
         });
+        self.cells(&wrapped, xs, y, size, true);
+        self.y += h;
+    }
+
+    /// The wrapped lines of a row's cells, from `y` down.
+    fn cells(&mut self, wrapped: &[Vec<String>], xs: &[f32], y: f32, size: f32, bold: bool) {
         for (cell, x) in wrapped.iter().zip(xs) {
             for (i, line) in cell.iter().enumerate() {
-                self.text(
-                    x + 3.0,
-                    y + size * 1.15 + i as f32 * size * 1.3 + 1.5,
-                    size,
-                    true,
-                    INK,
-                    line,
-                );
+                let baseline = y + size * 1.15 + i as f32 * size * 1.3 + 1.5;
+                self.text(x + 3.0, baseline, size, bold, INK, line);
             }
         }
-        self.y += h;
     }
 
     /// A table; rows never split, the header repeats on each new page.
@@ -329,18 +328,7 @@ impl Layout<'_> {
                 self.table_header(table, &xs, &widths, size);
             }
             let y = self.y;
-            for (cell, x) in wrapped.iter().zip(&xs) {
-                for (i, line) in cell.iter().enumerate() {
-                    self.text(
-                        x + 3.0,
-                        y + size * 1.15 + i as f32 * size * 1.3 + 1.5,
-                        size,
-                        false,
-                        INK,
-                        line,
-                    );
-                }
-            }
+            self.cells(&wrapped, &xs, y, size, false);
             self.y += h;
             let y = self.y;
             self.ops().push(Op::Line {
