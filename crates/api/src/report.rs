@@ -67,6 +67,32 @@ pub struct RenderedReport {
     pub bytes: Vec<u8>,
 }
 
+/// Writes `bytes` to `path` whole or not at all.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let io_error = |e: std::io::Error| {
+        ApiError::new(
+            ErrorCode::Io,
+            format!("cannot write {}: {e}", path.display()),
+        )
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| ApiError::invalid(format!("{} is not a file name", path.display())))?;
+    let partial = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&partial)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&partial, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&partial);
+        return Err(io_error(e));
+    }
+    Ok(())
+}
+
 fn report_error(e: phr_report::ReportError) -> ApiError {
     let code = match e {
         phr_report::ReportError::Font(_) => ErrorCode::InvalidInput,
@@ -399,6 +425,24 @@ impl Phr {
         let summary = phr_report::conclusion(&input);
         let title = format!("{} {from}/{to}", phr_report::title(input.lang));
         Ok((title, summary, pdf))
+    }
+
+    /// [`Phr::report`], written to `out` whole or not at all (a temporary
+    /// file next to it, flushed, then renamed over it).
+    #[allow(clippy::too_many_arguments)]
+    pub fn report_to_file(
+        &mut self,
+        person: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+        lang: Lang,
+        format: ReportFormat,
+        now_utc: i64,
+        out: &std::path::Path,
+    ) -> Result<RenderedReport> {
+        let report = self.report(person, from, to, lang, format, now_utc)?;
+        write_atomically(out, &report.bytes)?;
+        Ok(report)
     }
 
     /// Renders the clinician's summary of a person over `from..=to` (see

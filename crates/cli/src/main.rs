@@ -476,27 +476,6 @@ fn clock_note(summary: &phr_api::SyncSummary) -> String {
         .map_or(String::new(), |s| format!("; watch clock {s:+.1} s"))
 }
 
-/// Writes `bytes` to `path` whole or not at all: a temporary file next to
-/// it, flushed to disk, then renamed over it.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let name = path
-        .file_name()
-        .ok_or_else(|| anyhow::anyhow!("{} is not a file name", path.display()))?;
-    let partial = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&partial)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&partial, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&partial);
-        anyhow::bail!("cannot write {}: {e}", path.display());
-    }
-    Ok(())
-}
-
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
@@ -1107,15 +1086,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 None => phr_api::ReportFormat::Pdf,
             };
             let mut phr = open(&path)?;
-            let report = phr.report(
+            let report = phr.report_to_file(
                 person.person.as_deref(),
                 from,
                 to,
                 lang.into(),
                 format,
                 chrono::Utc::now().timestamp(),
+                &out,
             )?;
-            write_atomically(&out, &report.bytes)?;
             if json {
                 let mut value = serde_json::to_value(&report)?;
                 value["out"] = serde_json::json!(out.display().to_string());
