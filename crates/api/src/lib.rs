@@ -81,7 +81,8 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// Progress of a long operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Progress {
-    /// Units done (bytes for imports).
+    /// Units done: bytes for imports, records for syncs, bundles for
+    /// shares.
     pub done: u64,
     /// Units in all, when known.
     pub total: Option<u64>,
@@ -722,6 +723,17 @@ impl Phr {
             .block_on(async {
                 let clock =
                     phr_sync::read_clock(&mut link, SYNC_TIMEOUT, phr_sync::host_millis).await?;
+                // After a checkpoint the records to come are known to within
+                // the overlap: one per 10 minutes up to the watch's now. A
+                // first sync has no such bound.
+                let expected = checkpoint.map(|c| {
+                    let watch_now = phr_sync::host_millis() + clock.offset_millis;
+                    let since = c - phr_sync::OVERLAP_MILLIS;
+                    u64::try_from(
+                        (watch_now - since) / (i64::from(phr_sync::RECORD_SECONDS) * 1000),
+                    )
+                    .unwrap_or(0)
+                });
                 phr_sync::fetch_history_corrected(
                     &mut link,
                     checkpoint,
@@ -730,8 +742,8 @@ impl Phr {
                     stamper(zone),
                     |p| {
                         progress(Progress {
-                            done: p.bytes,
-                            total: None,
+                            done: p.records,
+                            total: expected.map(|e| e.max(p.records)),
                         })
                     },
                 )

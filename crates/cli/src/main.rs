@@ -886,6 +886,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut phr = open(&path)?;
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_message("syncing the simulated Bangle.js");
+            let started = std::time::Instant::now();
             let today = chrono::Local::now().date_naive();
             let summary = phr.sync_simulated(
                 person.person.as_deref(),
@@ -894,7 +895,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 seed,
                 phr_api::LinkFaults::default(),
                 |p| {
-                    bar.set_message(format!("syncing the simulated Bangle.js: {} bytes", p.done));
+                    bar.set_message(match p.total {
+                        Some(total) if p.done > 0 => {
+                            let elapsed = started.elapsed().as_secs_f64();
+                            let left = elapsed * (total.saturating_sub(p.done)) as f64 / p.done as f64;
+                            format!(
+                                "syncing the simulated Bangle.js: {} of about {total} records, about {left:.0} s left",
+                                p.done
+                            )
+                        }
+                        _ => format!("syncing the simulated Bangle.js: {} records", p.done),
+                    });
                     bar.tick();
                 },
             );

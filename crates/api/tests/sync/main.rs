@@ -39,9 +39,16 @@ fn a_second_sync_adds_nothing_and_a_later_one_brings_only_the_new_day() {
     let days = phr.days(None).expect("days");
     assert_eq!(days.len(), 7);
 
+    let mut events = Vec::new();
     let second = phr
-        .sync_simulated(None, today(), 7, 3, NO_FAULTS, |_| {})
+        .sync_simulated(None, today(), 7, 3, NO_FAULTS, |p| events.push(p))
         .expect("again");
+    // After a checkpoint the records to come are bounded: progress has a total.
+    let last = events.last().expect("progress");
+    assert!(
+        last.total.is_some_and(|t| t >= last.done && last.done > 0),
+        "{events:?}"
+    );
     assert_eq!(second.added, 0, "nothing past the checkpoint");
     assert!(
         second.unchanged < 40,
