@@ -17,16 +17,24 @@ fi
 
 py_out=$(.venv-ref/bin/python tests/reference/bench_pyactigraphy.py)
 echo "$py_out"
+# Two benches: the two computations one after the other (one thread, as
+# pyActigraphy), and side by side on two threads (what the app runs).
 rs_out=$(cargo bench -q -p phr-analysis --bench actigraphy -- 'year_1min/full_metrics' 2>/dev/null)
-echo "$rs_out" | grep -E "time:|CK|synthetic" | cut -c1-160
+echo "$rs_out" | grep -E "^year|time:|CK|synthetic" | cut -c1-160
 
 py_ms=$(echo "$py_out" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
 # criterion prints "time:   [low estimate high]" with units; take the estimate.
-read -r rs_value rs_unit < <(echo "$rs_out" | sed -n 's/.*time: *\[[^ ]* [^ ]* \([0-9.]*\) \([a-zµ]*\) .*/\1 \2/p' | head -1)
-case "$rs_unit" in
-  ms) rs_ms=$rs_value ;;
-  µs|us) rs_ms=$(python3 -c "print($rs_value/1000)") ;;
-  s) rs_ms=$(python3 -c "print($rs_value*1000)") ;;
-  *) echo "cannot read the Rust timing" >&2; exit 1 ;;
-esac
-python3 -c "print(f'pyActigraphy {float($py_ms):.1f} ms, phr-analysis {float($rs_ms):.3f} ms: {float($py_ms)/float($rs_ms):.0f}x faster')"
+to_ms() {
+  case "$2" in
+    ms) echo "$1" ;;
+    µs|us) python3 -c "print($1/1000)" ;;
+    s) python3 -c "print($1*1000)" ;;
+    *) echo "cannot read the Rust timing" >&2; exit 1 ;;
+  esac
+}
+mapfile -t timings < <(echo "$rs_out" | sed -n 's/.*time: *\[[^ ]* [^ ]* \([0-9.]*\) \([a-zµ]*\) .*/\1 \2/p')
+one=$(to_ms ${timings[0]})
+two=$(to_ms ${timings[1]})
+python3 -c "
+py=float($py_ms); one=float($one); two=float($two)
+print(f'pyActigraphy {py:.1f} ms; phr-analysis one thread {one:.3f} ms ({py/one:.0f}x faster), two threads {two:.3f} ms ({py/two:.0f}x faster)')"
