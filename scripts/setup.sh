@@ -13,6 +13,24 @@ command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)
 # PDF back with poppler (pdftoppm, pdftotext, pdffonts).
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need_apt+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
+# The desktop app (src-tauri, a workspace member) builds against WebKitGTK
+# (Tauri v2); scripts that build the whole workspace set PHR_SETUP_APP=1.
+if [ "${PHR_SETUP_APP:-0}" = 1 ]; then
+  pkg-config --exists webkit2gtk-4.1 2>/dev/null || need_apt+=(libwebkit2gtk-4.1-dev)
+  pkg-config --exists gtk+-3.0 2>/dev/null || need_apt+=(libgtk-3-dev)
+  pkg-config --exists librsvg-2.0 2>/dev/null || need_apt+=(librsvg2-dev)
+  pkg-config --exists ayatana-appindicator3-0.1 2>/dev/null || need_apt+=(libayatana-appindicator3-dev)
+  pkg-config --exists openssl 2>/dev/null || need_apt+=(libssl-dev)
+  [ -e /usr/include/xdo.h ] || need_apt+=(libxdo-dev)
+fi
+# The app's end-to-end test (scripts/test.sh sets PHR_SETUP_E2E=1): a virtual
+# display, WebKit's WebDriver and ImageMagick.
+if [ "${PHR_SETUP_E2E:-0}" = 1 ]; then
+  command -v xvfb-run >/dev/null 2>&1 || need_apt+=(xvfb)
+  command -v xauth >/dev/null 2>&1 || need_apt+=(xauth)
+  [ -x /usr/bin/WebKitWebDriver ] || need_apt+=(webkit2gtk-driver)
+  [ -x /usr/bin/convert ] || need_apt+=(imagemagick)
+fi
 
 if ((${#need_apt[@]})); then
   SUDO=""

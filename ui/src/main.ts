@@ -1,3 +1,5 @@
+// First: later modules may read navigator.language while they load.
+import './lib/locale-guard';
 import { mount } from 'svelte';
 import './app.css';
 import './lib/i18n.svelte';

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod analyze;
+mod app;
 mod care;
 mod error;
 mod export;
@@ -19,6 +20,10 @@ mod share;
 pub use analyze::{
     analyze_recording, wall_clock_grid, ActigraphyReport, ColeKripkeDto, CompletenessDto,
     MetricsDto, NightDto, WeekDto,
+};
+pub use app::{
+    actogram_grid, source_device_of, ActogramDto, AppSettings, Dashboard, DayFraction, DaySteps,
+    DeviceSummary, DEFAULT_AUTO_LOCK_MINUTES, MAX_AUTO_LOCK_MINUTES, MIN_AUTO_LOCK_MINUTES,
 };
 pub use care::{evaluate_alert_rules, Acknowledgement, AlertDto, AlertEvaluation};
 pub use error::{ApiError, ErrorCode, Result};

@@ -326,6 +326,31 @@ export function importFile(
   return call('import_file', { path, person: pid(person), onProgress: progressChannel(onProgress) });
 }
 
+/** What `make_report` wrote. */
+export interface ReportResult {
+  path: string;
+  person: number;
+  from: string;
+  to: string;
+  lang: Lang;
+  format: 'pdf' | 'html';
+  nights: number;
+  alerts: number;
+  bytes: number;
+}
+
+/** Makes the clinician's summary of a person's period and writes it to `path`. */
+export function makeReport(args: {
+  person: number;
+  from: string;
+  to: string;
+  lang: Lang;
+  format: 'pdf' | 'html';
+  path: string;
+}): Promise<ReportResult> {
+  return call('make_report', { ...args, person: pid(args.person) });
+}
+
 /** Cancels the running sync, import or share; that call rejects with `cancelled`. */
 export function cancel(): Promise<null> {
   return call('cancel');

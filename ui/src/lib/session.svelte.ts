@@ -6,13 +6,22 @@ import { DEFAULT_TIME_ZONE } from './format';
 
 export type Phase = 'starting' | 'no_backend' | 'start_error' | 'first_run' | 'locked' | 'unlocked';
 
-export type ScreenId = 'today' | 'devices' | 'import' | 'care' | 'share' | 'audit' | 'settings';
+export type ScreenId =
+  | 'today'
+  | 'devices'
+  | 'import'
+  | 'care'
+  | 'report'
+  | 'share'
+  | 'audit'
+  | 'settings';
 
 export const SCREENS: readonly ScreenId[] = [
   'today',
   'devices',
   'import',
   'care',
+  'report',
   'share',
   'audit',
   'settings',

@@ -1,0 +1,414 @@
+#!/usr/bin/env node
+// End-to-end test of the desktop app in a real window: tauri-driver (which
+// drives WebKitWebDriver) opens the built app with a fresh vault, and the
+// test goes through first run, the demo wearable, the dashboard in English
+// and Japanese, a share to the repo's FHIR test server, lock, unlock and
+// the idle auto-lock. Screenshots go to artifacts/screenshots/, measured
+// figures (first paint, memory) to artifacts/e2e-metrics.json.
+//
+// Run under a display (CI: xvfb-run, see scripts/test.sh):
+//   node tests/e2e/run.mjs [--app PATH] [--driver PATH] [--no-auto-lock]
+// Environment: PHR_APP (the app binary), TAURI_DRIVER, WEBKIT_WEBDRIVER.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Session, waitFor } from './webdriver.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = args.indexOf(name);
+  return at >= 0 && args[at + 1] ? args[at + 1] : fallback;
+};
+const appBinary = resolve(option('--app', process.env.PHR_APP ?? join(root, 'target/debug/phr-app')));
+const driverBinary = option(
+  '--driver',
+  process.env.TAURI_DRIVER ?? (existsSync(join(process.env.HOME ?? '', '.cargo/bin/tauri-driver'))
+    ? join(process.env.HOME ?? '', '.cargo/bin/tauri-driver')
+    : 'tauri-driver'),
+);
+const nativeDriver = process.env.WEBKIT_WEBDRIVER ?? '/usr/bin/WebKitWebDriver';
+const autoLock = !args.includes('--no-auto-lock');
+const DRIVER_PORT = 4444;
+const driverUrl = `http://127.0.0.1:${DRIVER_PORT}`;
+
+const artifacts = join(root, 'artifacts');
+const shots = join(artifacts, 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+const locales = {
+  en: JSON.parse(readFileSync(join(root, 'ui/src/locales/en.json'), 'utf8')),
+  ja: JSON.parse(readFileSync(join(root, 'ui/src/locales/ja.json'), 'utf8')),
+};
+const PASSPHRASE = 'correct horse battery staple';
+const metrics = { app: appBinary };
+const children = [];
+
+function log(message) {
+  process.stdout.write(`e2e: ${message}\n`);
+}
+
+async function step(name, body) {
+  const started = Date.now();
+  log(`${name} ...`);
+  await body();
+  log(`${name}: ok (${Date.now() - started} ms)`);
+}
+
+/** Starts a child process we own and stop at the end (by its pid). */
+function start(command, argv, options = {}) {
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  children.push(child);
+  child.stderr.on('data', (chunk) => {
+    if (process.env.E2E_VERBOSE) process.stderr.write(`[${command}] ${chunk}`);
+  });
+  return child;
+}
+
+function stopChildren() {
+  for (const child of children.reverse()) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }
+}
+
+async function startFhirServer() {
+  const server = start(process.execPath, ['--experimental-websocket', join(root, 'tests/fhir-server/server.mjs'), '--port', '0']);
+  const lines = createInterface({ input: server.stdout });
+  const port = await new Promise((resolvePort, reject) => {
+    server.once('exit', (code) => reject(new Error(`the FHIR test server exited (${code})`)));
+    lines.once('line', (line) => resolvePort(Number(line.trim())));
+  });
+  assert.ok(port > 0, 'the FHIR test server printed its port');
+  return `http://127.0.0.1:${port}`;
+}
+
+async function startDriver(env) {
+  const driver = start(driverBinary, ['--port', String(DRIVER_PORT), '--native-driver', nativeDriver], { env });
+  driver.once('exit', (code) => log(`tauri-driver exited (${code})`));
+  await waitFor('tauri-driver on port 4444', async () => (await fetch(`${driverUrl}/status`)).ok, { timeoutMs: 15000 });
+}
+
+// ---------------------------------------------------------------- processes
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** Milliseconds since boot (10 ms resolution, like process start times). */
+function uptimeMs() {
+  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
+}
+
+function procStat(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(fields[1]), startTicks: Number(fields[19]) };
+}
+
+function pids() {
+  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+}
+
+/** The app's process: the one running our binary, newest first. */
+function findApp() {
+  const target = realpathSync(appBinary);
+  const found = [];
+  for (const pid of pids()) {
+    try {
+      if (realpathSync(`/proc/${pid}/exe`) === target) found.push({ pid, ...procStat(pid) });
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  found.sort((a, b) => b.startTicks - a.startTicks);
+  return found[0] ?? null;
+}
+
+/** `pid` and every process below it. */
+function tree(pid) {
+  const parents = new Map();
+  for (const other of pids()) {
+    try {
+      parents.set(other, procStat(other).ppid);
+    } catch {
+      // gone
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    for (const [child, parent] of parents) if (parent === out[i]) out.push(child);
+  }
+  return out;
+}
+
+function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  let rollup = '';
+  try {
+    rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  } catch {
+    // older kernels: RSS only
+  }
+  const name = /^Name:\s+(.+)$/m.exec(status)?.[1] ?? String(pid);
+  // RSS counts shared libraries (WebKit, GTK, Mesa) in full in every
+  // process; PSS shares them out; USS is what this process alone holds.
+  return {
+    pid,
+    name,
+    rss_kb: kb(status, 'VmRSS'),
+    pss_kb: kb(rollup, 'Pss'),
+    uss_kb: kb(rollup, 'Private_Clean') + kb(rollup, 'Private_Dirty'),
+  };
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** Memory of the app and its WebKit processes once the screen has settled. */
+async function settledMemory() {
+  await new Promise((r) => setTimeout(r, 3000));
+  const processes = tree(metrics.pid).map(memoryOf);
+  const total = (key) => Math.round(processes.reduce((sum, p) => sum + p[key], 0) / 1024);
+  return { processes, rss_mb: total('rss_kb'), pss_mb: total('pss_kb'), uss_mb: total('uss_kb') };
+}
+
+async function screenshot(session, name) {
+  writeFileSync(join(shots, `${name}.png`), await session.screenshot());
+}
+
+/** The whole page, however long: the window grows to fit it for the shot. */
+async function screenshotFull(session, name) {
+  const rect = await session.call('GET', '/window/rect');
+  const height = await session.script('return document.documentElement.scrollHeight');
+  await session.call('POST', '/window/rect', { width: rect.width, height: Math.min(6000, height + 100) });
+  await waitFor('the window to grow', async () => (await session.script('return window.innerHeight')) > rect.height, { timeoutMs: 5000 }).catch(() => {});
+  await screenshot(session, name);
+  await session.call('POST', '/window/rect', { width: rect.width, height: rect.height });
+}
+
+async function chooseLanguage(session, lang) {
+  const select = await session.testid('language-select');
+  const option = (await session.findAll(`[data-testid="language-select"] option[value="${lang}"]`))[0];
+  assert.ok(option, `the language list offers ${lang}`);
+  await select.click();
+  await option.click();
+  const expected = locales[lang].nav.today;
+  await waitFor(`the navigation in ${lang} ("${expected}")`, async () => (await (await session.testid('nav-today')).text()).includes(expected));
+}
+
+async function navigate(session, screen) {
+  await (await session.testid(`nav-${screen}`)).click();
+  const title = await session.visible('#screen-title');
+  return title;
+}
+
+async function fhirCount(base, type) {
+  const response = await fetch(`${base}/${type}?_count=1000`, { headers: { accept: 'application/fhir+json' } });
+  assert.equal(response.status, 200, `GET ${type} on the FHIR server`);
+  const bundle = await response.json();
+  return bundle.entry?.length ?? 0;
+}
+
+// ---------------------------------------------------------------- the test
+
+async function main() {
+  assert.ok(existsSync(appBinary), `the app binary ${appBinary} exists (cargo build -p phr-app)`);
+  assert.ok(existsSync(join(root, 'ui/dist/index.html')), 'ui/dist is built (npm run build in ui/)');
+  const vaultDir = mkdtempSync(join(tmpdir(), 'phr-e2e-'));
+  const vault = join(vaultDir, 'vault.phr');
+  let session;
+  try {
+    const fhir = await startFhirServer();
+    log(`FHIR test server at ${fhir}`);
+    await startDriver({ ...process.env, PHR_VAULT: vault });
+
+    await step('first run: the window opens on the create-vault form', async () => {
+      const requested = Date.now();
+      session = await Session.start(driverUrl, {
+        browserName: 'wry',
+        'tauri:options': { application: appBinary },
+      });
+      const form = await session.testid('owner-name', { timeoutMs: 30000, intervalMs: 20 });
+      const seen = Date.now();
+      const seenUptime = uptimeMs();
+      assert.ok(await form.enabled());
+      const app = findApp();
+      assert.ok(app, 'the app process is running');
+      metrics.pid = app.pid;
+      metrics.session_request_to_first_form_ms = seen - requested;
+      metrics.process_start_to_first_form_ms = Math.round(seenUptime - (app.startTicks * 1000) / CLOCK_TICKS);
+      metrics.page = await session.script(`
+        const paint = Object.fromEntries(performance.getEntriesByType('paint').map((e) => [e.name, Math.round(e.startTime)]));
+        const nav = performance.getEntriesByType('navigation')[0];
+        return { now_ms: Math.round(performance.now()), dom_content_loaded_ms: nav ? Math.round(nav.domContentLoadedEventEnd) : null, paint };
+      `);
+      const title = await (await session.visible('h1')).text();
+      assert.equal(title, locales.en.first_run.title);
+      await screenshot(session, '01-first-run');
+      metrics.memory_first_run = await settledMemory();
+    });
+
+    await step('create the vault', async () => {
+      await (await session.testid('owner-name')).type('Hanako Test');
+      await (await session.testid('passphrase')).type(PASSPHRASE);
+      await (await session.testid('passphrase-confirm')).type(PASSPHRASE);
+      const create = await session.testid('create-vault');
+      await waitFor('the create button to be enabled', () => create.enabled());
+      await create.click();
+      await session.testid('nav-today', { timeoutMs: 60000 });
+      assert.ok(existsSync(vault), 'the vault file exists at PHR_VAULT');
+      await screenshot(session, '02-today-empty');
+    });
+
+    await step('sync the demo wearable', async () => {
+      await navigate(session, 'devices');
+      await (await session.testid('demo-sync')).click();
+      const [shown, result] = await session.oneOf(['sync-result', 'sync-error'], { timeoutMs: 120000 });
+      const text = await result.text();
+      assert.equal(shown, 'sync-result', `the sync failed: ${text}`);
+      assert.match(text, /Demo wearable/);
+      assert.match(text, /\d/);
+      await session.visible('[data-testid^="device-"]');
+      await screenshot(session, '03-devices-synced');
+    });
+
+    await step('dashboard in English shows steps, actogram and metrics', async () => {
+      const title = await navigate(session, 'today');
+      assert.equal(await title.text(), locales.en.today.title);
+      await session.testid('steps-chart', { timeoutMs: 60000 });
+      await session.testid('actogram');
+      const is = await session.testid('metric-IS');
+      assert.match(await is.text(), /\d\.\d/, 'the IS card shows a value');
+      assert.equal((await session.findAll('[data-testid="today-empty"]')).length, 0);
+      assert.ok((await session.findAll('[data-testid="steps-chart"] canvas')).length > 0, 'the steps chart drew');
+      const rows = await session.findAll('[data-testid="actogram"] .acto-row');
+      assert.ok(rows.length >= 27, `the actogram has a row per day (${rows.length})`);
+      await screenshot(session, '04-dashboard-en');
+      await screenshotFull(session, '04-dashboard-en-full');
+      metrics.memory = await settledMemory();
+    });
+
+    await step('Japanese: settings switch the whole app', async () => {
+      await navigate(session, 'settings');
+      await chooseLanguage(session, 'ja');
+      const title = await navigate(session, 'today');
+      await session.testid('steps-chart', { timeoutMs: 60000 });
+      await waitFor('the Japanese title', async () => (await title.text()) === locales.ja.today.title);
+      const lang = await session.script('return document.documentElement.lang');
+      assert.equal(lang, 'ja');
+      await screenshot(session, '05-dashboard-ja');
+      await screenshotFull(session, '05-dashboard-ja-full');
+      await navigate(session, 'settings');
+      await chooseLanguage(session, 'en');
+    });
+
+    await step('share to the FHIR test server', async () => {
+      const title = await navigate(session, 'share');
+      assert.equal(await title.text(), locales.en.share.title);
+      const url = await session.testid('share-url');
+      await url.type(fhir);
+      await (await session.testid('share-preview')).click();
+      const preview = await session.testid('share-preview-result', { timeoutMs: 60000 });
+      assert.match(await preview.text(), /\d/);
+      const send = await session.testid('share-send');
+      await waitFor('the send button to be enabled', () => send.enabled());
+      await send.click();
+      const [shown, receipt] = await session.oneOf(['share-receipt', 'share-error'], { timeoutMs: 120000 });
+      const text = await receipt.text();
+      assert.equal(shown, 'share-receipt', `the share failed: ${text}`);
+      assert.match(text, /complete/);
+      assert.ok(text.includes(fhir), 'the receipt names the server');
+      assert.ok((await fhirCount(fhir, 'Observation')) > 0, 'the server holds Observations');
+      assert.equal(await fhirCount(fhir, 'Consent'), 1, 'the server holds the Consent');
+      await screenshot(session, '06-share-receipt');
+    });
+
+    await step("the clinician's report is written as a PDF", async () => {
+      const title = await navigate(session, 'report');
+      assert.equal(await title.text(), locales.en.report.title);
+      const out = join(vaultDir, 'summary.pdf');
+      await (await session.testid('report-path')).type(out);
+      const make = await session.testid('report-make');
+      await waitFor('the report button to be enabled', () => make.enabled());
+      await make.click();
+      const [shown, result] = await session.oneOf(['report-result', 'report-error'], { timeoutMs: 120000 });
+      const text = await result.text();
+      assert.equal(shown, 'report-result', `the report failed: ${text}`);
+      assert.ok(text.includes(out), 'the result names the file');
+      const pdf = readFileSync(out);
+      assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', 'a PDF was written');
+      assert.ok(pdf.length > 20000, `the PDF has content (${pdf.length} bytes)`);
+      await screenshot(session, '06b-report');
+    });
+
+    await step('lock shows the unlock screen; a wrong passphrase is refused', async () => {
+      await (await session.testid('lock-button')).click();
+      await session.testid('unlock-passphrase');
+      assert.equal((await session.findAll('[data-testid="nav-today"]')).length, 0, 'no screen of the app is left');
+      await screenshot(session, '07-unlock');
+      await (await session.testid('unlock-passphrase')).type('not the passphrase');
+      await (await session.testid('unlock-button')).click();
+      const error = await session.testid('unlock-error', { timeoutMs: 60000 });
+      assert.equal(await error.attribute('data-code'), 'wrong_passphrase');
+      const field = await session.testid('unlock-passphrase');
+      await field.clear();
+      await field.type(PASSPHRASE);
+      await (await session.testid('unlock-button')).click();
+      await session.testid('nav-today', { timeoutMs: 60000 });
+    });
+
+    if (autoLock) {
+      await step('auto-lock after one idle minute emits "locked"', async () => {
+        await navigate(session, 'settings');
+        // The screen reloads the settings when it opens; an edit that lands
+        // before that answer is overwritten, so edit and save until the
+        // saved form still reads 1.
+        const minutes = await session.testid('auto-lock');
+        await waitFor('the auto-lock time saved as 1 minute', async () => {
+          await minutes.clear();
+          await minutes.type('1');
+          if ((await minutes.property('value')) !== '1') return false;
+          await (await session.testid('settings-save')).click();
+          await session.visible('p.ok[role="status"]', { timeoutMs: 10000 });
+          return (await minutes.property('value')) === '1';
+        });
+        const saved = Date.now();
+        await session.testid('unlock-passphrase', { timeoutMs: 100000, intervalMs: 500 });
+        metrics.auto_lock_after_ms = Date.now() - saved;
+        assert.ok(metrics.auto_lock_after_ms >= 55000, `locked only after the idle minute (${metrics.auto_lock_after_ms} ms)`);
+        await screenshot(session, '08-auto-locked');
+      });
+    }
+  } catch (error) {
+    // What the window showed when it failed, for the CI log and artifacts.
+    if (session) {
+      await screenshot(session, 'failure').catch(() => {});
+      const text = await session.script('return document.body.innerText').catch(() => '');
+      process.stderr.write(`e2e: the window said:\n${text}\n`);
+    }
+    throw error;
+  } finally {
+    if (session) await session.end().catch(() => {});
+    stopChildren();
+    rmSync(vaultDir, { recursive: true, force: true });
+    writeFileSync(join(artifacts, 'e2e-metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  }
+  log(`figures: ${JSON.stringify({
+    process_start_to_first_form_ms: metrics.process_start_to_first_form_ms,
+    session_request_to_first_form_ms: metrics.session_request_to_first_form_ms,
+    page: metrics.page,
+    first_run: { ...metrics.memory_first_run, processes: undefined },
+    dashboard: { ...metrics.memory, processes: undefined },
+  })}`);
+  log('all steps passed');
+}
+
+main().catch((error) => {
+  stopChildren();
+  process.stderr.write(`e2e: FAILED: ${error.stack ?? error}\n`);
+  process.exit(1);
+});
