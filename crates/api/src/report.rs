@@ -440,8 +440,10 @@ impl Phr {
         now_utc: i64,
         out: &std::path::Path,
     ) -> Result<RenderedReport> {
-        let report = self.report(person, from, to, lang, format, now_utc)?;
+        let report = self.render_report(person, from, to, lang, format, now_utc)?;
+        // Recorded only once the file is whole on disk.
         write_atomically(out, &report.bytes)?;
+        self.record_report(&report)?;
         Ok(report)
     }
 
@@ -449,6 +451,36 @@ impl Phr {
     /// [`Phr::report_input`]) and records in the audit log that it was made.
     /// The PDF embeds a Japanese-capable font ([`ReportFonts::find`]).
     pub fn report(
+        &mut self,
+        person: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+        lang: Lang,
+        format: ReportFormat,
+        now_utc: i64,
+    ) -> Result<RenderedReport> {
+        let report = self.render_report(person, from, to, lang, format, now_utc)?;
+        self.record_report(&report)?;
+        Ok(report)
+    }
+
+    /// Records in the audit log that a report was made.
+    fn record_report(&mut self, report: &RenderedReport) -> Result<()> {
+        self.vault.append_audit(&AuditEvent::new(
+            AuditAction::Export,
+            format!(
+                "{} report for person {}, {} to {}",
+                report.format.name(),
+                report.person,
+                report.from,
+                report.to
+            ),
+        ))?;
+        Ok(())
+    }
+
+    /// The report's bytes, recording nothing.
+    fn render_report(
         &mut self,
         person: Option<&str>,
         from: NaiveDate,
@@ -466,14 +498,6 @@ impl Phr {
                 phr_report::pdf(&input, &fonts).map_err(report_error)?
             }
         };
-        self.vault.append_audit(&AuditEvent::new(
-            AuditAction::Export,
-            format!(
-                "{} report for person {}, {from} to {to}",
-                format.name(),
-                person_id.0
-            ),
-        ))?;
         Ok(RenderedReport {
             person: person_id.0,
             from,

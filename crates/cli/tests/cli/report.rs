@@ -169,4 +169,7 @@ fn report_of_a_cared_for_person_in_both_languages() {
         .arg(dir.path().join("missing-dir").join("r.pdf")));
     assert!(!nowhere.status.success());
     assert!(!dir.path().join("never.pdf").exists());
+    // Only reports that were written are in the audit log.
+    let audit = ok(phr(&vault).arg("audit"));
+    assert_eq!(audit.matches("report for person 2").count(), 2, "{audit}");
 }
