@@ -15,6 +15,10 @@ use serde::Serialize;
 
 const TIME: &str = "%Y-%m-%dT%H:%M:%S";
 
+/// `cole_kripke.settings` of a recording that was scored (pyActigraphy's
+/// `mean` settings); anything else says why it was not.
+pub(crate) const SCORED_SETTINGS: &str = "mean";
+
 /// IS, IV, L5, M10 and RA on one count scale, with the L5/M10 onsets.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricsDto {
@@ -240,14 +244,14 @@ pub(crate) fn analyze_with_wear(
     let wear_rule = NonWearRule::for_epoch(series.epoch_seconds);
     // `true` = worn.
     let worn = non_wear_mask(&series, &wear_rule);
-    let worn_only = Recording::with_wear_mask(&series, &worn)
-        .map_err(|e| ApiError::invalid(e.to_string()))?
-        .metrics(&config);
+    let worn_recording =
+        Recording::with_wear_mask(&series, &worn).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let worn_only = worn_recording.metrics(&config);
 
     let (scores, cole_kripke_summary) = match ck_result {
         Ok(scores) => {
             let summary = ColeKripkeDto {
-                settings: "mean".into(),
+                settings: SCORED_SETTINGS.into(),
                 sleep_minutes: scores.sleep_epochs() as u64 * u64::from(scores.epoch_seconds) / 60,
                 first_sleep: scores
                     .sleep
@@ -299,8 +303,6 @@ pub(crate) fn analyze_with_wear(
         })
         .collect();
     let weekly = weekly_metrics(&Recording::new(&series), series.start);
-    let worn_recording =
-        Recording::with_wear_mask(&series, &worn).map_err(|e| ApiError::invalid(e.to_string()))?;
     let weekly_worn_only = weekly_metrics(&worn_recording, series.start);
     let epoch = u64::from(series.epoch_seconds);
     let report = ActigraphyReport {

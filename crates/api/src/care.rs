@@ -237,6 +237,19 @@ impl Phr {
         since: Option<NaiveDate>,
         today: NaiveDate,
     ) -> Result<Vec<StoredAlert>> {
+        self.store_fresh_alerts(person, since, today)?;
+        self.stored_alerts(person, since)
+    }
+
+    /// Evaluates a person's alerts over the ended days around `since` and
+    /// stores the new and changed ones; returns how many are new.
+    fn store_fresh_alerts(
+        &mut self,
+        person: &Person,
+        since: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<usize> {
+        let mut new = 0;
         if let Some((first, last)) = self.evaluation_window(person, since, today)? {
             let days = self.day_features(person, first, last)?;
             let settings = self.alert_settings_of(person)?;
@@ -250,6 +263,7 @@ impl Phr {
                 if stored.as_ref().is_some_and(|s| s.alert == alert) {
                     continue;
                 }
+                new += usize::from(stored.is_none());
                 let detail = format!(
                     "{} alert {} for person {}",
                     alert.kind.name(),
@@ -269,6 +283,11 @@ impl Phr {
                 )?;
             }
         }
+        Ok(new)
+    }
+
+    /// A person's stored alerts ending on or after `since`, oldest first.
+    fn stored_alerts(&self, person: &Person, since: Option<NaiveDate>) -> Result<Vec<StoredAlert>> {
         let since_time = since.and_then(|s| s.and_hms_opt(0, 0, 0));
         let mut out: Vec<StoredAlert> = Vec::new();
         for (_, value) in self.vault.records(ALERTS)? {
@@ -347,9 +366,7 @@ impl Phr {
                     .local_date()
             }
         };
-        let before = self.vault.records(ALERTS)?.len();
-        self.evaluate_and_store_alerts(person, Some(since), today)?;
-        Ok(self.vault.records(ALERTS)?.len().saturating_sub(before))
+        self.store_fresh_alerts(person, Some(since), today)
     }
 
     /// Evaluates a person's alerts over every ended day with data, stores

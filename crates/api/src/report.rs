@@ -300,7 +300,7 @@ impl Phr {
             .map(|d| (d.date, per_day.get(&d.date).copied()))
             .collect();
 
-        let scored = report.cole_kripke.settings == "mean";
+        let scored = report.cole_kripke.settings == crate::analyze::SCORED_SETTINGS;
         let mut nights = report
             .nights
             .iter()

@@ -5,6 +5,7 @@
 
 use crate::view::{Figure, Table, View};
 use crate::{ReportError, ReportFonts};
+use chrono::{Datelike, Timelike};
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
 use krilla::metadata::Metadata;
@@ -559,5 +560,3 @@ pub(crate) fn render(
         .finish()
         .map_err(|e| ReportError::Pdf(format!("{e:?}")))
 }
-
-use chrono::{Datelike, Timelike};
