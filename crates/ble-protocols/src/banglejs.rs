@@ -12,10 +12,9 @@
 //!   `{"t":"act",…,"rt":0}` line per stored record, then
 //!   `{"t":"actfetch","state":"end"}` (a `count` there is checked if present).
 
+use crate::push_stage;
 use crate::DecodeError;
-use phr_model::{
-    ActivityEpoch, HeartRate, Samples, SleepEpisode, SleepStage, SleepStageSpan, Stamp, StepCount,
-};
+use phr_model::{ActivityEpoch, HeartRate, Samples, SleepEpisode, SleepStage, Stamp, StepCount};
 use serde_json::Value;
 
 /// Nordic UART Service.
@@ -575,20 +574,6 @@ pub fn to_samples(
     .into_iter()
     .filter(|batch| !batch.is_empty())
     .collect()
-}
-
-fn push_stage(episode: &mut SleepEpisode, offset: u32, seconds: u32, stage: SleepStage) {
-    if let Some(last) = episode.stages.last_mut() {
-        if last.stage == stage && last.offset_seconds + last.duration_seconds == offset {
-            last.duration_seconds += seconds;
-            return;
-        }
-    }
-    episode.stages.push(SleepStageSpan {
-        offset_seconds: offset,
-        duration_seconds: seconds,
-        stage,
-    });
 }
 
 #[cfg(test)]

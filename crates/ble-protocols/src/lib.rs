@@ -54,6 +54,27 @@ pub fn uuid_string(uuid: u128) -> String {
     )
 }
 
+/// Appends `seconds` of `stage` at `offset` into an episode, merging with
+/// the previous span when it is the same stage and adjoins it.
+pub(crate) fn push_stage(
+    episode: &mut phr_model::SleepEpisode,
+    offset: u32,
+    seconds: u32,
+    stage: phr_model::SleepStage,
+) {
+    if let Some(last) = episode.stages.last_mut() {
+        if last.stage == stage && last.offset_seconds + last.duration_seconds == offset {
+            last.duration_seconds += seconds;
+            return;
+        }
+    }
+    episode.stages.push(phr_model::SleepStageSpan {
+        offset_seconds: offset,
+        duration_seconds: seconds,
+        stage,
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,19 +1,28 @@
 //! Bluetooth SIG Physical Activity Monitor Service (PAMS 1.0, service 0x183E).
 //!
 //! **Verification status** (see `docs/ble.md`): the service and characteristic
-//! UUIDs are the SIG assigned numbers. The segmentation scheme (one header
-//! octet per characteristic value: bit 0 first segment, bit 1 last segment,
-//! bits 2–7 a rolling 6-bit segment counter) and the record preamble (flags,
-//! Session ID, Sub-Session ID, Relative Timestamp, Sequence Number) follow our
-//! reading of PAMS 1.0 §3, which we could not re-check against the adopted
-//! text while writing this; the optional-field tables ([`layout`]) are
-//! **unverified** and kept in one place so they can be corrected line by
-//! line. A flag bit not in a table makes decoding fail with
-//! [`DecodeError::UnsupportedFlag`] rather than guess where later fields are.
+//! UUIDs are the SIG assigned numbers. The adopted specification's text was
+//! not readable from where this was written, so the record layouts were
+//! cross-checked against two independent public implementations instead: a
+//! vendor's PAMS server reference firmware (packed C structs of every record,
+//! the control point handler) and a Python GATT library whose flag tables
+//! cite the specification's table numbers (3.17, 3.18, 3.20, 3.22). Where
+//! both give a field, they agree, and the tables below ([`layout`]) follow
+//! them; where only one does, the table says so. The tables are kept in one
+//! place so a correction is a one-line change. A flag bit not in a table makes
+//! decoding fail with [`DecodeError::UnsupportedFlag`] rather than guess where
+//! later fields are.
+//!
+//! Segmentation: every value of a segmented characteristic starts with a
+//! header octet (bit 0 first segment, bit 1 last segment, bits 2–7 a rolling
+//! 6-bit counter), then flags, Session ID, Sub-Session ID, Relative Timestamp
+//! and Sequence Number, then the optional fields. [`to_samples`] maps
+//! decoded records to model samples given the session's start.
 
 use crate::reader::Reader;
-use crate::{sig_uuid, DecodeError};
+use crate::{push_stage, sig_uuid, DecodeError};
 use chrono::{NaiveDate, NaiveDateTime};
+use phr_model::{ActivityEpoch, HeartRate, Samples, SleepEpisode, SleepStage, Stamp, StepCount};
 
 /// Physical Activity Monitor Service.
 pub const SERVICE: u128 = sig_uuid(0x183E);
@@ -265,7 +274,8 @@ pub struct FieldSpec {
     pub bit: u32,
     /// Field name (as in the specification).
     pub name: &'static str,
-    /// Width in bytes.
+    /// Width in bytes; 0 for a status bit that carries no field (such as
+    /// "Device Worn").
     pub width: usize,
     /// Two's complement signed.
     pub signed: bool,
@@ -280,13 +290,26 @@ const fn unsigned(bit: u32, name: &'static str, width: usize) -> FieldSpec {
     }
 }
 
-/// Record layouts: width of the flags field and the optional fields in
-/// order. **Unverified against the adopted PAMS 1.0 tables** (see module
-/// docs); each table lists only the fields we are fairly sure of.
-pub mod layout {
-    use super::{unsigned, FieldSpec};
+const fn signed(bit: u32, name: &'static str, width: usize) -> FieldSpec {
+    FieldSpec {
+        bit,
+        name,
+        width,
+        signed: true,
+    }
+}
 
-    /// General Activity Instantaneous Data: 3-octet flags.
+const fn status(bit: u32, name: &'static str) -> FieldSpec {
+    unsigned(bit, name, 0)
+}
+
+/// Record layouts: width of the flags field and the optional fields in
+/// order (see the module docs for how they were checked).
+pub mod layout {
+    use super::{signed, status, unsigned, FieldSpec};
+
+    /// General Activity Instantaneous Data: 3-octet flags. Both sources
+    /// agree on the bits; widths from the reference firmware.
     pub const GENERAL_INSTANTANEOUS: (usize, &[FieldSpec]) = (
         3,
         &[
@@ -294,27 +317,52 @@ pub mod layout {
             unsigned(1, "Intensity Energy Expenditure per Hour", 2),
             unsigned(2, "Total Energy Expenditure per Hour", 2),
             unsigned(3, "Fat Burned per Hour", 2),
-            unsigned(4, "Minimum Activity Level", 1),
-            unsigned(5, "Maximum Activity Level", 1),
-            unsigned(6, "Average Activity Level", 1),
+            unsigned(4, "Metabolic Equivalent", 1),
+            unsigned(5, "Speed", 2),
+            unsigned(6, "Motion Cadence", 2),
+            signed(7, "Elevation", 3),
+            unsigned(8, "Activity Count per Minute", 2),
+            unsigned(9, "Activity Level", 2),
+            unsigned(10, "Activity Type", 2),
+            status(23, "Device Worn"),
         ],
     );
 
-    /// General Activity Summary Data: 4-octet flags.
+    /// General Activity Summary Data: 4-octet flags. Both sources agree on
+    /// the bits; widths from the reference firmware.
     pub const GENERAL_SUMMARY: (usize, &[FieldSpec]) = (
         4,
         &[
-            unsigned(0, "Normal Walking Energy Expenditure", 2),
-            unsigned(1, "Intensity Energy Expenditure", 2),
-            unsigned(2, "Total Energy Expenditure", 2),
+            unsigned(0, "Normal Walking Energy Expenditure", 4),
+            unsigned(1, "Intensity Energy Expenditure", 4),
+            unsigned(2, "Total Energy Expenditure", 4),
             unsigned(3, "Fat Burned", 2),
-            unsigned(4, "Minimum Activity Level", 1),
-            unsigned(5, "Maximum Activity Level", 1),
-            unsigned(6, "Average Activity Level", 1),
+            unsigned(4, "Minimum Metabolic Equivalent", 1),
+            unsigned(5, "Maximum Metabolic Equivalent", 1),
+            unsigned(6, "Average Metabolic Equivalent", 1),
+            unsigned(7, "Distance", 3),
+            unsigned(8, "Minimum Speed", 2),
+            unsigned(9, "Maximum Speed", 2),
+            unsigned(10, "Average Speed", 2),
+            unsigned(11, "Duration of Normal Walking Episodes", 3),
+            unsigned(12, "Duration of Intensity Walking Episodes", 3),
+            unsigned(13, "Minimum Motion Cadence", 2),
+            unsigned(14, "Maximum Motion Cadence", 2),
+            unsigned(15, "Average Motion Cadence", 2),
+            signed(16, "Floors", 1),
+            unsigned(17, "Positive Elevation Gain", 3),
+            unsigned(18, "Negative Elevation Gain", 3),
+            unsigned(19, "Activity Count", 4),
+            unsigned(20, "Minimum Activity Level", 2),
+            unsigned(21, "Maximum Activity Level", 2),
+            unsigned(22, "Average Activity Level", 2),
+            unsigned(23, "Average Activity Type", 2),
+            unsigned(24, "Worn Duration", 3),
         ],
     );
 
-    /// Step Counter Activity Summary Data: 1-octet flags.
+    /// Step Counter Activity Summary Data: 1-octet flags. Bits and widths
+    /// agree in both sources.
     pub const STEP_COUNTER_SUMMARY: (usize, &[FieldSpec]) = (
         1,
         &[
@@ -326,36 +374,46 @@ pub mod layout {
         ],
     );
 
-    /// Sleep Activity Instantaneous Data: 1-octet flags.
+    /// Sleep Activity Instantaneous Data: 2-octet flags (both sources).
+    /// Sleep Stage is the 24-bit bit field of the specification's Table 3.18
+    /// (the library; the older firmware draft has one octet).
     pub const SLEEP_INSTANTANEOUS: (usize, &[FieldSpec]) = (
-        1,
+        2,
         &[
             unsigned(0, "Visible Light Level", 3),
             unsigned(1, "UV Light Level", 3),
             unsigned(2, "IR Light Level", 3),
-            unsigned(3, "Sleep Stage", 1),
+            unsigned(3, "Sleep Stage", 3),
             unsigned(4, "Sleeping Heart Rate", 1),
+            status(15, "Device Worn"),
         ],
     );
 
-    /// Sleep Activity Summary Data: 2-octet flags.
+    /// Sleep Activity Summary Data: 3-octet flags (both sources; Table
+    /// 3.20). Widths from the reference firmware.
     pub const SLEEP_SUMMARY: (usize, &[FieldSpec]) = (
-        2,
+        3,
         &[
             unsigned(0, "Total Sleep Time", 3),
             unsigned(1, "Total Wake Time", 3),
             unsigned(2, "Total Bed Time", 3),
             unsigned(3, "Number of Awakenings", 2),
-            unsigned(4, "Sleep Latency", 3),
+            unsigned(4, "Sleep Latency", 2),
             unsigned(5, "Sleep Efficiency", 1),
-            unsigned(6, "Snooze Time", 3),
+            unsigned(6, "Snooze Time", 2),
             unsigned(7, "Number of Toss and Turn Events", 2),
             unsigned(8, "Time of Awakening after Alarm", 3),
-            unsigned(9, "Visible Light Level", 3),
-            unsigned(10, "UV Light Level", 3),
-            unsigned(11, "IR Light Level", 3),
-            unsigned(12, "Average Sleeping Heart Rate", 1),
-            unsigned(13, "Worn Duration", 3),
+            unsigned(9, "Minimum Visible Light Level", 3),
+            unsigned(10, "Maximum Visible Light Level", 3),
+            unsigned(11, "Average Visible Light Level", 3),
+            unsigned(12, "Minimum UV Light Level", 3),
+            unsigned(13, "Maximum UV Light Level", 3),
+            unsigned(14, "Average UV Light Level", 3),
+            unsigned(15, "Minimum IR Light Level", 3),
+            unsigned(16, "Maximum IR Light Level", 3),
+            unsigned(17, "Average IR Light Level", 3),
+            unsigned(18, "Average Sleeping Heart Rate", 1),
+            unsigned(19, "Worn Duration", 3),
         ],
     );
 }
@@ -394,6 +452,17 @@ impl ActivityRecord {
         let present: Vec<i64> = parts.iter().filter_map(|p| self.field(p)).collect();
         (!present.is_empty()).then(|| present.iter().map(|v| *v as u64).sum())
     }
+
+    /// The "Device Worn" status bit of an instantaneous record (`None` for
+    /// characteristics that have none).
+    pub fn device_worn(&self) -> Option<bool> {
+        let bit = match self.characteristic {
+            Characteristic::GeneralActivityInstantaneous => 23,
+            Characteristic::SleepInstantaneous => 15,
+            _ => return None,
+        };
+        Some(self.flags & (1 << bit) != 0)
+    }
 }
 
 /// Decodes one reassembled record of an activity data characteristic.
@@ -431,7 +500,7 @@ pub fn decode_record(
             offset: reader.offset(),
         });
     }
-    for spec in fields {
+    for spec in fields.iter().filter(|f| f.width > 0) {
         if flags & (1 << spec.bit) != 0 {
             let value = if spec.signed {
                 reader.sint(spec.name, spec.width)?
@@ -478,26 +547,69 @@ impl Features {
     }
 }
 
-/// PAM Control Point requests (op codes: our reading of PAMS §3.9;
-/// unverified).
+/// Which activity data characteristic a Get Ended Session Data request asks
+/// for (the request's last octet, in the reference firmware's numbering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSelector {
+    /// General Activity Instantaneous Data (0).
+    GeneralActivityInstantaneous,
+    /// General Activity Summary Data (1).
+    GeneralActivitySummary,
+    /// CardioRespiratory Activity Instantaneous Data (2).
+    CardioRespiratoryInstantaneous,
+    /// CardioRespiratory Activity Summary Data (3).
+    CardioRespiratorySummary,
+    /// Step Counter Activity Summary Data (4).
+    StepCounterSummary,
+    /// Sleep Activity Instantaneous Data (5).
+    SleepInstantaneous,
+    /// Sleep Activity Summary Data (6).
+    SleepSummary,
+}
+
+impl DataSelector {
+    /// The octet sent.
+    pub fn code(self) -> u8 {
+        match self {
+            DataSelector::GeneralActivityInstantaneous => 0,
+            DataSelector::GeneralActivitySummary => 1,
+            DataSelector::CardioRespiratoryInstantaneous => 2,
+            DataSelector::CardioRespiratorySummary => 3,
+            DataSelector::StepCounterSummary => 4,
+            DataSelector::SleepInstantaneous => 5,
+            DataSelector::SleepSummary => 6,
+        }
+    }
+}
+
+/// PAM Control Point requests (op codes: Table 3.22, in both sources).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ControlPointRequest {
-    /// Enquire Sessions (0x01).
+    /// Enquire Sessions (0x01): the server indicates a Session Descriptor
+    /// per session, then a success response with their count.
     EnquireSessions,
     /// Enquire Sub-Sessions of a session (0x02).
     EnquireSubSessions {
         /// Session to enquire.
         session_id: u16,
     },
-    /// Get Ended Session Data (0x03).
+    /// Get Ended Session Data (0x03): the server sends the selected
+    /// characteristic's records of an ended (sub-)session, then a success
+    /// response with their count.
     GetEndedSessionData {
         /// Session.
         session_id: u16,
-        /// Sub-session.
+        /// Sub-session; [`ControlPointRequest::ALL_SUB_SESSIONS`] for all.
         sub_session_id: u16,
+        /// Which records.
+        data: DataSelector,
     },
-    /// Start Session or Sub-Session (0x04).
-    StartSession,
+    /// Start Session (0x04 0x00) or a new Sub-Session of the running
+    /// session (0x04 0x01).
+    StartSession {
+        /// Start a sub-session rather than a session.
+        sub_session: bool,
+    },
     /// Stop Session (0x05).
     StopSession,
     /// Delete Ended Session (0x06).
@@ -508,8 +620,8 @@ pub enum ControlPointRequest {
 }
 
 impl ControlPointRequest {
-    /// Response Code op code.
-    pub const RESPONSE_OPCODE: u8 = 0xF0;
+    /// Sub-Session ID meaning "every sub-session of the session".
+    pub const ALL_SUB_SESSIONS: u16 = 0xFFFF;
 
     /// The op code.
     pub fn opcode(self) -> u8 {
@@ -517,7 +629,7 @@ impl ControlPointRequest {
             ControlPointRequest::EnquireSessions => 0x01,
             ControlPointRequest::EnquireSubSessions { .. } => 0x02,
             ControlPointRequest::GetEndedSessionData { .. } => 0x03,
-            ControlPointRequest::StartSession => 0x04,
+            ControlPointRequest::StartSession { .. } => 0x04,
             ControlPointRequest::StopSession => 0x05,
             ControlPointRequest::DeleteEndedSession { .. } => 0x06,
         }
@@ -534,52 +646,48 @@ impl ControlPointRequest {
             ControlPointRequest::GetEndedSessionData {
                 session_id,
                 sub_session_id,
+                data,
             } => {
                 out.extend_from_slice(&session_id.to_le_bytes());
                 out.extend_from_slice(&sub_session_id.to_le_bytes());
+                out.push(data.code());
             }
-            _ => {}
+            ControlPointRequest::StartSession { sub_session } => out.push(u8::from(sub_session)),
+            ControlPointRequest::EnquireSessions | ControlPointRequest::StopSession => {}
         }
         out
     }
 }
 
-/// Result of a control point request.
+/// A control point indication answering Enquire Sessions, Enquire
+/// Sub-Sessions or Get Ended Session Data (op codes 0xFA–0xFF). Other
+/// requests are answered by the write response itself; their failures
+/// arrive as ATT application errors (0x80–0x90 in the reference firmware),
+/// which the Bluetooth stack reports, not this decoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResultCode {
-    /// 0x01.
-    Success,
-    /// 0x02.
-    OpCodeNotSupported,
-    /// 0x03.
-    InvalidParameter,
-    /// 0x04.
-    OperationFailed,
-    /// Any other value.
-    Other(u8),
-}
-
-impl ResultCode {
-    fn from_byte(byte: u8) -> Self {
-        match byte {
-            0x01 => ResultCode::Success,
-            0x02 => ResultCode::OpCodeNotSupported,
-            0x03 => ResultCode::InvalidParameter,
-            0x04 => ResultCode::OperationFailed,
-            other => ResultCode::Other(other),
-        }
-    }
-}
-
-/// A control point indication: `0xF0, request op code, result, parameter…`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ControlPointResponse {
-    /// Op code of the request answered.
-    pub request_opcode: u8,
-    /// Outcome.
-    pub result: ResultCode,
-    /// Response parameter bytes, if any.
-    pub parameter: Vec<u8>,
+pub enum ControlPointResponse {
+    /// 0xFA: the records of an ended session were sent; how many (u24).
+    GetEndedSessionDataSuccess {
+        /// Records sent.
+        records: u32,
+    },
+    /// 0xFB: sub-session descriptors were sent; how many.
+    EnquireSubSessionsSuccess {
+        /// Descriptors sent.
+        count: u16,
+    },
+    /// 0xFC: session descriptors were sent; how many.
+    EnquireSessionsSuccess {
+        /// Descriptors sent.
+        count: u16,
+    },
+    /// 0xFD, 0xFE, 0xFF: the request (op code 0x03, 0x02, 0x01) failed.
+    Error {
+        /// Op code of the request that failed.
+        request_opcode: u8,
+        /// The error parameter as sent.
+        code: u8,
+    },
 }
 
 impl ControlPointResponse {
@@ -587,23 +695,31 @@ impl ControlPointResponse {
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut reader = Reader::new(Characteristic::ControlPoint.name(), bytes);
         let opcode = reader.u8("Op Code")?;
-        if opcode != ControlPointRequest::RESPONSE_OPCODE {
-            return Err(reader.invalid(
-                "Op Code",
-                0,
-                format!("0x{opcode:02X} is not Response Code (0xF0)"),
-            ));
-        }
-        let request_opcode = reader.u8("Request Op Code")?;
-        let result = ResultCode::from_byte(reader.u8("Result Code")?);
-        let parameter = reader
-            .take("Response Parameter", reader.remaining())?
-            .to_vec();
-        Ok(ControlPointResponse {
-            request_opcode,
-            result,
-            parameter,
-        })
+        let response = match opcode {
+            0xFA => ControlPointResponse::GetEndedSessionDataSuccess {
+                records: reader.uint("Number of Records", 3)? as u32,
+            },
+            0xFB => ControlPointResponse::EnquireSubSessionsSuccess {
+                count: reader.u16("Number of Sub-Sessions")?,
+            },
+            0xFC => ControlPointResponse::EnquireSessionsSuccess {
+                count: reader.u16("Number of Sessions")?,
+            },
+            0xFD..=0xFF => ControlPointResponse::Error {
+                // 0xFF answers 0x01, 0xFE 0x02, 0xFD 0x03.
+                request_opcode: (0x100 - u16::from(opcode)) as u8,
+                code: reader.u8("Error Parameter")?,
+            },
+            other => {
+                return Err(reader.invalid(
+                    "Op Code",
+                    0,
+                    format!("0x{other:02X} is not a response op code (0xFA to 0xFF)"),
+                ))
+            }
+        };
+        reader.finish()?;
+        Ok(response)
     }
 }
 
@@ -693,6 +809,181 @@ impl SessionDescriptor {
             rest,
         })
     }
+}
+
+/// Longest time one Sleep Activity Instantaneous reading is taken to last
+/// when the next reading is later (or there is none).
+const MAX_READING_SECONDS: i64 = 600;
+
+/// Longest wake (or missing) stretch inside one sleep episode.
+const MAX_EPISODE_GAP_SECONDS: i64 = 1800;
+
+/// The model stage for a Sleep Stage bit field (Table 3.18: bit 0 wake,
+/// 1 sleep, 2 REM, 3 non-REM, 4 light, 5 deep, 6–9 N1–N4, 10 active sleep,
+/// 11 quiet sleep, 12 intermediate sleep, 13 arousal, 23 unknown). The most
+/// specific bit wins; `None` when no bit says anything.
+pub fn sleep_stage(bits: u32) -> Option<SleepStage> {
+    let has = |bit: u32| bits & (1 << bit) != 0;
+    if has(2) || has(10) {
+        Some(SleepStage::Rem)
+    } else if has(5) || has(8) || has(9) || has(11) {
+        Some(SleepStage::Deep)
+    } else if has(4) || has(6) || has(7) || has(12) {
+        Some(SleepStage::Light)
+    } else if has(1) || has(3) {
+        Some(SleepStage::Asleep)
+    } else if has(0) || has(13) {
+        Some(SleepStage::Awake)
+    } else {
+        None
+    }
+}
+
+/// Maps the decoded records of **one session** to model samples.
+///
+/// `session_start_utc` is the session's start as a Unix instant (the
+/// caller turns the Session Descriptor's device wall-clock start into one,
+/// with the device's clock offset); each record's Relative Timestamp counts
+/// seconds from it. `stamp` gives a Unix instant the wearer's offset.
+///
+/// * General Activity Instantaneous → an [`ActivityEpoch`] of 60 s per
+///   record carrying "Activity Count per Minute".
+/// * Step Counter Activity Summary → a [`StepCount`] of its total steps
+///   over the time since the previous summary of the session (or the
+///   session start): our reading of "summary", unconfirmed by the sources.
+/// * Sleep Activity Instantaneous → a [`HeartRate`] for each "Sleeping Heart
+///   Rate", and sleep stages: each reading lasts until the next (at most
+///   10 min); stretches of sleep separated by at most 30 min of wake form one
+///   device-scored [`SleepEpisode`], the longest one marked main.
+/// * Summary records of other kinds carry totals we compute ourselves from
+///   the minute data, so they are not stored.
+///
+/// Records repeated by a re-fetch (same characteristic and Relative
+/// Timestamp) count once; the last one wins.
+pub fn to_samples(
+    records: &[ActivityRecord],
+    session_start_utc: i64,
+    stamp: impl Fn(i64) -> Stamp,
+) -> Vec<Samples> {
+    let mut sorted: Vec<&ActivityRecord> = records.iter().collect();
+    sorted.sort_by_key(|r| (r.characteristic.short_uuid(), r.relative_timestamp));
+    sorted.reverse();
+    sorted.dedup_by_key(|r| (r.characteristic.short_uuid(), r.relative_timestamp));
+    sorted.reverse();
+    let at = |r: &ActivityRecord| session_start_utc + i64::from(r.relative_timestamp);
+
+    let mut activity = Vec::new();
+    let mut steps = Vec::new();
+    let mut heart = Vec::new();
+    let mut readings: Vec<(i64, SleepStage)> = Vec::new();
+    let mut last_step_summary = session_start_utc;
+    for record in sorted {
+        let t = at(record);
+        match record.characteristic {
+            Characteristic::GeneralActivityInstantaneous => {
+                if let Some(count) = record.field("Activity Count per Minute") {
+                    activity.push(ActivityEpoch {
+                        at: stamp(t),
+                        epoch_seconds: 60,
+                        count: count as u32,
+                    });
+                }
+            }
+            Characteristic::StepCounterSummary => {
+                if let Some(total) = record.total_steps().filter(|n| *n > 0) {
+                    let start = last_step_summary.min(t - 1);
+                    steps.push(StepCount {
+                        start: stamp(start),
+                        duration_seconds: u32::try_from(t - start).unwrap_or(u32::MAX),
+                        steps: u32::try_from(total).unwrap_or(u32::MAX),
+                    });
+                }
+                last_step_summary = t;
+            }
+            Characteristic::SleepInstantaneous => {
+                if let Some(bpm) = record.field("Sleeping Heart Rate").filter(|b| *b > 0) {
+                    heart.push(HeartRate {
+                        at: stamp(t),
+                        bpm: bpm as u16,
+                    });
+                }
+                if let Some(stage) = record
+                    .field("Sleep Stage")
+                    .and_then(|b| sleep_stage(b as u32))
+                {
+                    readings.push((t, stage));
+                }
+            }
+            _ => {}
+        }
+    }
+    let sleep = sleep_episodes(&readings, &stamp);
+    [
+        Samples::Steps(steps),
+        Samples::HeartRate(heart),
+        Samples::Activity(activity),
+        Samples::Sleep(sleep),
+    ]
+    .into_iter()
+    .filter(|batch| !batch.is_empty())
+    .collect()
+}
+
+/// Sleep episodes from time-ordered stage readings (see [`to_samples`]).
+fn sleep_episodes(
+    readings: &[(i64, SleepStage)],
+    stamp: &impl Fn(i64) -> Stamp,
+) -> Vec<SleepEpisode> {
+    let mut episodes: Vec<SleepEpisode> = Vec::new();
+    // Wake spans after the last sleep of the open episode: kept only if
+    // sleep follows within the gap.
+    let mut pending: Vec<(i64, i64)> = Vec::new();
+    let mut open_until: Option<i64> = None;
+    for (i, &(start, stage)) in readings.iter().enumerate() {
+        let next = readings.get(i + 1).map(|r| r.0);
+        let length = next.map_or(60, |n| n - start).clamp(1, MAX_READING_SECONDS);
+        let end = start + length;
+        if stage == SleepStage::Awake {
+            if open_until.is_some() {
+                pending.push((start, end));
+            }
+            continue;
+        }
+        let continues = open_until.is_some_and(|until| start - until <= MAX_EPISODE_GAP_SECONDS);
+        match episodes.last_mut() {
+            Some(episode) if continues => {
+                for (wake_start, wake_end) in pending.drain(..) {
+                    let offset = u32::try_from(wake_start - episode.start.utc).unwrap_or(u32::MAX);
+                    push_stage(
+                        episode,
+                        offset,
+                        (wake_end - wake_start) as u32,
+                        SleepStage::Awake,
+                    );
+                }
+                let offset = u32::try_from(start - episode.start.utc).unwrap_or(u32::MAX);
+                push_stage(episode, offset, length as u32, stage);
+                episode.end = stamp(end);
+            }
+            _ => {
+                pending.clear();
+                let mut episode = SleepEpisode {
+                    start: stamp(start),
+                    end: stamp(end),
+                    is_main: false,
+                    method: "device".into(),
+                    stages: Vec::new(),
+                };
+                push_stage(&mut episode, 0, length as u32, stage);
+                episodes.push(episode);
+            }
+        }
+        open_until = Some(end);
+    }
+    if let Some(longest) = episodes.iter_mut().max_by_key(|e| e.end.utc - e.start.utc) {
+        longest.is_main = true;
+    }
+    episodes
 }
 
 #[cfg(test)]
@@ -810,14 +1101,50 @@ mod tests {
 
     #[test]
     fn sleep_summary_fields() {
-        // flags 0x0021: Total Sleep Time (u24) and Sleep Efficiency (u8).
-        let mut record = vec![0x21, 0x00, 0x05, 0x00, 0x00, 0x00];
+        // 3-octet flags 0x000021: Total Sleep Time (u24) and Sleep
+        // Efficiency (u8); then bit 18, Average Sleeping Heart Rate (u8).
+        let mut record = vec![0x21, 0x00, 0x04, 0x05, 0x00, 0x00, 0x00];
         record.extend_from_slice(&0u32.to_le_bytes());
         record.extend_from_slice(&1u32.to_le_bytes());
-        record.extend_from_slice(&[0x80, 0x70, 0x00, 91]);
+        record.extend_from_slice(&[0x80, 0x70, 0x00, 91, 52]);
         let decoded = decode_record(Characteristic::SleepSummary, &record).unwrap();
+        assert_eq!(decoded.session_id, 5);
         assert_eq!(decoded.field("Total Sleep Time"), Some(28_800));
         assert_eq!(decoded.field("Sleep Efficiency"), Some(91));
+        assert_eq!(decoded.field("Average Sleeping Heart Rate"), Some(52));
+    }
+
+    /// A General Activity Instantaneous record: flags (3 octets) with
+    /// Activity Count per Minute (bit 8), Elevation (bit 7, signed) and
+    /// Device Worn (bit 23, no field).
+    fn general_instantaneous(relative: u32, count: u16, worn: bool) -> Vec<u8> {
+        let flags: u32 = (1 << 8) | (1 << 7) | (u32::from(worn) << 23);
+        let mut record = flags.to_le_bytes()[..3].to_vec();
+        record.extend_from_slice(&1u16.to_le_bytes());
+        record.extend_from_slice(&1u16.to_le_bytes());
+        record.extend_from_slice(&relative.to_le_bytes());
+        record.extend_from_slice(&relative.to_le_bytes());
+        record.extend_from_slice(&[0xF6, 0xFF, 0xFF]); // elevation -10
+        record.extend_from_slice(&count.to_le_bytes());
+        record
+    }
+
+    #[test]
+    fn general_instantaneous_fields_and_worn_bit() {
+        let decoded = decode_record(
+            Characteristic::GeneralActivityInstantaneous,
+            &general_instantaneous(60, 312, true),
+        )
+        .unwrap();
+        assert_eq!(decoded.field("Elevation"), Some(-10));
+        assert_eq!(decoded.field("Activity Count per Minute"), Some(312));
+        assert_eq!(decoded.device_worn(), Some(true));
+        let off = decode_record(
+            Characteristic::GeneralActivityInstantaneous,
+            &general_instantaneous(60, 0, false),
+        )
+        .unwrap();
+        assert_eq!(off.device_worn(), Some(false));
     }
 
     #[test]
@@ -825,17 +1152,156 @@ mod tests {
         assert_eq!(
             ControlPointRequest::GetEndedSessionData {
                 session_id: 0x0102,
-                sub_session_id: 3
+                sub_session_id: ControlPointRequest::ALL_SUB_SESSIONS,
+                data: DataSelector::StepCounterSummary,
             }
             .encode(),
-            vec![0x03, 0x02, 0x01, 0x03, 0x00]
+            vec![0x03, 0x02, 0x01, 0xFF, 0xFF, 0x04]
         );
         assert_eq!(ControlPointRequest::EnquireSessions.encode(), vec![0x01]);
-        let response = ControlPointResponse::decode(&[0xF0, 0x01, 0x01, 0x02, 0x00]).unwrap();
-        assert_eq!(response.result, ResultCode::Success);
-        assert_eq!(response.parameter, vec![2, 0]);
-        assert!(ControlPointResponse::decode(&[0x01, 0x01, 0x01]).is_err());
-        assert!(ControlPointResponse::decode(&[0xF0, 0x01]).is_err());
+        assert_eq!(
+            ControlPointRequest::StartSession { sub_session: true }.encode(),
+            vec![0x04, 0x01]
+        );
+        assert_eq!(
+            ControlPointResponse::decode(&[0xFC, 0x02, 0x00]).unwrap(),
+            ControlPointResponse::EnquireSessionsSuccess { count: 2 }
+        );
+        assert_eq!(
+            ControlPointResponse::decode(&[0xFA, 0x40, 0x0B, 0x00]).unwrap(),
+            ControlPointResponse::GetEndedSessionDataSuccess { records: 2880 }
+        );
+        assert_eq!(
+            ControlPointResponse::decode(&[0xFD, 0x81]).unwrap(),
+            ControlPointResponse::Error {
+                request_opcode: 0x03,
+                code: 0x81
+            }
+        );
+        assert_eq!(
+            ControlPointResponse::decode(&[0xF0, 0x01, 0x01]).unwrap_err().to_string(),
+            "PAM Control Point: invalid Op Code at byte 0: 0xF0 is not a response op code (0xFA to 0xFF)"
+        );
+        assert!(ControlPointResponse::decode(&[0xFC, 0x01]).is_err());
+        assert!(ControlPointResponse::decode(&[0xFC, 0x01, 0x00, 0x00]).is_err());
+    }
+
+    #[test]
+    fn sleep_stage_bits() {
+        assert_eq!(sleep_stage(1 << 0), Some(SleepStage::Awake));
+        assert_eq!(sleep_stage(1 << 1), Some(SleepStage::Asleep));
+        assert_eq!(sleep_stage((1 << 1) | (1 << 2)), Some(SleepStage::Rem));
+        assert_eq!(sleep_stage((1 << 3) | (1 << 8)), Some(SleepStage::Deep));
+        assert_eq!(sleep_stage((1 << 3) | (1 << 7)), Some(SleepStage::Light));
+        assert_eq!(sleep_stage(1 << 23), None);
+        assert_eq!(sleep_stage(0), None);
+    }
+
+    fn sleep_reading(relative: u32, stage_bit: u32, heart: u8) -> ActivityRecord {
+        let mut record = vec![0x18, 0x00]; // Sleep Stage + Sleeping Heart Rate
+        record.extend_from_slice(&1u16.to_le_bytes());
+        record.extend_from_slice(&0u16.to_le_bytes());
+        record.extend_from_slice(&relative.to_le_bytes());
+        record.extend_from_slice(&relative.to_le_bytes());
+        record.extend_from_slice(&(1u32 << stage_bit).to_le_bytes()[..3]);
+        record.push(heart);
+        decode_record(Characteristic::SleepInstantaneous, &record).unwrap()
+    }
+
+    #[test]
+    fn session_records_map_to_samples() {
+        let start = 1_772_316_000; // 2026-02-28 22:00 UTC
+        let stamp = |utc| Stamp::new(utc, 9 * 3600);
+        let mut records = Vec::new();
+        // Minute activity, one record repeated by a re-fetch.
+        for minute in 0..3u32 {
+            let bytes = general_instantaneous(minute * 60, 100 + minute as u16, true);
+            records
+                .push(decode_record(Characteristic::GeneralActivityInstantaneous, &bytes).unwrap());
+        }
+        records.push(records[1].clone());
+        // Two step summaries, an hour apart.
+        for (hour, steps) in [(1u32, 1200u32), (2, 300)] {
+            let mut bytes = vec![0x01, 0x01, 0x00, 0x00, 0x00];
+            bytes.extend_from_slice(&(hour * 3600).to_le_bytes());
+            bytes.extend_from_slice(&hour.to_le_bytes());
+            bytes.extend_from_slice(&steps.to_le_bytes()[..3]);
+            records.push(decode_record(Characteristic::StepCounterSummary, &bytes).unwrap());
+        }
+        // A night read every 5 min: wake, light, deep, 10 min awake, REM,
+        // wake at the end; then an hour later a separate nap.
+        let night = [
+            (0, 0),
+            (300, 4),
+            (600, 5),
+            (900, 0),
+            (1200, 0),
+            (1500, 2),
+            (1800, 0),
+        ];
+        for (offset, bit) in night {
+            records.push(sleep_reading(7200 + offset, bit, 55));
+        }
+        records.push(sleep_reading(7200 + 1800 + 3600, 1, 0));
+
+        let samples = to_samples(&records, start, stamp);
+        let activity = samples.iter().find_map(|s| match s {
+            Samples::Activity(a) => Some(a),
+            _ => None,
+        });
+        let activity = activity.unwrap();
+        assert_eq!(activity.len(), 3, "the repeated record counts once");
+        assert_eq!(activity[2].at.utc, start + 120);
+        assert_eq!(activity[2].count, 102);
+
+        let Some(Samples::Steps(steps)) = samples.iter().find(|s| matches!(s, Samples::Steps(_)))
+        else {
+            panic!("no steps");
+        };
+        assert_eq!(
+            steps
+                .iter()
+                .map(|s| (s.start.utc - start, s.duration_seconds, s.steps))
+                .collect::<Vec<_>>(),
+            vec![(0, 3600, 1200), (3600, 3600, 300)]
+        );
+
+        let Some(Samples::Sleep(episodes)) =
+            samples.iter().find(|s| matches!(s, Samples::Sleep(_)))
+        else {
+            panic!("no sleep");
+        };
+        assert_eq!(episodes.len(), 2);
+        let main = &episodes[0];
+        assert!(main.is_main && !episodes[1].is_main);
+        assert_eq!(
+            main.start.utc,
+            start + 7200 + 300,
+            "leading wake is not sleep"
+        );
+        assert_eq!(
+            main.end.utc,
+            start + 7200 + 1800,
+            "trailing wake is trimmed"
+        );
+        assert_eq!(
+            main.stages
+                .iter()
+                .map(|s| (s.offset_seconds, s.duration_seconds, s.stage))
+                .collect::<Vec<_>>(),
+            vec![
+                (0, 300, SleepStage::Light),
+                (300, 300, SleepStage::Deep),
+                (600, 600, SleepStage::Awake),
+                (1200, 300, SleepStage::Rem),
+            ]
+        );
+        let Some(Samples::HeartRate(heart)) =
+            samples.iter().find(|s| matches!(s, Samples::HeartRate(_)))
+        else {
+            panic!("no heart rate");
+        };
+        assert_eq!(heart.len(), 7, "a zero heart rate means none");
     }
 
     #[test]
