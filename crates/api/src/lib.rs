@@ -161,6 +161,68 @@ pub struct SyncSummary {
     /// The watch's clock minus this computer's, in seconds, read at the
     /// sync; stored instants are corrected by it (none for the demo).
     pub clock_offset_seconds: Option<f64>,
+    /// Where the sync's time went, in milliseconds (none for the demo).
+    pub timing_ms: Option<SyncTiming>,
+}
+
+/// How a sync's time split: the link, our decoding, the vault.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SyncTiming {
+    /// Waiting for the link (writes and notifications).
+    pub link: f64,
+    /// Reassembly, JSON decoding and conversion to samples.
+    pub decode: f64,
+    /// Sealing and storing the batch with its checkpoint, and evaluating
+    /// alerts on the new data.
+    pub store: f64,
+}
+
+/// One live heart-rate reading ([`Phr::live_heart_rate`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeartRateReading {
+    /// When it arrived, in the person's time zone (RFC 3339).
+    pub at: String,
+    /// The same instant, seconds since the Unix epoch.
+    #[serde(skip)]
+    pub utc: i64,
+    /// Beats per minute.
+    pub bpm: u16,
+    /// Skin contact, where the sensor detects it.
+    pub contact: Option<bool>,
+    /// RR intervals in milliseconds.
+    pub rr_ms: Vec<f64>,
+}
+
+impl HeartRateReading {
+    fn new(
+        at: chrono::DateTime<chrono::Utc>,
+        zone: chrono_tz::Tz,
+        m: &phr_ble_protocols::standard::HeartRateMeasurement,
+    ) -> Self {
+        HeartRateReading {
+            at: at
+                .with_timezone(&zone)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            utc: at.timestamp(),
+            bpm: m.bpm,
+            contact: m.contact,
+            rr_ms: m.rr_millis().map(|ms| (ms * 10.0).round() / 10.0).collect(),
+        }
+    }
+}
+
+/// What a live heart-rate session read and stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveHeartRate {
+    /// The wearable's name.
+    pub device: String,
+    /// Its address.
+    pub address: String,
+    /// Every reading, in order of arrival.
+    pub readings: Vec<HeartRateReading>,
+    /// Readings stored (those with skin contact; repeats of a stored
+    /// second are not added twice).
+    pub added: u64,
 }
 
 /// What a file held, read for import or analysis.
@@ -678,6 +740,7 @@ impl Phr {
             device_reset: false,
             new_alerts,
             clock_offset_seconds: None,
+            timing_ms: None,
         })
     }
 
@@ -778,6 +841,7 @@ impl Phr {
         today: Option<NaiveDate>,
     ) -> Result<SyncSummary> {
         self.check_cancelled("the sync")?;
+        let storing = std::time::Instant::now();
         let checkpoint = batch.checkpoint.map(|c| c.to_string()).unwrap_or_default();
         let event = AuditEvent::new(
             AuditAction::Sync,
@@ -824,6 +888,12 @@ impl Phr {
             .collect();
         let days = dates.iter().min().copied().zip(dates.iter().max().copied());
         let new_alerts = self.alerts_after_new_data(person, days.map(|d| d.0), today)?;
+        let millis = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        let timing_ms = Some(SyncTiming {
+            link: millis(batch.timing.link),
+            decode: millis(batch.timing.decode),
+            store: millis(storing.elapsed()),
+        });
         Ok(SyncSummary {
             device: device.map_or(0, |d| d.0),
             label: source.label.clone(),
@@ -833,6 +903,7 @@ impl Phr {
             device_reset: batch.device_reset,
             new_alerts,
             clock_offset_seconds: batch.clock_offset_millis.map(|ms| ms as f64 / 1000.0),
+            timing_ms,
         })
     }
 
@@ -1008,6 +1079,128 @@ impl Phr {
             results.push((address.clone(), stored));
         }
         Ok(results)
+    }
+
+    /// Reads live heart rate from the wearable at `address` (Heart Rate
+    /// service 0x180D) for `seconds`, handing each reading to `on_reading`
+    /// as it arrives, and stores the readings taken with skin contact as
+    /// heart-rate samples of that wearable for `person`, in one transaction
+    /// with its audit entry. A notification that does not decode ends the
+    /// session with an error naming device and characteristic, and nothing
+    /// of it is stored.
+    pub fn live_heart_rate(
+        &mut self,
+        person: Option<&str>,
+        address: &str,
+        seconds: u64,
+        mut on_reading: impl FnMut(&HeartRateReading),
+    ) -> Result<LiveHeartRate> {
+        use phr_ble_protocols::standard::{HeartRateMeasurement, HEART_RATE_SERVICE};
+        use phr_ble_protocols::GattValue;
+        let person = self.person(person)?;
+        let zone =
+            parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let device_error = |e: phr_ble::BleError| ApiError::new(ErrorCode::Device, e.to_string());
+        let runtime = bluetooth_runtime()?;
+        let (label, info, raw) = runtime.block_on(async {
+            let client = phr_ble::BleClient::new(SYNC_TIMEOUT)
+                .await
+                .map_err(device_error)?;
+            let found = client
+                .scan(&[], std::time::Duration::from_secs(2))
+                .await
+                .map_err(device_error)?;
+            let device = found
+                .iter()
+                .find(|d| d.address.eq_ignore_ascii_case(address))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::Device,
+                        format!("{address} did not answer the scan; is it awake and near?"),
+                    )
+                })?;
+            let connection = client.connect(device).await.map_err(device_error)?;
+            let result = async {
+                if !connection.has(HeartRateMeasurement::CHARACTERISTIC) {
+                    return Err(ApiError::new(
+                        ErrorCode::Device,
+                        format!(
+                            "{}: no Heart Rate service ({}) to read live",
+                            connection.label(),
+                            phr_ble_protocols::uuid_string(HEART_RATE_SERVICE)
+                        ),
+                    ));
+                }
+                let info = connection.device_information().await.unwrap_or_default();
+                let mut raw = Vec::new();
+                connection
+                    .listen(
+                        HeartRateMeasurement::CHARACTERISTIC,
+                        std::time::Duration::from_secs(seconds.max(1)),
+                        |value| {
+                            let at = chrono::Utc::now();
+                            let decoded = HeartRateMeasurement::decode(&value);
+                            if let Ok(m) = &decoded {
+                                on_reading(&HeartRateReading::new(at, zone, m));
+                            }
+                            raw.push((at, decoded));
+                        },
+                    )
+                    .await
+                    .map_err(device_error)?;
+                Ok((connection.label().to_string(), info, raw))
+            }
+            .await;
+            let _ = connection.disconnect().await;
+            result
+        })?;
+        let mut readings = Vec::new();
+        for (at, decoded) in raw {
+            let measurement = decoded.map_err(|e| {
+                ApiError::new(
+                    ErrorCode::Device,
+                    format!("{label}: {e}; nothing from this session was stored"),
+                )
+            })?;
+            readings.push(HeartRateReading::new(at, zone, &measurement));
+        }
+        let samples: Vec<phr_model::HeartRate> = readings
+            .iter()
+            .filter(|r| r.bpm > 0 && r.contact != Some(false))
+            .map(|r| phr_model::HeartRate {
+                at: stamper(zone)(r.utc),
+                bpm: r.bpm,
+            })
+            .collect();
+        let source = NewDevice {
+            source_key: format!("ble:{}", address.to_ascii_uppercase()),
+            label: label.clone(),
+            manufacturer: info.manufacturer,
+            model: info.model,
+            serial: info.serial,
+            firmware: info.firmware,
+        };
+        let event = AuditEvent::new(
+            AuditAction::Sync,
+            format!(
+                "{label}: {} live heart-rate readings for person {}",
+                samples.len(),
+                person.id.0
+            ),
+        );
+        let added = if samples.is_empty() {
+            0
+        } else {
+            self.vault
+                .ingest(person.id, &source, &[Samples::HeartRate(samples)], &event)?
+                .added
+        };
+        Ok(LiveHeartRate {
+            device: label,
+            address: address.to_string(),
+            readings,
+            added,
+        })
     }
 
     /// One summary per local day with data, oldest first. Where several

@@ -483,6 +483,65 @@ impl Connection {
         Ok(values)
     }
 
+    /// Subscribes to `uuid` for `duration`, calling `on_value` with each
+    /// notification as it arrives; returns how many arrived. A link that
+    /// drops ends the listening early with [`BleError::Disconnected`]
+    /// (what arrived before was already handed over).
+    pub async fn listen(
+        &self,
+        uuid: u128,
+        duration: Duration,
+        mut on_value: impl FnMut(Vec<u8>),
+    ) -> Result<usize, BleError> {
+        let characteristic = self.characteristic(uuid)?;
+        let name = uuid_string(uuid);
+        let mut stream = timed(
+            &self.label,
+            &format!("open notifications for {name}"),
+            self.timeout,
+            self.peripheral.notifications(),
+        )
+        .await?;
+        timed(
+            &self.label,
+            &format!("subscribe to {name}"),
+            self.timeout,
+            self.peripheral.subscribe(&characteristic),
+        )
+        .await?;
+        let until = tokio::time::Instant::now() + duration;
+        let mut received = 0;
+        loop {
+            let wait = tokio::time::Instant::now() + self.timeout.min(duration);
+            match tokio::time::timeout_at(wait.min(until), stream.next()).await {
+                Ok(Some(notification)) if notification.uuid == characteristic.uuid => {
+                    received += 1;
+                    on_value(notification.value);
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) if tokio::time::Instant::now() >= until => break,
+                Err(_) => {
+                    if !self.is_connected().await.unwrap_or(false) {
+                        return Err(BleError::Disconnected {
+                            device: self.label.clone(),
+                            characteristic: name,
+                            received,
+                        });
+                    }
+                }
+            }
+        }
+        let _ = timed(
+            &self.label,
+            &format!("unsubscribe from {name}"),
+            self.timeout,
+            self.peripheral.unsubscribe(&characteristic),
+        )
+        .await;
+        Ok(received)
+    }
+
     /// Writes `request` to the Nordic UART TX in 20-byte chunks and returns
     /// the lines received on RX until `done` says the exchange is over.
     pub async fn uart_exchange(

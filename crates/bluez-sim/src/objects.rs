@@ -49,7 +49,7 @@ fn not_connected(shared: &DeviceShared) -> fdo::Error {
 pub(crate) async fn send_notifications(shared: Arc<DeviceShared>, notifies: Vec<Notify>) {
     tokio::time::sleep(Duration::from_millis(150)).await;
     for notify in notifies {
-        tokio::time::sleep(NOTIFY_GAP).await;
+        tokio::time::sleep(notify.after.unwrap_or(NOTIFY_GAP)).await;
         if !shared.connected.load(Ordering::SeqCst) {
             return;
         }

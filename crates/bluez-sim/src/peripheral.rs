@@ -3,8 +3,8 @@
 use phr_ble_protocols::banglejs::{self, UART_RX, UART_SERVICE, UART_TX};
 use phr_ble_protocols::infinitime::{DailySteps, RawMotion, MOTION_SERVICE};
 use phr_ble_protocols::standard::{
-    BatteryLevel, CurrentTime, DeviceInfoField, BATTERY_SERVICE, CURRENT_TIME_SERVICE,
-    DEVICE_INFORMATION_SERVICE,
+    BatteryLevel, CurrentTime, DeviceInfoField, HeartRateMeasurement, BATTERY_SERVICE,
+    CURRENT_TIME_SERVICE, DEVICE_INFORMATION_SERVICE, HEART_RATE_SERVICE,
 };
 use phr_ble_protocols::GattValue;
 use std::collections::HashMap;
@@ -17,6 +17,10 @@ pub struct Notify {
     pub characteristic: u128,
     /// New value.
     pub value: Vec<u8>,
+    /// Wait before sending it; `None` for the link's pace (15 ms, one
+    /// notification per connection event). A sensor reading once a second
+    /// sets one second.
+    pub after: Option<std::time::Duration>,
 }
 
 /// How a peripheral answers GATT operations. Implementations are plain state
@@ -111,9 +115,11 @@ impl StepCounterHandle {
     }
 }
 
-/// An InfiniTime PineTime: Motion Service, Battery, Device Information,
-/// Current Time. Subscribing to the step count sends `burst` notifications,
-/// the count rising by `stride` each.
+/// An InfiniTime PineTime: Motion Service, Heart Rate, Battery, Device
+/// Information, Current Time. Subscribing to the step count sends `burst`
+/// notifications, the count rising by `stride` each; subscribing to Heart
+/// Rate Measurement sends `burst` readings (uint8 beats per minute, skin
+/// contact detected, one RR interval each), 68 bpm rising by one.
 pub struct PineTime {
     values: HashMap<u128, Vec<u8>>,
     steps: StepCounterHandle,
@@ -139,6 +145,24 @@ impl PeripheralBehaviour for PineTime {
     }
 
     fn subscribed(&mut self, characteristic: u128) -> Vec<Notify> {
+        if characteristic == HeartRateMeasurement::CHARACTERISTIC {
+            return (0..self.burst)
+                .map(|i| {
+                    let bpm = 68 + i as u8;
+                    // Flags: uint8 value, contact supported and detected,
+                    // RR intervals present.
+                    let rr = (60.0 / f64::from(bpm) * 1024.0) as u16;
+                    let mut value = vec![0b0001_0110, bpm];
+                    value.extend_from_slice(&rr.to_le_bytes());
+                    Notify {
+                        characteristic,
+                        value,
+                        // A heart-rate sensor reports about once a second.
+                        after: Some(std::time::Duration::from_secs(1)),
+                    }
+                })
+                .collect();
+        }
         if characteristic != DailySteps::CHARACTERISTIC {
             return Vec::new();
         }
@@ -149,6 +173,7 @@ impl PeripheralBehaviour for PineTime {
                 Notify {
                     characteristic,
                     value: steps.to_le_bytes().to_vec(),
+                    after: None,
                 }
             })
             .collect()
@@ -195,6 +220,13 @@ impl SimulatedPeripheral {
                     characteristic(DailySteps::CHARACTERISTIC, &["read", "notify"]),
                     characteristic(RawMotion::CHARACTERISTIC, &["read", "notify"]),
                 ],
+            },
+            SimService {
+                uuid: HEART_RATE_SERVICE,
+                characteristics: vec![characteristic(
+                    HeartRateMeasurement::CHARACTERISTIC,
+                    &["notify"],
+                )],
             },
         ];
         let peripheral = SimulatedPeripheral {
@@ -263,6 +295,7 @@ impl PeripheralBehaviour for BangleJs {
             .map(|value| Notify {
                 characteristic: UART_RX,
                 value,
+                after: None,
             })
             .collect()
     }

@@ -390,6 +390,17 @@ enum DevicesAction {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// Read live heart rate (Heart Rate service) for a while, showing each
+    /// reading, and store those taken with skin contact.
+    HeartRate {
+        /// The wearable's Bluetooth address.
+        address: String,
+        #[command(flatten)]
+        person: PersonArg,
+        /// How long to listen.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
     /// Scan for wearables we can sync (Bluetooth LE through BlueZ); no vault needed.
     Scan {
         /// How long to scan.
@@ -965,6 +976,51 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "Paired {} ({}); `phr sync` will sync it.",
                     found.name.as_deref().unwrap_or("(no name)"),
                     found.address
+                );
+            }
+        }
+        Command::Devices {
+            action:
+                DevicesAction::HeartRate {
+                    address,
+                    person,
+                    seconds,
+                },
+        } => {
+            let mut phr = open(&path)?;
+            if !json {
+                eprintln!("Listening to {address} for {seconds} s…");
+            }
+            let session =
+                phr.live_heart_rate(person.person.as_deref(), &address, seconds, |reading| {
+                    if !json {
+                        let contact = match reading.contact {
+                            Some(true) => "",
+                            Some(false) => "  (no skin contact)",
+                            None => "",
+                        };
+                        let rr = reading
+                            .rr_ms
+                            .iter()
+                            .map(|ms| format!("{ms:.0}"))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let rr = if rr.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  RR {rr} ms")
+                        };
+                        println!("{}  {:>3} bpm{rr}{contact}", reading.at, reading.bpm);
+                    }
+                })?;
+            if json {
+                print_json(&session)?;
+            } else {
+                println!(
+                    "{}: {} reading(s), {} stored.",
+                    session.device,
+                    session.readings.len(),
+                    session.added
                 );
             }
         }

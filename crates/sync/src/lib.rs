@@ -19,7 +19,7 @@ pub use simulated::{history_from_lifelog, host_millis, LinkFaults, SimulatedLink
 use phr_ble_protocols::banglejs::{self, HistoryFetch, LineAssembler};
 use phr_model::{Samples, Stamp};
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The Nordic UART characteristics Bangle.js uses, for error messages.
 pub const UART_TX: &str = "6e400002-b5a3-f393-e0a9-e50e24dcca9e (UART TX)";
@@ -114,6 +114,18 @@ pub struct Batch {
     /// the fetch ([`read_clock`]); the samples' instants are corrected by
     /// it. The checkpoint stays in the watch's own time.
     pub clock_offset_millis: Option<i64>,
+    /// Where the fetch's time went.
+    pub timing: FetchTiming,
+}
+
+/// How a fetch's wall time split between the link and our own work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FetchTiming {
+    /// Waiting for the link: writing the request and awaiting
+    /// notifications (radio, operating system, the watch).
+    pub link: Duration,
+    /// Reassembling lines, decoding JSON and building samples.
+    pub decode: Duration,
 }
 
 /// The watch's clock as read over the link.
@@ -209,24 +221,29 @@ pub async fn fetch_history_corrected<L: UartLink>(
     mut progress: impl FnMut(FetchProgress),
 ) -> Result<Batch, SyncError> {
     let since = checkpoint.map_or(0, |c| c.saturating_sub(OVERLAP_MILLIS));
-    let (mut records, mut bytes) = fetch_records(link, since, timeout, &mut progress).await?;
+    let mut timing = FetchTiming::default();
+    let (mut records, mut bytes) =
+        fetch_records(link, since, timeout, &mut progress, &mut timing).await?;
     let device_reset = checkpoint.is_some_and(|c| !records.iter().any(|r| r.ts_millis == c));
     if device_reset && since > 0 {
-        let (all, more) = fetch_records(link, 0, timeout, &mut progress).await?;
+        let (all, more) = fetch_records(link, 0, timeout, &mut progress, &mut timing).await?;
         records = all;
         bytes += more;
     }
+    let decoding = Instant::now();
     let newest = records.iter().map(|r| r.ts_millis).max();
     if let Some(offset) = clock_offset_millis {
         for record in &mut records {
             record.ts_millis = corrected(record.ts_millis, offset);
         }
     }
+    let samples = banglejs::to_samples(&records, RECORD_SECONDS, stamp)
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+    timing.decode += decoding.elapsed();
     Ok(Batch {
-        samples: banglejs::to_samples(&records, RECORD_SECONDS, stamp)
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect(),
+        samples,
         records: records.len(),
         bytes,
         checkpoint: if device_reset {
@@ -236,6 +253,7 @@ pub async fn fetch_history_corrected<L: UartLink>(
         },
         device_reset,
         clock_offset_millis,
+        timing,
     })
 }
 
@@ -246,6 +264,7 @@ async fn fetch_records<L: UartLink>(
     since: i64,
     timeout: Duration,
     progress: &mut impl FnMut(FetchProgress),
+    timing: &mut FetchTiming,
 ) -> Result<(Vec<banglejs::ActivityRecord>, u64), SyncError> {
     let device = link.device().to_string();
     let link_error = |characteristic, source| SyncError::Link {
@@ -258,18 +277,23 @@ async fn fetch_records<L: UartLink>(
         characteristic: UART_RX,
         source,
     };
+    let waiting = Instant::now();
     for chunk in banglejs::chunks(&banglejs::fetch_request(since), 20) {
         timed(timeout, link.send(chunk))
             .await
             .map_err(|e| link_error(UART_TX, e))?;
     }
+    timing.link += waiting.elapsed();
     let mut lines = LineAssembler::new(64 * 1024);
     let mut fetch = HistoryFetch::new();
     let mut bytes = 0u64;
     while !fetch.is_finished() {
+        let waiting = Instant::now();
         let notification = timed(timeout, link.receive())
             .await
             .map_err(|e| link_error(UART_RX, e))?;
+        let decoding = Instant::now();
+        timing.link += decoding - waiting;
         bytes += notification.len() as u64;
         for line in lines.push(&notification) {
             let line = line.map_err(decode_error)?;
@@ -277,6 +301,7 @@ async fn fetch_records<L: UartLink>(
                 fetch.observe(&message).map_err(decode_error)?;
             }
         }
+        timing.decode += decoding.elapsed();
         progress(FetchProgress {
             bytes,
             records: fetch.records().len() as u64,
