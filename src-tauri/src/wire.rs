@@ -346,6 +346,7 @@ mod tests {
             address: "AA:BB".into(),
             rssi: Some(-60),
             protocols: vec!["banglejs".into(), "heart_rate".into()],
+            bonded: None,
         };
         let wire = FoundDeviceWire::from(found);
         assert_eq!(wire.protocol.as_deref(), Some("banglejs"));
@@ -354,6 +355,7 @@ mod tests {
             address: "CC".into(),
             rssi: None,
             protocols: vec![],
+            bonded: None,
         });
         assert_eq!(none.protocol, None);
     }

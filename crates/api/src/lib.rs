@@ -300,6 +300,10 @@ pub struct FoundDevice {
     pub rssi: Option<i16>,
     /// Protocols we speak that it advertises.
     pub protocols: Vec<String>,
+    /// After pairing: whether the wearable is bonded (it asked for it);
+    /// unknown for a scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bonded: Option<bool>,
 }
 
 /// Scans for `seconds` for wearables advertising a service we support
@@ -338,6 +342,7 @@ pub fn scan_devices(seconds: u64) -> Result<Vec<FoundDevice>> {
             name: d.name,
             address: d.address,
             rssi: d.rssi,
+            bonded: None,
         })
         .collect())
 }
@@ -356,6 +361,9 @@ pub struct PairedDevice {
     pub name: Option<String>,
     /// Protocols it advertised.
     pub protocols: Vec<String>,
+    /// Bonded through BlueZ because it refused access without it.
+    #[serde(default)]
+    pub bonded: bool,
 }
 
 /// The runtime btleplug needs (it spawns tasks on a multi-threaded tokio).
@@ -371,6 +379,54 @@ fn bluetooth_runtime() -> Result<tokio::runtime::Runtime> {
             )
         })
 }
+
+/// Connects to the Bangle.js at `address` and opens its UART; if the watch
+/// refuses until bonded (ATT Insufficient Authentication or Encryption),
+/// bonds through BlueZ and checks again. Returns whether it bonded.
+fn bond_if_required(address: &str) -> Result<bool> {
+    let device_error = |e: phr_ble::BleError| ApiError::new(ErrorCode::Device, e.to_string());
+    bluetooth_runtime()?.block_on(async {
+        let client = phr_ble::BleClient::new(SYNC_TIMEOUT)
+            .await
+            .map_err(device_error)?;
+        let found = client
+            .scan(
+                &[phr_ble_protocols::banglejs::UART_SERVICE],
+                std::time::Duration::from_secs(1),
+            )
+            .await
+            .map_err(device_error)?;
+        let device = found
+            .iter()
+            .find(|d| d.address.eq_ignore_ascii_case(address))
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Device,
+                    format!("{address} did not answer the scan; is it awake and near?"),
+                )
+            })?;
+        let connection = client.connect(device).await.map_err(device_error)?;
+        let result = async {
+            match connection.uart_session().await {
+                Ok(_) => Ok(false),
+                Err(e) if e.needs_bonding() => {
+                    phr_ble::bond(address, PAIRING_TIMEOUT)
+                        .await
+                        .map_err(device_error)?;
+                    connection.uart_session().await.map_err(device_error)?;
+                    Ok(true)
+                }
+                Err(e) => Err(device_error(e)),
+            }
+        }
+        .await;
+        let _ = connection.disconnect().await;
+        result
+    })
+}
+
+/// How long pairing may take (a passkey typed by a person included).
+const PAIRING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn checkpoint_key(person: &Person, source: &NewDevice) -> String {
     sha256_hex(format!("{}|{}", person.id.0, source.source_key).as_bytes())
@@ -931,11 +987,13 @@ impl Phr {
                 found.protocols.join(", ")
             )));
         }
+        let bonded = bond_if_required(&found.address)?;
         let paired = PairedDevice {
             person: person.id.0,
             address: found.address.clone(),
             name: found.name.clone(),
             protocols: found.protocols.clone(),
+            bonded,
         };
         let value = serde_json::to_vec(&paired)
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
@@ -948,7 +1006,10 @@ impl Phr {
                 format!("wearable paired for person {}", person.id.0),
             )),
         )?;
-        Ok(found)
+        Ok(FoundDevice {
+            bonded: Some(bonded),
+            ..found
+        })
     }
 
     /// The wearables remembered for a person.
@@ -1047,7 +1108,16 @@ impl Phr {
                             )
                         })?;
                     let connection = client.connect(device).await.map_err(device_error)?;
-                    let mut session = connection.uart_session().await.map_err(device_error)?;
+                    let mut session = connection.uart_session().await.map_err(|e| {
+                        if e.needs_bonding() {
+                            ApiError::new(
+                                ErrorCode::Device,
+                                format!("{e}; the watch asks for pairing: run `phr devices pair {address}`"),
+                            )
+                        } else {
+                            device_error(e)
+                        }
+                    })?;
                     let batch = async {
                         let clock =
                             phr_sync::read_clock(&mut session, SYNC_TIMEOUT, phr_sync::host_millis)

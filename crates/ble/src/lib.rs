@@ -67,6 +67,14 @@ pub enum BleError {
         /// The decoder's error (names the characteristic and field).
         source: DecodeError,
     },
+    /// Bonding with the device failed.
+    #[error("{device}: pairing failed: {reason}")]
+    Pairing {
+        /// Device address.
+        device: String,
+        /// What BlueZ said.
+        reason: String,
+    },
     /// The link dropped while waiting for notifications.
     #[error("{device}: disconnected while waiting for {characteristic} ({received} notification(s) received)")]
     Disconnected {
@@ -77,6 +85,90 @@ pub enum BleError {
         /// Notifications received before the drop.
         received: usize,
     },
+}
+
+impl BleError {
+    /// Whether the device refused an operation until it is bonded (ATT
+    /// Insufficient Authentication 0x05 or Insufficient Encryption 0x0F, as
+    /// BlueZ reports them): pairing with [`bond`] and retrying should help.
+    pub fn needs_bonding(&self) -> bool {
+        let text = self.to_string().to_ascii_lowercase();
+        [
+            "att error: 0x05",
+            "att error: 0x0f",
+            "insufficient authentication",
+            "insufficient encryption",
+            "org.bluez.error.notpaired",
+        ]
+        .iter()
+        .any(|marker| text.contains(marker))
+    }
+}
+
+/// Pairs and bonds with the device at `address` through BlueZ
+/// (`org.bluez.Device1.Pair` on the system bus, then `Trusted`), unless it
+/// is bonded already. Returns whether a new bond was made. btleplug has no
+/// pairing API; devices using "Just Works" pairing need no agent, passkey
+/// devices need the desktop's Bluetooth agent to answer.
+pub async fn bond(address: &str, timeout: Duration) -> Result<bool, BleError> {
+    let failed = |reason: String| BleError::Pairing {
+        device: address.to_string(),
+        reason,
+    };
+    let work = async {
+        let bus = zbus::Connection::system()
+            .await
+            .map_err(|e| failed(format!("cannot reach BlueZ on the system bus: {e}")))?;
+        let manager = zbus::fdo::ObjectManagerProxy::builder(&bus)
+            .destination("org.bluez")
+            .and_then(|b| b.path("/"))
+            .map_err(|e| failed(e.to_string()))?
+            .build()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let objects = manager
+            .get_managed_objects()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let path = objects
+            .into_iter()
+            .find_map(|(path, interfaces)| {
+                let device = interfaces
+                    .iter()
+                    .find(|(name, _)| name.as_str() == "org.bluez.Device1")?
+                    .1;
+                let known = device
+                    .get("Address")
+                    .and_then(|v| String::try_from(v.clone()).ok())?;
+                known.eq_ignore_ascii_case(address).then_some(path)
+            })
+            .ok_or_else(|| failed("BlueZ does not know this device; scan first".into()))?;
+        let device = zbus::Proxy::new(&bus, "org.bluez", path, "org.bluez.Device1")
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let paired: bool = device
+            .get_property("Paired")
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        if paired {
+            return Ok(false);
+        }
+        device
+            .call_method("Pair", &())
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        // Trusted lets BlueZ reconnect it without asking; not every stack
+        // allows setting it, and the bond stands without it.
+        let _ = device.set_property("Trusted", true).await;
+        Ok(true)
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| BleError::Timeout {
+            device: address.to_string(),
+            operation: "pairing".into(),
+            timeout,
+        })?
 }
 
 async fn timed<T>(

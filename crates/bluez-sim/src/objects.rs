@@ -37,12 +37,32 @@ pub(crate) struct DeviceShared {
     pub(crate) char_paths: HashMap<u128, OwnedObjectPath>,
     pub(crate) faults: Arc<Mutex<Faults>>,
     pub(crate) connected: AtomicBool,
+    /// The peripheral refuses GATT access until it is bonded.
+    pub(crate) requires_bonding: bool,
+    /// Bonded (BlueZ's `Paired`).
+    pub(crate) bonded: AtomicBool,
     pub(crate) sent: AtomicU32,
     pub(crate) connection: Connection,
 }
 
 fn not_connected(shared: &DeviceShared) -> fdo::Error {
     fdo::Error::Failed(format!("org.bluez.Error.NotConnected: {}", shared.address))
+}
+
+/// Connected, and bonded if the peripheral insists on it: what a GATT
+/// operation needs. An unbonded link to a peripheral that requires
+/// bonding gets ATT error 0x05 (Insufficient Authentication), as BlueZ
+/// reports it.
+fn check_access(shared: &DeviceShared) -> fdo::Result<()> {
+    if !shared.connected.load(Ordering::SeqCst) {
+        return Err(not_connected(shared));
+    }
+    if shared.requires_bonding && !shared.bonded.load(Ordering::SeqCst) {
+        return Err(fdo::Error::Failed(
+            "org.bluez.Error.NotPermitted: Operation failed with ATT error: 0x05 (Insufficient Authentication)".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Sends notifications one by one, applying the fault knobs.
@@ -285,6 +305,7 @@ impl Device {
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> fdo::Result<()> {
         self.paired = true;
+        self.shared.bonded.store(true, Ordering::SeqCst);
         self.paired_changed(&emitter).await?;
         Ok(())
     }
@@ -400,9 +421,7 @@ pub(crate) struct Characteristic {
 impl Characteristic {
     async fn read_value(&mut self, options: HashMap<String, OwnedValue>) -> fdo::Result<Vec<u8>> {
         let _ = options;
-        if !self.shared.connected.load(Ordering::SeqCst) {
-            return Err(not_connected(&self.shared));
-        }
+        check_access(&self.shared)?;
         let value = lock(&self.shared.behaviour).read(self.uuid);
         match value {
             Some(value) => {
@@ -421,9 +440,7 @@ impl Characteristic {
         options: HashMap<String, OwnedValue>,
     ) -> fdo::Result<()> {
         let _ = options;
-        if !self.shared.connected.load(Ordering::SeqCst) {
-            return Err(not_connected(&self.shared));
-        }
+        check_access(&self.shared)?;
         let notifies = lock(&self.shared.behaviour).write(self.uuid, &value);
         if !notifies.is_empty() {
             tokio::spawn(send_notifications(self.shared.clone(), notifies));
@@ -435,9 +452,7 @@ impl Characteristic {
         &mut self,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> fdo::Result<()> {
-        if !self.shared.connected.load(Ordering::SeqCst) {
-            return Err(not_connected(&self.shared));
-        }
+        check_access(&self.shared)?;
         self.notifying = true;
         self.notifying_changed(&emitter).await?;
         let notifies = lock(&self.shared.behaviour).subscribed(self.uuid);
@@ -516,6 +531,8 @@ pub(crate) async fn add_device(
         char_paths,
         faults,
         connected: AtomicBool::new(false),
+        requires_bonding: peripheral.requires_bonding,
+        bonded: AtomicBool::new(false),
         sent: AtomicU32::new(0),
         connection: connection.clone(),
     });

@@ -66,6 +66,9 @@ pub struct SimulatedPeripheral {
     pub services: Vec<SimService>,
     /// Behaviour.
     pub behaviour: Box<dyn PeripheralBehaviour>,
+    /// Refuses every GATT operation (ATT error 0x05, Insufficient
+    /// Authentication) until a client bonds with it (Device1.Pair).
+    pub requires_bonding: bool,
 }
 
 impl std::fmt::Debug for SimulatedPeripheral {
@@ -241,6 +244,7 @@ impl SimulatedPeripheral {
                 burst: 5,
                 stride: 10,
             }),
+            requires_bonding: false,
         };
         (peripheral, steps)
     }
@@ -270,7 +274,14 @@ impl SimulatedPeripheral {
                     },
                 )),
             }),
+            requires_bonding: false,
         }
+    }
+
+    /// The same peripheral, refusing GATT access until bonded.
+    pub fn bonding_required(mut self) -> Self {
+        self.requires_bonding = true;
+        self
     }
 }
 

@@ -973,9 +973,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_json(&found)?;
             } else {
                 println!(
-                    "Paired {} ({}); `phr sync` will sync it.",
+                    "Paired {} ({}){}; `phr sync` will sync it.",
                     found.name.as_deref().unwrap_or("(no name)"),
-                    found.address
+                    found.address,
+                    if found.bonded == Some(true) {
+                        ", bonded as it asked"
+                    } else {
+                        ""
+                    }
                 );
             }
         }

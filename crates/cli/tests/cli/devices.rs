@@ -445,3 +445,64 @@ fn live_heart_rate_is_shown_and_stored_and_a_watch_without_it_is_told_so() {
     );
     drop(runtime);
 }
+
+#[test]
+fn a_watch_that_requires_bonding_is_bonded_when_paired_and_then_syncs() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (bus, _sim) = runtime.block_on(async {
+        let bus = PrivateBus::start().await.expect("dbus-daemon");
+        let locked =
+            SimulatedPeripheral::banglejs(BANGLE_A, bangle_history(4, 1)).bonding_required();
+        let open = SimulatedPeripheral::banglejs(BANGLE_B, bangle_history(5, 1));
+        let sim = BluezSim::serve(bus.address(), vec![locked, open])
+            .await
+            .expect("simulated BlueZ");
+        (bus, sim)
+    });
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let with_bus = |args: &[&str]| {
+        let mut cmd = phr(&vault);
+        cmd.env("DBUS_SYSTEM_BUS_ADDRESS", bus.address()).args(args);
+        cmd
+    };
+    let text = ok(&mut with_bus(&[
+        "devices",
+        "pair",
+        BANGLE_A,
+        "--seconds",
+        "2",
+    ]));
+    assert!(text.contains("bonded as it asked"), "{text}");
+    let open: serde_json::Value = serde_json::from_str(&ok(&mut with_bus(&[
+        "--json",
+        "devices",
+        "pair",
+        BANGLE_B,
+        "--seconds",
+        "2",
+    ])))
+    .expect("json");
+    assert_eq!(
+        open["bonded"], false,
+        "a watch that does not ask is not bonded"
+    );
+
+    let rows = sync_rows(&ok(&mut with_bus(&[
+        "--json",
+        "sync",
+        "--device",
+        BANGLE_A,
+        "--scan-seconds",
+        "2",
+    ])));
+    assert!(
+        rows[0]["sync"]["added"].as_u64().expect("added") > 144,
+        "{rows:?}"
+    );
+    drop(runtime);
+}
