@@ -428,6 +428,18 @@ fn bond_if_required(address: &str) -> Result<bool> {
 /// How long pairing may take (a passkey typed by a person included).
 const PAIRING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// After a checkpoint the records to come are known to within the overlap:
+/// one per 10 minutes from the overlap's start up to the watch's now. A
+/// first sync has no such bound.
+fn expected_records(checkpoint: Option<i64>, clock_offset_millis: i64) -> Option<u64> {
+    checkpoint.map(|c| {
+        let watch_now = phr_sync::host_millis() + clock_offset_millis;
+        let since = c - phr_sync::OVERLAP_MILLIS;
+        u64::try_from((watch_now - since) / (i64::from(phr_sync::RECORD_SECONDS) * 1000))
+            .unwrap_or(0)
+    })
+}
+
 fn checkpoint_key(person: &Person, source: &NewDevice) -> String {
     sha256_hex(format!("{}|{}", person.id.0, source.source_key).as_bytes())
 }
@@ -847,17 +859,7 @@ impl Phr {
             .block_on(async {
                 let clock =
                     phr_sync::read_clock(&mut link, SYNC_TIMEOUT, phr_sync::host_millis).await?;
-                // After a checkpoint the records to come are known to within
-                // the overlap: one per 10 minutes up to the watch's now. A
-                // first sync has no such bound.
-                let expected = checkpoint.map(|c| {
-                    let watch_now = phr_sync::host_millis() + clock.offset_millis;
-                    let since = c - phr_sync::OVERLAP_MILLIS;
-                    u64::try_from(
-                        (watch_now - since) / (i64::from(phr_sync::RECORD_SECONDS) * 1000),
-                    )
-                    .unwrap_or(0)
-                });
+                let expected = expected_records(checkpoint, clock.offset_millis);
                 phr_sync::fetch_history_corrected(
                     &mut link,
                     checkpoint,
@@ -1037,6 +1039,19 @@ impl Phr {
         address: Option<&str>,
         scan_seconds: u64,
     ) -> Result<Vec<(String, Result<SyncSummary>)>> {
+        self.sync_bluetooth_with_progress(person, address, scan_seconds, |_, _| {})
+    }
+
+    /// [`Phr::sync_bluetooth`], reporting each device's progress (its
+    /// address, records received and, after a checkpoint, about how many
+    /// are to come) as notifications arrive.
+    pub fn sync_bluetooth_with_progress(
+        &mut self,
+        person: Option<&str>,
+        address: Option<&str>,
+        scan_seconds: u64,
+        mut progress: impl FnMut(&str, Progress),
+    ) -> Result<Vec<(String, Result<SyncSummary>)>> {
         self.start_cancellable();
         let person = self.person(person)?;
         let zone =
@@ -1122,13 +1137,22 @@ impl Phr {
                         let clock =
                             phr_sync::read_clock(&mut session, SYNC_TIMEOUT, phr_sync::host_millis)
                                 .await?;
+                        let expected = expected_records(*checkpoint, clock.offset_millis);
                         phr_sync::fetch_history_corrected(
                             &mut session,
                             *checkpoint,
                             Some(clock.offset_millis),
                             SYNC_TIMEOUT,
                             stamper(zone),
-                            |_| {},
+                            |p| {
+                                progress(
+                                    address,
+                                    Progress {
+                                        done: p.records,
+                                        total: expected.map(|e| e.max(p.records)),
+                                    },
+                                )
+                            },
                         )
                         .await
                     }

@@ -481,6 +481,22 @@ fn vault_path(cli_path: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
 }
 
 /// `; watch clock +1.2 s` (or nothing when the clock was not read).
+/// The progress line of a sync: records so far and, once the total is
+/// known (after a checkpoint), about how long is left.
+fn sync_message(what: &str, p: phr_api::Progress, started: std::time::Instant) -> String {
+    match p.total {
+        Some(total) if p.done > 0 => {
+            let elapsed = started.elapsed().as_secs_f64();
+            let left = elapsed * (total.saturating_sub(p.done)) as f64 / p.done as f64;
+            format!(
+                "syncing {what}: {} of about {total} records, about {left:.0} s left",
+                p.done
+            )
+        }
+        _ => format!("syncing {what}: {} records", p.done),
+    }
+}
+
 fn clock_note(summary: &phr_api::SyncSummary) -> String {
     summary
         .clock_offset_seconds
@@ -838,8 +854,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ..
         } => {
             let mut phr = open(&path)?;
-            let results =
-                phr.sync_bluetooth(person.person.as_deref(), device.as_deref(), scan_seconds)?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message("scanning for paired wearables");
+            let mut current: Option<(String, std::time::Instant)> = None;
+            let results = phr.sync_bluetooth_with_progress(
+                person.person.as_deref(),
+                device.as_deref(),
+                scan_seconds,
+                |address, p| {
+                    if current.as_ref().is_none_or(|(a, _)| a != address) {
+                        current = Some((address.to_string(), std::time::Instant::now()));
+                    }
+                    let started = current
+                        .as_ref()
+                        .map_or_else(std::time::Instant::now, |c| c.1);
+                    bar.set_message(sync_message(address, p, started));
+                    bar.tick();
+                },
+            );
+            bar.finish_and_clear();
+            let results = results?;
             let failed = results.iter().filter(|(_, r)| r.is_err()).count();
             if json {
                 let rows: Vec<serde_json::Value> = results
@@ -906,17 +940,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 seed,
                 phr_api::LinkFaults::default(),
                 |p| {
-                    bar.set_message(match p.total {
-                        Some(total) if p.done > 0 => {
-                            let elapsed = started.elapsed().as_secs_f64();
-                            let left = elapsed * (total.saturating_sub(p.done)) as f64 / p.done as f64;
-                            format!(
-                                "syncing the simulated Bangle.js: {} of about {total} records, about {left:.0} s left",
-                                p.done
-                            )
-                        }
-                        _ => format!("syncing the simulated Bangle.js: {} records", p.done),
-                    });
+                    bar.set_message(sync_message("the simulated Bangle.js", p, started));
                     bar.tick();
                 },
             );

@@ -178,3 +178,60 @@ fn a_watch_with_a_wrong_clock_stores_the_same_samples_and_says_by_how_much() {
         "{audit:?}"
     );
 }
+
+/// Through btleplug and the simulated BlueZ: progress counts the records
+/// as they arrive, and once a checkpoint is stored it also knows about how
+/// many are to come. (The only test here that touches the system bus
+/// address, which is process-wide.)
+#[test]
+fn bluetooth_sync_reports_progress_with_a_total_after_a_checkpoint() {
+    use phr_bluez_sim::{BluezSim, PrivateBus, SimulatedPeripheral};
+    const WATCH: &str = "E4:3B:00:00:00:0C";
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let tokyo = phr_model::parse_time_zone("Asia/Tokyo").expect("zone");
+    let history = phr_sync::history_from_lifelog(&phr_synth::generate(
+        &phr_synth::Scenario::ordinary(7, today() - chrono::Days::new(2), 2, tokyo),
+    ));
+    let records = history.len() as u64;
+    let (bus, _sim) = runtime.block_on(async {
+        let bus = PrivateBus::start().await.expect("dbus-daemon");
+        let sim = BluezSim::serve(
+            bus.address(),
+            vec![SimulatedPeripheral::banglejs(WATCH, history)],
+        )
+        .await
+        .expect("simulated BlueZ");
+        (bus, sim)
+    });
+    std::env::set_var("DBUS_SYSTEM_BUS_ADDRESS", bus.address());
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut phr = vault(dir.path());
+    phr.pair_device(None, WATCH, 2).expect("pair");
+
+    let mut seen = Vec::new();
+    let results = phr
+        .sync_bluetooth_with_progress(None, Some(WATCH), 2, |address, p| {
+            assert_eq!(address, WATCH);
+            seen.push(p)
+        })
+        .expect("sync");
+    assert!(results[0].1.is_ok(), "{results:?}");
+    assert!(seen.windows(2).all(|w| w[0].done <= w[1].done));
+    assert_eq!(seen.last().map(|p| p.done), Some(records));
+    assert!(
+        seen.iter().all(|p| p.total.is_none()),
+        "no total before a checkpoint"
+    );
+
+    let mut again = Vec::new();
+    phr.sync_bluetooth_with_progress(None, Some(WATCH), 2, |_, p| again.push(p))
+        .expect("sync");
+    let last = again.last().expect("progress");
+    assert!(last.done >= 1, "the overlap comes again");
+    assert!(last.total.is_some_and(|t| t >= last.done), "{last:?}");
+    drop(runtime);
+}
