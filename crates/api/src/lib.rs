@@ -366,6 +366,15 @@ pub struct PairedDevice {
     pub bonded: bool,
 }
 
+impl PairedDevice {
+    /// A step-counter watch (InfiniTime) rather than one with a history
+    /// to fetch (Bangle.js).
+    pub fn reads_step_counter(&self) -> bool {
+        self.protocols.iter().any(|p| p == "infinitime")
+            && !self.protocols.iter().any(|p| p == "banglejs")
+    }
+}
+
 /// The runtime btleplug needs (it spawns tasks on a multi-threaded tokio).
 fn bluetooth_runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -380,10 +389,11 @@ fn bluetooth_runtime() -> Result<tokio::runtime::Runtime> {
         })
 }
 
-/// Connects to the Bangle.js at `address` and opens its UART; if the watch
+/// Connects to the watch at `address` and tries what a sync will do (open
+/// a Bangle.js's UART, or read an InfiniTime's step count); if the watch
 /// refuses until bonded (ATT Insufficient Authentication or Encryption),
 /// bonds through BlueZ and checks again. Returns whether it bonded.
-fn bond_if_required(address: &str) -> Result<bool> {
+fn bond_if_required(address: &str, steps_only: bool) -> Result<bool> {
     let device_error = |e: phr_ble::BleError| ApiError::new(ErrorCode::Device, e.to_string());
     bluetooth_runtime()?.block_on(async {
         let client = phr_ble::BleClient::new(SYNC_TIMEOUT)
@@ -391,7 +401,10 @@ fn bond_if_required(address: &str) -> Result<bool> {
             .map_err(device_error)?;
         let found = client
             .scan(
-                &[phr_ble_protocols::banglejs::UART_SERVICE],
+                &[
+                    phr_ble_protocols::banglejs::UART_SERVICE,
+                    phr_ble_protocols::infinitime::MOTION_SERVICE,
+                ],
                 std::time::Duration::from_secs(1),
             )
             .await
@@ -406,14 +419,24 @@ fn bond_if_required(address: &str) -> Result<bool> {
                 )
             })?;
         let connection = client.connect(device).await.map_err(device_error)?;
+        let probe = || async {
+            if steps_only {
+                connection
+                    .read::<phr_ble_protocols::infinitime::DailySteps>()
+                    .await
+                    .map(|_| ())
+            } else {
+                connection.uart_session().await.map(|_| ())
+            }
+        };
         let result = async {
-            match connection.uart_session().await {
-                Ok(_) => Ok(false),
+            match probe().await {
+                Ok(()) => Ok(false),
                 Err(e) if e.needs_bonding() => {
                     phr_ble::bond(address, PAIRING_TIMEOUT)
                         .await
                         .map_err(device_error)?;
-                    connection.uart_session().await.map_err(device_error)?;
+                    probe().await.map_err(device_error)?;
                     Ok(true)
                 }
                 Err(e) => Err(device_error(e)),
@@ -437,6 +460,73 @@ fn expected_records(checkpoint: Option<i64>, clock_offset_millis: i64) -> Option
         let since = c - phr_sync::OVERLAP_MILLIS;
         u64::try_from((watch_now - since) / (i64::from(phr_sync::RECORD_SECONDS) * 1000))
             .unwrap_or(0)
+    })
+}
+
+/// Where a step-counter watch's tracker state is kept.
+const STEP_TRACKER_NAMESPACE: &str = "step-tracker";
+
+/// A watch clock further off than this is set at sync.
+const CLOCK_TOLERANCE_SECONDS: i64 = 2;
+
+/// What one Bluetooth sync fetched, by protocol.
+enum Fetched {
+    /// A history (Bangle.js).
+    History(phr_sync::Batch),
+    /// A cumulative step count (InfiniTime).
+    Steps(StepReading),
+}
+
+/// A step-counter watch read at a sync.
+struct StepReading {
+    /// When the count was read (host clock, Unix seconds).
+    utc: i64,
+    /// The watch's count for its day so far.
+    cumulative: u32,
+    /// Watch wall clock minus this computer's, in seconds, before setting.
+    clock_offset_seconds: Option<i64>,
+    /// Whether the watch's clock was set.
+    clock_set: bool,
+    /// Time spent on the link.
+    link: std::time::Duration,
+}
+
+/// Reads an InfiniTime watch: its Current Time (set from this computer's
+/// clock when it is more than [`CLOCK_TOLERANCE_SECONDS`] off, so the
+/// watch's daily count resets at the person's midnight), then its step
+/// count. Steps are stamped with this computer's clock.
+async fn read_step_counter(
+    connection: &phr_ble::Connection,
+    zone: chrono_tz::Tz,
+) -> std::result::Result<StepReading, phr_ble::BleError> {
+    use phr_ble_protocols::infinitime::DailySteps;
+    use phr_ble_protocols::standard::CurrentTime;
+    use phr_ble_protocols::GattValue;
+    let started = std::time::Instant::now();
+    let mut clock_offset_seconds = None;
+    let mut clock_set = false;
+    if connection.has(CurrentTime::CHARACTERISTIC) {
+        let host_local = chrono::Utc::now().with_timezone(&zone).naive_local();
+        let device: CurrentTime = connection.read().await?;
+        if let Some(offset) = device.offset_from_host(host_local) {
+            clock_offset_seconds = Some(offset);
+            if offset.abs() > CLOCK_TOLERANCE_SECONDS {
+                let now = chrono::Utc::now().with_timezone(&zone).naive_local();
+                let value = CurrentTime::for_local(now, CurrentTime::EXTERNAL_REFERENCE).encode();
+                connection
+                    .write_raw(CurrentTime::CHARACTERISTIC, &value)
+                    .await?;
+                clock_set = true;
+            }
+        }
+    }
+    let DailySteps(cumulative) = connection.read().await?;
+    Ok(StepReading {
+        utc: chrono::Utc::now().timestamp(),
+        cumulative,
+        clock_offset_seconds,
+        clock_set,
+        link: started.elapsed(),
     })
 }
 
@@ -983,13 +1073,17 @@ impl Phr {
                     format!("no wearable {address} answered the scan; is it awake and near?"),
                 )
             })?;
-        if !found.protocols.iter().any(|p| p == "banglejs") {
+        let steps_only = if found.protocols.iter().any(|p| p == "banglejs") {
+            false
+        } else if found.protocols.iter().any(|p| p == "infinitime") {
+            true
+        } else {
             return Err(ApiError::invalid(format!(
-                "{address} speaks {}; syncing history is supported for Bangle.js so far",
+                "{address} speaks {}; syncing is supported for Bangle.js and InfiniTime watches (`phr devices heart-rate` reads live heart rate from others)",
                 found.protocols.join(", ")
             )));
-        }
-        let bonded = bond_if_required(&found.address)?;
+        };
+        let bonded = bond_if_required(&found.address, steps_only)?;
         let paired = PairedDevice {
             person: person.id.0,
             address: found.address.clone(),
@@ -1072,22 +1166,28 @@ impl Phr {
         }
         let mut plans = Vec::new();
         for target in targets {
+            let steps_only = target.reads_step_counter();
+            let (kind, model) = if steps_only {
+                ("PineTime", "InfiniTime")
+            } else {
+                ("Bangle.js", "Bangle.js")
+            };
             let source = NewDevice {
                 source_key: format!("ble:{}", target.address),
                 label: target
                     .name
                     .clone()
-                    .unwrap_or_else(|| format!("Bangle.js {}", target.address)),
-                model: Some("Bangle.js".into()),
+                    .unwrap_or_else(|| format!("{kind} {}", target.address)),
+                model: Some(model.into()),
                 ..NewDevice::default()
             };
             let key = checkpoint_key(&person, &source);
             let checkpoint = self.read_checkpoint(&key)?;
-            plans.push((target.address, source, key, checkpoint));
+            plans.push((target.address, source, key, checkpoint, steps_only));
         }
         let runtime = bluetooth_runtime()?;
         let device_error = |e: phr_ble::BleError| ApiError::new(ErrorCode::Device, e.to_string());
-        let fetched: Vec<Result<phr_sync::Batch>> = runtime.block_on(async {
+        let fetched: Vec<Result<Fetched>> = runtime.block_on(async {
             let client = match phr_ble::BleClient::new(SYNC_TIMEOUT).await {
                 Ok(client) => client,
                 Err(e) => {
@@ -1099,7 +1199,13 @@ impl Phr {
             };
             let scan = std::time::Duration::from_secs(scan_seconds.max(1));
             let found = match client
-                .scan(&[phr_ble_protocols::banglejs::UART_SERVICE], scan)
+                .scan(
+                    &[
+                        phr_ble_protocols::banglejs::UART_SERVICE,
+                        phr_ble_protocols::infinitime::MOTION_SERVICE,
+                    ],
+                    scan,
+                )
                 .await
             {
                 Ok(found) => found,
@@ -1111,7 +1217,7 @@ impl Phr {
                 }
             };
             let mut out = Vec::new();
-            for (address, _, _, checkpoint) in &plans {
+            for (address, _, _, checkpoint, steps_only) in &plans {
                 let result = async {
                     let device = found
                         .iter()
@@ -1123,7 +1229,7 @@ impl Phr {
                             )
                         })?;
                     let connection = client.connect(device).await.map_err(device_error)?;
-                    let mut session = connection.uart_session().await.map_err(|e| {
+                    let pairing_hint = |e: phr_ble::BleError| {
                         if e.needs_bonding() {
                             ApiError::new(
                                 ErrorCode::Device,
@@ -1132,7 +1238,13 @@ impl Phr {
                         } else {
                             device_error(e)
                         }
-                    })?;
+                    };
+                    if *steps_only {
+                        let reading = read_step_counter(&connection, zone).await.map_err(pairing_hint);
+                        let _ = connection.disconnect().await;
+                        return reading.map(Fetched::Steps);
+                    }
+                    let mut session = connection.uart_session().await.map_err(pairing_hint)?;
                     let batch = async {
                         let clock =
                             phr_sync::read_clock(&mut session, SYNC_TIMEOUT, phr_sync::host_millis)
@@ -1159,7 +1271,7 @@ impl Phr {
                     .await
                     .map_err(|e| ApiError::new(ErrorCode::Remote, e.to_string()));
                     let _ = connection.disconnect().await;
-                    batch
+                    batch.map(Fetched::History)
                 }
                 .await;
                 out.push(result);
@@ -1167,12 +1279,91 @@ impl Phr {
             out
         });
         let mut results = Vec::new();
-        for ((address, source, key, _), batch) in plans.iter().zip(fetched) {
-            let stored =
-                batch.and_then(|batch| self.store_batch(&person, source, key, batch, None));
+        for ((address, source, key, _, _), fetched) in plans.iter().zip(fetched) {
+            let stored = fetched.and_then(|fetched| match fetched {
+                Fetched::History(batch) => self.store_batch(&person, source, key, batch, None),
+                Fetched::Steps(reading) => self.store_step_reading(&person, source, key, reading),
+            });
             results.push((address.clone(), stored));
         }
         Ok(results)
+    }
+
+    /// Stores what a step-counter watch's count means since the last sync
+    /// ([`StepTracker`](phr_ble_protocols::infinitime::StepTracker), its
+    /// state kept sealed in the vault), with the new state, in one
+    /// transaction.
+    fn store_step_reading(
+        &mut self,
+        person: &Person,
+        source: &NewDevice,
+        key: &str,
+        reading: StepReading,
+    ) -> Result<SyncSummary> {
+        use phr_ble_protocols::infinitime::{StepTracker, StepTrackerState};
+        self.check_cancelled("the sync")?;
+        let storing = std::time::Instant::now();
+        let zone =
+            parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let state: Option<StepTrackerState> = self
+            .vault
+            .record(STEP_TRACKER_NAMESPACE, key)?
+            .map(|bytes| serde_json::from_slice(&bytes))
+            .transpose()
+            .map_err(|_| {
+                ApiError::new(ErrorCode::Tampered, "a step-counter record is unreadable")
+            })?;
+        let mut tracker = state.map_or_else(StepTracker::new, StepTracker::resume);
+        let at = stamper(zone)(reading.utc);
+        let steps = tracker.observe(at, reading.cumulative);
+        let state = serde_json::to_vec(&tracker.state())
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+        let event = AuditEvent::new(
+            AuditAction::Sync,
+            format!(
+                "{}: step count {} read for person {}{}{}",
+                source.label,
+                reading.cumulative,
+                person.id.0,
+                reading
+                    .clock_offset_seconds
+                    .map_or(String::new(), |s| format!(", watch clock {s:+} s")),
+                if reading.clock_set {
+                    ", watch clock set"
+                } else {
+                    ""
+                }
+            ),
+        );
+        let samples: Vec<Samples> = steps.iter().map(|s| Samples::Steps(vec![*s])).collect();
+        let IngestReport {
+            device,
+            added,
+            unchanged,
+            ..
+        } = self.vault.ingest_with_record(
+            person.id,
+            source,
+            &samples,
+            Some((STEP_TRACKER_NAMESPACE, key, &state)),
+            &event,
+        )?;
+        let millis = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        Ok(SyncSummary {
+            device: device.map_or(0, |d| d.0),
+            label: source.label.clone(),
+            added,
+            unchanged,
+            days: steps.map(|s| (s.start.local_date(), at.local_date())),
+            device_reset: false,
+            new_alerts: 0,
+            clock_offset_seconds: reading.clock_offset_seconds.map(|s| s as f64),
+            timing_ms: Some(SyncTiming {
+                link: millis(reading.link),
+                decode: 0.0,
+                store: millis(storing.elapsed()),
+            }),
+        })
     }
 
     /// Reads live heart rate from the wearable at `address` (Heart Rate

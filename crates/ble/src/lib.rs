@@ -477,6 +477,20 @@ impl Connection {
         .await
     }
 
+    /// Writes raw bytes, waiting for the device's write response.
+    pub async fn write_raw(&self, uuid: u128, value: &[u8]) -> Result<(), BleError> {
+        let characteristic = self.characteristic(uuid)?;
+        let operation = format!("write {}", uuid_string(uuid));
+        timed(
+            &self.label,
+            &operation,
+            self.timeout,
+            self.peripheral
+                .write(&characteristic, value, btleplug::api::WriteType::WithResponse),
+        )
+        .await
+    }
+
     /// Reads and decodes a value.
     pub async fn read<T: GattValue>(&self) -> Result<T, BleError> {
         let bytes = self.read_raw(T::CHARACTERISTIC).await?;

@@ -506,3 +506,82 @@ fn a_watch_that_requires_bonding_is_bonded_when_paired_and_then_syncs() {
     );
     drop(runtime);
 }
+
+#[test]
+fn an_infinitime_watch_syncs_its_step_counter_without_double_counting() {
+    const PINETIME: &str = "C7:5A:10:00:00:07";
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (bus, _sim, counter) = runtime.block_on(async {
+        let bus = PrivateBus::start().await.expect("dbus-daemon");
+        let (pinetime, counter) = SimulatedPeripheral::pinetime(PINETIME);
+        let sim = BluezSim::serve(bus.address(), vec![pinetime])
+            .await
+            .expect("simulated BlueZ");
+        (bus, sim, counter)
+    });
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let with_bus = |args: &[&str]| {
+        let mut cmd = phr(&vault);
+        cmd.env("DBUS_SYSTEM_BUS_ADDRESS", bus.address()).args(args);
+        cmd
+    };
+    let sync = || {
+        let rows = sync_rows(&ok(&mut with_bus(&[
+            "--json",
+            "sync",
+            "--device",
+            PINETIME,
+            "--scan-seconds",
+            "2",
+        ])));
+        assert_eq!(rows[0]["ok"], true, "{rows:?}");
+        rows[0]["sync"].clone()
+    };
+    let steps_stored = || -> u64 {
+        let days: serde_json::Value =
+            serde_json::from_str(&ok(phr(&vault).args(["--json", "days"]))).expect("json");
+        days.as_array()
+            .expect("days")
+            .iter()
+            .map(|d| d["steps"].as_u64().unwrap_or(0))
+            .sum()
+    };
+    let paired: serde_json::Value = serde_json::from_str(&ok(&mut with_bus(&[
+        "--json",
+        "devices",
+        "pair",
+        PINETIME,
+        "--seconds",
+        "2",
+    ])))
+    .expect("json");
+    assert_eq!(paired["protocols"][0], "infinitime");
+
+    // The first reading is the baseline: the watch's 1,000 steps may have
+    // been counted elsewhere already. Its clock (months behind) is set.
+    let first = sync();
+    assert_eq!(first["added"], 0, "{first}");
+    assert!(
+        first["clock_offset_seconds"].as_f64().expect("offset") < -86_400.0,
+        "{first}"
+    );
+    let audit = ok(phr(&vault).args(["--json", "audit"]));
+    assert!(audit.contains("watch clock set"), "{audit}");
+
+    counter.set(1_250);
+    assert_eq!(sync()["added"], 1);
+    assert_eq!(steps_stored(), 250);
+    // Nothing new: nothing added, nothing counted twice.
+    assert_eq!(sync()["added"], 0);
+    assert_eq!(steps_stored(), 250);
+    // The watch rebooted and counts from zero again.
+    counter.set(40);
+    assert_eq!(sync()["added"], 1);
+    assert_eq!(steps_stored(), 290);
+    drop(runtime);
+}
