@@ -302,17 +302,22 @@ impl Phr {
                 *at = (*at).max(entry.at_utc);
             }
         }
-        Ok(devices
-            .into_iter()
-            .map(|d| DeviceSummary {
+        let mut out = Vec::new();
+        for d in devices {
+            let battery_percent = self
+                .vault
+                .record(crate::BATTERY_NAMESPACE, &d.id.0.to_string())?
+                .and_then(|bytes| bytes.first().copied());
+            out.push(DeviceSummary {
                 id: d.id.0,
                 last_sync_utc: last.get(&d.id.0).copied(),
                 label: d.label,
                 model: d.model,
                 serial: d.serial,
-                battery_percent: None,
-            })
-            .collect())
+                battery_percent,
+            });
+        }
+        Ok(out)
     }
 
     /// The app's settings; defaults (system language, auto-lock after

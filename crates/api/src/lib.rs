@@ -163,6 +163,8 @@ pub struct SyncSummary {
     pub clock_offset_seconds: Option<f64>,
     /// Where the sync's time went, in milliseconds (none for the demo).
     pub timing_ms: Option<SyncTiming>,
+    /// The wearable's battery charge at the sync, when it reports one.
+    pub battery_percent: Option<u8>,
 }
 
 /// How a sync's time split: the link, our decoding, the vault.
@@ -463,6 +465,12 @@ fn expected_records(checkpoint: Option<i64>, clock_offset_millis: i64) -> Option
     })
 }
 
+/// Where each device's battery charge at its latest sync is kept.
+pub(crate) const BATTERY_NAMESPACE: &str = "battery";
+
+/// How long a watch may take to report its battery.
+const BATTERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Where a step-counter watch's tracker state is kept.
 const STEP_TRACKER_NAMESPACE: &str = "step-tracker";
 
@@ -471,8 +479,8 @@ const CLOCK_TOLERANCE_SECONDS: i64 = 2;
 
 /// What one Bluetooth sync fetched, by protocol.
 enum Fetched {
-    /// A history (Bangle.js).
-    History(phr_sync::Batch),
+    /// A history (Bangle.js), and the battery charge.
+    History(phr_sync::Batch, Option<u8>),
     /// A cumulative step count (InfiniTime).
     Steps(StepReading),
 }
@@ -487,6 +495,8 @@ struct StepReading {
     clock_offset_seconds: Option<i64>,
     /// Whether the watch's clock was set.
     clock_set: bool,
+    /// Battery Level, where the watch has the Battery service.
+    battery: Option<u8>,
     /// Time spent on the link.
     link: std::time::Duration,
 }
@@ -500,7 +510,7 @@ async fn read_step_counter(
     zone: chrono_tz::Tz,
 ) -> std::result::Result<StepReading, phr_ble::BleError> {
     use phr_ble_protocols::infinitime::DailySteps;
-    use phr_ble_protocols::standard::CurrentTime;
+    use phr_ble_protocols::standard::{BatteryLevel, CurrentTime};
     use phr_ble_protocols::GattValue;
     let started = std::time::Instant::now();
     let mut clock_offset_seconds = None;
@@ -521,11 +531,17 @@ async fn read_step_counter(
         }
     }
     let DailySteps(cumulative) = connection.read().await?;
+    let battery = if connection.has(BatteryLevel::CHARACTERISTIC) {
+        Some(connection.read::<BatteryLevel>().await?.0)
+    } else {
+        None
+    };
     Ok(StepReading {
         utc: chrono::Utc::now().timestamp(),
         cumulative,
         clock_offset_seconds,
         clock_set,
+        battery,
         link: started.elapsed(),
     })
 }
@@ -899,6 +915,7 @@ impl Phr {
             new_alerts,
             clock_offset_seconds: None,
             timing_ms: None,
+            battery_percent: None,
         })
     }
 
@@ -936,6 +953,7 @@ impl Phr {
         let key = checkpoint_key(&person, &source);
         let checkpoint = self.read_checkpoint(&key)?;
         let mut link = phr_sync::SimulatedLink::new(&label, history, faults);
+        let mut battery = None;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
@@ -949,6 +967,7 @@ impl Phr {
             .block_on(async {
                 let clock =
                     phr_sync::read_clock(&mut link, SYNC_TIMEOUT, phr_sync::host_millis).await?;
+                battery = phr_sync::read_battery(&mut link, BATTERY_TIMEOUT).await?;
                 let expected = expected_records(checkpoint, clock.offset_millis);
                 phr_sync::fetch_history_corrected(
                     &mut link,
@@ -966,7 +985,7 @@ impl Phr {
                 .await
             })
             .map_err(|e| ApiError::new(ErrorCode::Remote, e.to_string()))?;
-        let mut summary = self.store_batch(&person, &source, &key, batch, Some(today))?;
+        let mut summary = self.store_batch(&person, &source, &key, batch, battery, Some(today))?;
         summary.days = Some((start, today.pred_opt().unwrap_or(today)));
         Ok(summary)
     }
@@ -986,6 +1005,7 @@ impl Phr {
         source: &NewDevice,
         key: &str,
         batch: phr_sync::Batch,
+        battery: Option<u8>,
         today: Option<NaiveDate>,
     ) -> Result<SyncSummary> {
         self.check_cancelled("the sync")?;
@@ -1035,6 +1055,7 @@ impl Phr {
             .flatten()
             .collect();
         let days = dates.iter().min().copied().zip(dates.iter().max().copied());
+        self.remember_battery(device, battery)?;
         let new_alerts = self.alerts_after_new_data(person, days.map(|d| d.0), today)?;
         let millis = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         let timing_ms = Some(SyncTiming {
@@ -1052,6 +1073,7 @@ impl Phr {
             new_alerts,
             clock_offset_seconds: batch.clock_offset_millis.map(|ms| ms as f64 / 1000.0),
             timing_ms,
+            battery_percent: battery,
         })
     }
 
@@ -1249,6 +1271,7 @@ impl Phr {
                         let clock =
                             phr_sync::read_clock(&mut session, SYNC_TIMEOUT, phr_sync::host_millis)
                                 .await?;
+                        let battery = phr_sync::read_battery(&mut session, BATTERY_TIMEOUT).await?;
                         let expected = expected_records(*checkpoint, clock.offset_millis);
                         phr_sync::fetch_history_corrected(
                             &mut session,
@@ -1267,11 +1290,12 @@ impl Phr {
                             },
                         )
                         .await
+                        .map(|batch| (batch, battery))
                     }
                     .await
                     .map_err(|e| ApiError::new(ErrorCode::Remote, e.to_string()));
                     let _ = connection.disconnect().await;
-                    batch.map(Fetched::History)
+                    batch.map(|(batch, battery)| Fetched::History(batch, battery))
                 }
                 .await;
                 out.push(result);
@@ -1281,12 +1305,28 @@ impl Phr {
         let mut results = Vec::new();
         for ((address, source, key, _, _), fetched) in plans.iter().zip(fetched) {
             let stored = fetched.and_then(|fetched| match fetched {
-                Fetched::History(batch) => self.store_batch(&person, source, key, batch, None),
+                Fetched::History(batch, battery) => {
+                    self.store_batch(&person, source, key, batch, battery, None)
+                }
                 Fetched::Steps(reading) => self.store_step_reading(&person, source, key, reading),
             });
             results.push((address.clone(), stored));
         }
         Ok(results)
+    }
+
+    /// Keeps a device's battery charge from its latest sync (sealed, like
+    /// every record), for the devices list.
+    fn remember_battery(&mut self, device: Option<DeviceId>, battery: Option<u8>) -> Result<()> {
+        if let (Some(device), Some(percent)) = (device, battery) {
+            self.vault.put_record(
+                BATTERY_NAMESPACE,
+                &device.0.to_string(),
+                &[percent.min(100)],
+                None,
+            )?;
+        }
+        Ok(())
     }
 
     /// Stores what a step-counter watch's count means since the last sync
@@ -1348,8 +1388,10 @@ impl Phr {
             Some((STEP_TRACKER_NAMESPACE, key, &state)),
             &event,
         )?;
+        self.remember_battery(device, reading.battery)?;
         let millis = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         Ok(SyncSummary {
+            battery_percent: reading.battery,
             device: device.map_or(0, |d| d.0),
             label: source.label.clone(),
             added,

@@ -321,6 +321,15 @@ pub fn clock_request() -> Vec<u8> {
 const CLOCK_REQUEST: &str =
     "\u{10}Bluetooth.println(JSON.stringify({t:\"clock\",ts:Date.now()}))\n";
 
+/// Asks the watch for its battery: it prints one `status` line,
+/// `{"t":"status","bat":<E.getBattery()>,"chg":<0|1>}` (the message
+/// Gadgetbridge's watch app sends by itself now and then).
+pub fn battery_request() -> Vec<u8> {
+    BATTERY_REQUEST.as_bytes().to_vec()
+}
+
+const BATTERY_REQUEST: &str = "\u{10}Bluetooth.println(JSON.stringify({t:\"status\",bat:E.getBattery(),chg:Bangle.isCharging()?1:0}))\n";
+
 /// The history request: records stored since `since_millis`.
 pub fn fetch_request(since_millis: i64) -> Vec<u8> {
     frame_command(&serde_json::json!({"t": "actfetch", "ts": since_millis}))
@@ -417,6 +426,13 @@ impl SimulatedWatch {
             let line: Vec<u8> = self.pending.drain(..=newline).collect();
             let text = String::from_utf8_lossy(&line);
             let text = text.trim().trim_start_matches('\u{10}');
+            if text == BATTERY_REQUEST.trim().trim_start_matches('\u{10}') {
+                for reply in self.answer(&serde_json::json!({"t": "status"})) {
+                    let bytes = format!("{reply}\n").into_bytes();
+                    out.extend(chunks(&bytes, 20).map(<[u8]>::to_vec));
+                }
+                continue;
+            }
             if text == CLOCK_REQUEST.trim().trim_start_matches('\u{10}') {
                 if let Some(clock) = &self.clock {
                     let bytes = format!("{{\"t\":\"clock\",\"ts\":{}}}\n", clock()).into_bytes();

@@ -497,10 +497,16 @@ fn sync_message(what: &str, p: phr_api::Progress, started: std::time::Instant) -
     }
 }
 
+/// The end of a sync's one-line result: the watch's clock offset and
+/// battery, where known.
 fn clock_note(summary: &phr_api::SyncSummary) -> String {
-    summary
+    let clock = summary
         .clock_offset_seconds
-        .map_or(String::new(), |s| format!("; watch clock {s:+.1} s"))
+        .map_or(String::new(), |s| format!("; watch clock {s:+.1} s"));
+    let battery = summary
+        .battery_percent
+        .map_or(String::new(), |b| format!("; battery {b} %"));
+    clock + &battery
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {

@@ -183,6 +183,48 @@ pub async fn read_clock<L: UartLink>(
     }
 }
 
+/// Reads the watch's battery ([`banglejs::battery_request`]): its charge
+/// in percent, or `None` if it does not answer within `timeout` (the
+/// battery is worth showing, not worth failing a sync for). A link that
+/// drops or a line that does not decode is still an error.
+pub async fn read_battery<L: UartLink>(
+    link: &mut L,
+    timeout: Duration,
+) -> Result<Option<u8>, SyncError> {
+    let device = link.device().to_string();
+    let link_error = |characteristic, source| SyncError::Link {
+        device: device.clone(),
+        characteristic,
+        source,
+    };
+    for chunk in banglejs::chunks(&banglejs::battery_request(), 20) {
+        timed(timeout, link.send(chunk))
+            .await
+            .map_err(|e| link_error(UART_TX, e))?;
+    }
+    let mut lines = LineAssembler::new(4096);
+    let until = tokio::time::Instant::now() + timeout;
+    loop {
+        let notification = match tokio::time::timeout_at(until, link.receive()).await {
+            Err(_) => return Ok(None),
+            Ok(result) => result.map_err(|e| link_error(UART_RX, e))?,
+        };
+        for line in lines.push(&notification) {
+            let decode_error = |source| SyncError::Decode {
+                device: device.clone(),
+                characteristic: UART_RX,
+                source,
+            };
+            let line = line.map_err(decode_error)?;
+            if let Some(banglejs::WatchMessage::Status { battery, .. }) =
+                banglejs::parse_line(&line).map_err(decode_error)?
+            {
+                return Ok(battery);
+            }
+        }
+    }
+}
+
 /// A record's watch time corrected by the clock offset, on the 10-minute
 /// grid the watch records on (so a re-fetched record lands on the same
 /// instant even when the measured offset moved by a few seconds).

@@ -32,6 +32,16 @@ fn a_second_sync_adds_nothing_and_a_later_one_brings_only_the_new_day() {
         .sync_simulated(None, today(), 7, 3, NO_FAULTS, |_| {})
         .expect("sync");
     assert!(first.added > 7 * 144, "{first:?}");
+    assert_eq!(
+        first.battery_percent,
+        Some(64),
+        "the watch's battery was read"
+    );
+    assert_eq!(
+        phr.device_summaries(None).expect("devices")[0].battery_percent,
+        Some(64),
+        "and is shown with the device"
+    );
     assert!(
         first.clock_offset_seconds.is_some_and(|s| s.abs() < 1.0),
         "the clock was read: {first:?}"

@@ -566,6 +566,7 @@ fn an_infinitime_watch_syncs_its_step_counter_without_double_counting() {
     // been counted elsewhere already. Its clock (months behind) is set.
     let first = sync();
     assert_eq!(first["added"], 0, "{first}");
+    assert_eq!(first["battery_percent"], 87, "{first}");
     assert!(
         first["clock_offset_seconds"].as_f64().expect("offset") < -86_400.0,
         "{first}"
