@@ -8,6 +8,7 @@ pub const COMMANDS: &[&str] = &[
     "create_vault",
     "unlock",
     "lock",
+    "activity",
     "people",
     "add_person",
     "devices",

@@ -110,6 +110,16 @@ pub async fn lock(session: Shared<'_>) -> Answer<()> {
     .await
 }
 
+/// The person used the window `ago_ms` ago (key, pointer, wheel or touch):
+/// the idle clock restarts from then. The UI reports at most one input per
+/// 30 s (`ui/src/lib/activity.ts`); see [`Session::input_seen`].
+#[tauri::command]
+pub async fn activity(session: Shared<'_>, ago_ms: u64) -> Answer<()> {
+    // No vault access: only the idle clock's own mutex, held for a moment.
+    session.input_seen(Duration::from_millis(ago_ms), Instant::now());
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn people(session: Shared<'_>) -> Answer<Vec<Person>> {
     with_phr(&session, |phr| phr.people()).await

@@ -18,6 +18,8 @@ mod command_names;
 mod commands;
 mod error;
 mod session;
+#[cfg(target_os = "linux")]
+mod webview;
 mod wire;
 
 use session::{vault_path_from, Session};
@@ -53,6 +55,13 @@ pub fn run() -> tauri::Result<()> {
     tauri::Builder::default()
         .manage(session)
         .setup(move |app| {
+            #[cfg(target_os = "linux")]
+            {
+                use tauri::Manager;
+                if let Some(window) = app.get_webview_window("main") {
+                    webview::limit_compositing(&window);
+                }
+            }
             watch_idle(app.handle().clone(), watched);
             Ok(())
         })
@@ -61,6 +70,7 @@ pub fn run() -> tauri::Result<()> {
             commands::create_vault,
             commands::unlock,
             commands::lock,
+            commands::activity,
             commands::people,
             commands::add_person,
             commands::devices,

@@ -16,6 +16,10 @@ fn guard<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The oldest input a report may date: the UI reports input at most every
+/// 30 s, so it has no older one to tell unless its timer ran late.
+pub const MAX_INPUT_AGE: Duration = Duration::from_secs(60);
+
 /// When the vault was last used, and how long it may sit idle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdleClock {
@@ -98,6 +102,20 @@ impl Session {
     /// Records a use of the vault now.
     pub fn touch(&self) {
         guard(&self.idle).touch(Instant::now());
+    }
+
+    /// Records input in the window (key, pointer, wheel, touch) that
+    /// happened `ago` before `now`, as a use of the vault then. Only while
+    /// the vault is open; a report of input older than [`MAX_INPUT_AGE`]
+    /// is stale (a timer that ran late) and ignored, and an input never
+    /// moves the clock back, so reports keep the vault open only as long as
+    /// real input keeps coming.
+    pub fn input_seen(&self, ago: Duration, now: Instant) {
+        if ago > MAX_INPUT_AGE || !self.is_unlocked() {
+            return;
+        }
+        let at = now.checked_sub(ago).unwrap_or(now);
+        guard(&self.idle).touch(at);
     }
 
     /// Changes the idle time before the vault locks.
@@ -289,6 +307,25 @@ mod tests {
         assert!(!session.is_unlocked());
         // Nothing left to lock.
         assert!(!session.lock_if_idle(later));
+    }
+
+    #[test]
+    fn input_in_the_window_counts_as_use_when_it_happened() {
+        let (_dir, session) = open_session();
+        let limit = Duration::from_secs(phr_api::DEFAULT_AUTO_LOCK_MINUTES as u64 * 60);
+        let start = Instant::now();
+        // Input reported 20 s after it happened is dated then, not at the report.
+        let report = start + limit - Duration::from_secs(10);
+        session.input_seen(Duration::from_secs(20), report);
+        let input = report - Duration::from_secs(20);
+        assert!(!session.lock_if_idle(start + limit));
+        assert!(!session.lock_if_idle(input + limit - Duration::from_secs(1)));
+        // A stale report (older than MAX_INPUT_AGE) and one while locked change nothing.
+        session.input_seen(MAX_INPUT_AGE + Duration::from_secs(1), input + limit);
+        session.input_seen(Duration::from_secs(u64::MAX / 4), input + limit);
+        assert!(session.lock_if_idle(input + limit));
+        session.input_seen(Duration::ZERO, input + limit);
+        assert!(!session.is_unlocked());
     }
 
     #[test]

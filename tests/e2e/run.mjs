@@ -176,7 +176,32 @@ async function settledMemory() {
   return { processes, rss_mb: total('rss_kb'), pss_mb: total('pss_kb'), uss_mb: total('uss_kb') };
 }
 
+// WebKitGTK answers a screenshot after the web view's next paint. Without
+// accelerated compositing (the app's choice on a machine without a GPU, as
+// under Xvfb) a page that is not changing never paints again, and the
+// request would hang. So for a moment the page repaints one pixel whose
+// colour changes between two fully transparent values: nothing visible.
+const REPAINT = `
+  let dot = document.getElementById('e2e-repaint');
+  if (!dot) {
+    dot = document.createElement('div');
+    dot.id = 'e2e-repaint';
+    dot.setAttribute('aria-hidden', 'true');
+    dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none';
+    document.body.appendChild(dot);
+  }
+  const until = performance.now() + arguments[0];
+  const frame = () => {
+    const clear = 'rgba(0, 0, 0, 0)';
+    dot.style.backgroundColor = dot.style.backgroundColor === clear ? 'rgba(255, 255, 255, 0)' : clear;
+    if (performance.now() < until) requestAnimationFrame(frame);
+    else dot.remove();
+  };
+  requestAnimationFrame(frame);
+`;
+
 async function screenshot(session, name) {
+  await session.script(REPAINT, [2000]);
   writeFileSync(join(shots, `${name}.png`), await session.screenshot());
 }
 

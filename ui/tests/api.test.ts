@@ -43,6 +43,10 @@ describe('api wrapper', () => {
     });
     await api.vaultStatus();
     expect(mockedInvoke).toHaveBeenLastCalledWith('vault_status', undefined);
+    await api.activity(1234.6);
+    expect(mockedInvoke).toHaveBeenLastCalledWith('activity', { agoMs: 1235 });
+    await api.activity(-5);
+    expect(mockedInvoke).toHaveBeenLastCalledWith('activity', { agoMs: 0 });
   });
 
   it('passes a progress Channel and forwards its messages', async () => {

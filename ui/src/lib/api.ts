@@ -278,6 +278,14 @@ export function lock(): Promise<null> {
   return call('lock');
 }
 
+/**
+ * Tells the backend the person used the window `agoMs` ago, so the idle
+ * auto-lock restarts from then (see `lib/activity.ts`, which throttles it).
+ */
+export function activity(agoMs: number): Promise<null> {
+  return call('activity', { agoMs: Math.max(0, Math.round(agoMs)) });
+}
+
 export function people(): Promise<Person[]> {
   return call('people');
 }

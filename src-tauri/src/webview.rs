@@ -1,0 +1,62 @@
+//! The window's web view on a machine without a GPU (WebKitGTK, Linux).
+//!
+//! Without a GPU, WebKitGTK's accelerated compositing draws every layer
+//! with Mesa's software renderer (llvmpipe), and the web process then holds
+//! about 90 MB more at the first screen and 170 MB more at the dashboard
+//! (`docs/benchmarks.md`), and a software compositor buys little. So when the
+//! machine has no DRM render node, the web view's hardware acceleration
+//! policy is set to never (the same as `WEBKIT_DISABLE_COMPOSITING_MODE=1`);
+//! with a GPU it stays on, where it makes scrolling and animation smooth.
+
+use std::path::Path;
+
+/// Whether `dev_dri` (normally `/dev/dri`) holds a DRM render node
+/// (`renderD128`, ...): the device a GPU-accelerated WebKit renders with.
+pub fn has_render_node(dev_dri: &Path) -> bool {
+    std::fs::read_dir(dev_dri).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+    })
+}
+
+/// Whether the web view should composite with the GPU: only when there is
+/// one. (`WEBKIT_DISABLE_COMPOSITING_MODE`, if set, still wins in WebKit.)
+pub fn use_compositing() -> bool {
+    has_render_node(Path::new("/dev/dri"))
+}
+
+/// Turns compositing off in the window's web view if there is no GPU.
+pub fn limit_compositing(window: &tauri::WebviewWindow) {
+    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+    if use_compositing() {
+        return;
+    }
+    let result = window.with_webview(|webview| {
+        if let Some(settings) = WebViewExt::settings(&webview.inner()) {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    });
+    if let Err(e) = result {
+        eprintln!("phr-app: web view settings not applied: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_render_node_means_a_gpu() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!has_render_node(dir.path()));
+        assert!(!has_render_node(&dir.path().join("missing")));
+        std::fs::write(dir.path().join("card0"), b"").unwrap();
+        assert!(
+            !has_render_node(dir.path()),
+            "a display card alone is not a render node"
+        );
+        std::fs::write(dir.path().join("renderD128"), b"").unwrap();
+        assert!(has_render_node(dir.path()));
+    }
+}
