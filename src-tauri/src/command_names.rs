@@ -16,6 +16,7 @@ pub const COMMANDS: &[&str] = &[
     "pair",
     "sync_demo",
     "sync_device",
+    "heart_rate",
     "import_file",
     "cancel",
     "dashboard",

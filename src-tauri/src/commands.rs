@@ -181,7 +181,13 @@ pub async fn sync_device(
 ) -> Answer<SyncSummary> {
     with_phr(&session, move |phr| {
         let _ = on_progress.send(Progress::stage("scanning"));
-        let results = phr.sync_bluetooth(Some(&person), Some(&address), SCAN_SECONDS)?;
+        let mut report = reporter(on_progress.clone(), "fetching");
+        let results = phr.sync_bluetooth_with_progress(
+            Some(&person),
+            Some(&address),
+            SCAN_SECONDS,
+            |_, p| report(p),
+        )?;
         let _ = on_progress.send(Progress::stage("done"));
         results
             .into_iter()
@@ -192,6 +198,26 @@ pub async fn sync_device(
                     "{address} is not paired"
                 )))
             })
+    })
+    .await
+}
+
+/// Live heart rate from the wearable at `address` for `seconds` (at most
+/// two minutes): each reading goes to the window as it arrives; those with
+/// skin contact are stored.
+#[tauri::command]
+pub async fn heart_rate(
+    session: Shared<'_>,
+    person: String,
+    address: String,
+    seconds: u64,
+    on_reading: Channel<phr_api::HeartRateReading>,
+) -> Answer<phr_api::LiveHeartRate> {
+    let seconds = wire::check_heart_rate_seconds(seconds)?;
+    with_phr(&session, move |phr| {
+        phr.live_heart_rate(Some(&person), &address, seconds, |reading| {
+            let _ = on_reading.send(reading.clone());
+        })
     })
     .await
 }

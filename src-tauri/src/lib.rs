@@ -78,6 +78,7 @@ pub fn run() -> tauri::Result<()> {
             commands::pair,
             commands::sync_demo,
             commands::sync_device,
+            commands::heart_rate,
             commands::import_file,
             commands::cancel,
             commands::dashboard,

@@ -40,6 +40,17 @@ impl Progress {
     }
 }
 
+/// A live heart-rate session's length: 5 s to 2 minutes.
+pub fn check_heart_rate_seconds(seconds: u64) -> Result<u64, CommandError> {
+    if (5..=120).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(CommandError::invalid(format!(
+            "a live heart-rate session lasts 5 to 120 seconds, not {seconds}"
+        )))
+    }
+}
+
 /// Passes at most one progress update per interval to the webview, and
 /// always the last one of a stage (done = total).
 #[derive(Debug)]
@@ -337,6 +348,13 @@ mod tests {
         assert_eq!(json["from"], "2026-03-01");
         assert_eq!(json["recipient"], "http://127.0.0.1:8080/fhir");
         assert!(json.get("result").is_none());
+    }
+
+    #[test]
+    fn a_heart_rate_session_lasts_5_to_120_seconds() {
+        assert_eq!(check_heart_rate_seconds(30).unwrap(), 30);
+        assert!(check_heart_rate_seconds(4).is_err());
+        assert!(check_heart_rate_seconds(121).is_err());
     }
 
     #[test]

@@ -62,6 +62,21 @@ describe('api wrapper', () => {
     expect(seen).toEqual([{ done: 3, total: 10, stage: 'storing' }]);
   });
 
+  it('passes a heart-rate Channel that forwards each reading', async () => {
+    const seen: api.HeartRateReading[] = [];
+    await api.heartRate(2, 'C7:5A:10:00:00:01', 30.4, (r) => seen.push(r));
+    const [command, args] = mockedInvoke.mock.calls[0] as [string, Record<string, unknown>];
+    expect(command).toBe('heart_rate');
+    expect(args.person).toBe('2');
+    expect(args.address).toBe('C7:5A:10:00:00:01');
+    expect(args.seconds).toBe(30);
+    const channel = args.onReading as Channel<api.HeartRateReading>;
+    expect(channel).toBeInstanceOf(Channel);
+    const reading = { at: '2026-11-24T09:00:00+09:00', bpm: 68, contact: true, rr_ms: [882.8] };
+    channel.onmessage(reading);
+    expect(seen).toEqual([reading]);
+  });
+
   it('sends the share recipient as given', async () => {
     await api.share(2, ['steps', 'sleep'], '2025-10-01', '2025-10-28', { kind: 'fhir', url: 'https://ehr.example/fhir' }, () => {});
     const [command, args] = mockedInvoke.mock.calls[0] as [string, Record<string, unknown>];

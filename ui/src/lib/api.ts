@@ -326,6 +326,41 @@ export function syncDevice(
   });
 }
 
+/** One live heart-rate reading (`HeartRateReading` in the façade). */
+export interface HeartRateReading {
+  /** RFC 3339, in the person's time zone. */
+  at: string;
+  bpm: number;
+  /** Skin contact, where the sensor detects it. */
+  contact: boolean | null;
+  rr_ms: number[];
+}
+
+/** What a live heart-rate session read and stored. */
+export interface LiveHeartRate {
+  device: string;
+  address: string;
+  readings: HeartRateReading[];
+  added: number;
+}
+
+/** Live heart rate for `seconds` (5 to 120); readings arrive as they come. */
+export function heartRate(
+  person: number,
+  address: string,
+  seconds: number,
+  onReading: (reading: HeartRateReading) => void,
+): Promise<LiveHeartRate> {
+  const channel = new Channel<HeartRateReading>();
+  channel.onmessage = onReading;
+  return call('heart_rate', {
+    person: pid(person),
+    address,
+    seconds: Math.round(seconds),
+    onReading: channel,
+  });
+}
+
 export function importFile(
   path: string,
   person: number,
