@@ -485,8 +485,11 @@ impl Connection {
             &self.label,
             &operation,
             self.timeout,
-            self.peripheral
-                .write(&characteristic, value, btleplug::api::WriteType::WithResponse),
+            self.peripheral.write(
+                &characteristic,
+                value,
+                btleplug::api::WriteType::WithResponse,
+            ),
         )
         .await
     }
