@@ -411,15 +411,7 @@ fn bond_if_required(address: &str, steps_only: bool) -> Result<bool> {
             )
             .await
             .map_err(device_error)?;
-        let device = found
-            .iter()
-            .find(|d| d.address.eq_ignore_ascii_case(address))
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::Device,
-                    format!("{address} did not answer the scan; is it awake and near?"),
-                )
-            })?;
+        let device = scanned(&found, address)?;
         let connection = client.connect(device).await.map_err(device_error)?;
         let probe = || async {
             if steps_only {
@@ -448,6 +440,23 @@ fn bond_if_required(address: &str, steps_only: bool) -> Result<bool> {
         let _ = connection.disconnect().await;
         result
     })
+}
+
+/// The device at `address` among those a scan found, or an error saying it
+/// did not answer.
+fn scanned<'a>(
+    found: &'a [phr_ble::FoundDevice],
+    address: &str,
+) -> Result<&'a phr_ble::FoundDevice> {
+    found
+        .iter()
+        .find(|d| d.address.eq_ignore_ascii_case(address))
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Device,
+                format!("{address} did not answer the scan; is it awake and near?"),
+            )
+        })
 }
 
 /// How long pairing may take (a passkey typed by a person included).
@@ -1241,15 +1250,7 @@ impl Phr {
             let mut out = Vec::new();
             for (address, _, _, checkpoint, steps_only) in &plans {
                 let result = async {
-                    let device = found
-                        .iter()
-                        .find(|d| d.address.eq_ignore_ascii_case(address))
-                        .ok_or_else(|| {
-                            ApiError::new(
-                                ErrorCode::Device,
-                                format!("{address} did not answer the scan; is it awake and near?"),
-                            )
-                        })?;
+                    let device = scanned(&found, address)?;
                     let connection = client.connect(device).await.map_err(device_error)?;
                     let pairing_hint = |e: phr_ble::BleError| {
                         if e.needs_bonding() {
@@ -1437,15 +1438,7 @@ impl Phr {
                 .scan(&[], std::time::Duration::from_secs(2))
                 .await
                 .map_err(device_error)?;
-            let device = found
-                .iter()
-                .find(|d| d.address.eq_ignore_ascii_case(address))
-                .ok_or_else(|| {
-                    ApiError::new(
-                        ErrorCode::Device,
-                        format!("{address} did not answer the scan; is it awake and near?"),
-                    )
-                })?;
+            let device = scanned(&found, address)?;
             let connection = client.connect(device).await.map_err(device_error)?;
             let result = async {
                 if !connection.has(HeartRateMeasurement::CHARACTERISTIC) {

@@ -94,6 +94,16 @@ impl Bluez {
 
     /// Bangle.js watches at these addresses holding these histories.
     fn serving(watches: Vec<(&str, Vec<serde_json::Value>)>) -> Bluez {
+        Bluez::with(
+            watches
+                .into_iter()
+                .map(|(address, history)| SimulatedPeripheral::banglejs(address, history))
+                .collect(),
+        )
+    }
+
+    /// Any simulated peripherals.
+    fn with(peripherals: Vec<SimulatedPeripheral>) -> Bluez {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -101,16 +111,19 @@ impl Bluez {
             .expect("runtime");
         let (bus, sim) = runtime.block_on(async {
             let bus = PrivateBus::start().await.expect("dbus-daemon");
-            let peripherals = watches
-                .into_iter()
-                .map(|(address, history)| SimulatedPeripheral::banglejs(address, history))
-                .collect();
             let sim = BluezSim::serve(bus.address(), peripherals)
                 .await
                 .expect("simulated BlueZ");
             (bus, sim)
         });
         Bluez { runtime, bus, sim }
+    }
+
+    /// `phr` on this bus with these arguments.
+    fn args(&self, vault: &Path, args: &[&str]) -> Command {
+        let mut cmd = self.phr(vault);
+        cmd.args(args);
+        cmd
     }
 
     fn phr(&self, vault: &Path) -> Command {
@@ -331,27 +344,14 @@ fn seven_days_come_over_bluetooth_whole_and_only_once() {
 #[test]
 fn live_heart_rate_is_shown_and_stored_and_a_watch_without_it_is_told_so() {
     const PINETIME: &str = "C7:5A:10:00:00:01";
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (bus, sim) = runtime.block_on(async {
-        let bus = PrivateBus::start().await.expect("dbus-daemon");
-        let (pinetime, _steps) = SimulatedPeripheral::pinetime(PINETIME);
-        let bangle = SimulatedPeripheral::banglejs(BANGLE_A, Vec::new());
-        let sim = BluezSim::serve(bus.address(), vec![pinetime, bangle])
-            .await
-            .expect("simulated BlueZ");
-        (bus, sim)
-    });
+    let (pinetime, _steps) = SimulatedPeripheral::pinetime(PINETIME);
+    let bluez = Bluez::with(vec![
+        pinetime,
+        SimulatedPeripheral::banglejs(BANGLE_A, Vec::new()),
+    ]);
     let dir = tempfile::tempdir().expect("tmp");
     let vault = init(dir.path());
-    let with_bus = |args: &[&str]| {
-        let mut cmd = phr(&vault);
-        cmd.env("DBUS_SYSTEM_BUS_ADDRESS", bus.address()).args(args);
-        cmd
-    };
+    let with_bus = |args: &[&str]| bluez.args(&vault, args);
 
     // The simulated sensor reports once a second, five readings.
     let text = ok(&mut with_bus(&[
@@ -401,14 +401,13 @@ fn live_heart_rate_is_shown_and_stored_and_a_watch_without_it_is_told_so() {
 
     // A garbled reading ends the session with a clear error; none of its
     // readings are stored.
-    sim.set_faults(
+    bluez.faults(
         PINETIME,
         phr_bluez_sim::Faults {
             corrupt_notifications: vec![2],
             ..Default::default()
         },
-    )
-    .expect("faults");
+    );
     let out = run(&mut with_bus(&[
         "devices",
         "heart-rate",
@@ -443,33 +442,18 @@ fn live_heart_rate_is_shown_and_stored_and_a_watch_without_it_is_told_so() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    drop(runtime);
+    drop(bluez.runtime);
 }
 
 #[test]
 fn a_watch_that_requires_bonding_is_bonded_when_paired_and_then_syncs() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (bus, _sim) = runtime.block_on(async {
-        let bus = PrivateBus::start().await.expect("dbus-daemon");
-        let locked =
-            SimulatedPeripheral::banglejs(BANGLE_A, bangle_history(4, 1)).bonding_required();
-        let open = SimulatedPeripheral::banglejs(BANGLE_B, bangle_history(5, 1));
-        let sim = BluezSim::serve(bus.address(), vec![locked, open])
-            .await
-            .expect("simulated BlueZ");
-        (bus, sim)
-    });
+    let bluez = Bluez::with(vec![
+        SimulatedPeripheral::banglejs(BANGLE_A, bangle_history(4, 1)).bonding_required(),
+        SimulatedPeripheral::banglejs(BANGLE_B, bangle_history(5, 1)),
+    ]);
     let dir = tempfile::tempdir().expect("tmp");
     let vault = init(dir.path());
-    let with_bus = |args: &[&str]| {
-        let mut cmd = phr(&vault);
-        cmd.env("DBUS_SYSTEM_BUS_ADDRESS", bus.address()).args(args);
-        cmd
-    };
+    let with_bus = |args: &[&str]| bluez.args(&vault, args);
     let text = ok(&mut with_bus(&[
         "devices",
         "pair",
@@ -504,32 +488,17 @@ fn a_watch_that_requires_bonding_is_bonded_when_paired_and_then_syncs() {
         rows[0]["sync"]["added"].as_u64().expect("added") > 144,
         "{rows:?}"
     );
-    drop(runtime);
+    drop(bluez.runtime);
 }
 
 #[test]
 fn an_infinitime_watch_syncs_its_step_counter_without_double_counting() {
     const PINETIME: &str = "C7:5A:10:00:00:07";
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (bus, _sim, counter) = runtime.block_on(async {
-        let bus = PrivateBus::start().await.expect("dbus-daemon");
-        let (pinetime, counter) = SimulatedPeripheral::pinetime(PINETIME);
-        let sim = BluezSim::serve(bus.address(), vec![pinetime])
-            .await
-            .expect("simulated BlueZ");
-        (bus, sim, counter)
-    });
+    let (pinetime, counter) = SimulatedPeripheral::pinetime(PINETIME);
+    let bluez = Bluez::with(vec![pinetime]);
     let dir = tempfile::tempdir().expect("tmp");
     let vault = init(dir.path());
-    let with_bus = |args: &[&str]| {
-        let mut cmd = phr(&vault);
-        cmd.env("DBUS_SYSTEM_BUS_ADDRESS", bus.address()).args(args);
-        cmd
-    };
+    let with_bus = |args: &[&str]| bluez.args(&vault, args);
     let sync = || {
         let rows = sync_rows(&ok(&mut with_bus(&[
             "--json",
@@ -584,5 +553,5 @@ fn an_infinitime_watch_syncs_its_step_counter_without_double_counting() {
     counter.set(40);
     assert_eq!(sync()["added"], 1);
     assert_eq!(steps_stored(), 290);
-    drop(runtime);
+    drop(bluez.runtime);
 }
