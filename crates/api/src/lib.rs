@@ -172,7 +172,9 @@ pub struct SyncSummary {
 pub struct SyncTiming {
     /// Waiting for the link (writes and notifications).
     pub link: f64,
-    /// Reassembly, JSON decoding and conversion to samples.
+    /// Reassembly, JSON decoding and conversion to samples. A step-counter
+    /// watch's few bytes are decoded as they are read, inside `link`, so
+    /// it reports 0 here.
     pub decode: f64,
     /// Sealing and storing the batch with its checkpoint, and evaluating
     /// alerts on the new data.
@@ -1458,12 +1460,12 @@ impl Phr {
                         HeartRateMeasurement::CHARACTERISTIC,
                         std::time::Duration::from_secs(seconds.max(1)),
                         |value| {
-                            let at = chrono::Utc::now();
-                            let decoded = HeartRateMeasurement::decode(&value);
-                            if let Ok(m) = &decoded {
-                                on_reading(&HeartRateReading::new(at, zone, m));
+                            let reading = HeartRateMeasurement::decode(&value)
+                                .map(|m| HeartRateReading::new(chrono::Utc::now(), zone, &m));
+                            if let Ok(reading) = &reading {
+                                on_reading(reading);
                             }
-                            raw.push((at, decoded));
+                            raw.push(reading);
                         },
                     )
                     .await
@@ -1474,16 +1476,15 @@ impl Phr {
             let _ = connection.disconnect().await;
             result
         })?;
-        let mut readings = Vec::new();
-        for (at, decoded) in raw {
-            let measurement = decoded.map_err(|e| {
+        let readings = raw
+            .into_iter()
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| {
                 ApiError::new(
                     ErrorCode::Device,
                     format!("{label}: {e}; nothing from this session was stored"),
                 )
             })?;
-            readings.push(HeartRateReading::new(at, zone, &measurement));
-        }
         let samples: Vec<phr_model::HeartRate> = readings
             .iter()
             .filter(|r| r.bpm > 0 && r.contact != Some(false))

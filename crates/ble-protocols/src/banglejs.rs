@@ -12,8 +12,8 @@
 //!   `{"t":"act",…,"rt":0}` line per stored record, then
 //!   `{"t":"actfetch","state":"end"}` (a `count` there is checked if present).
 
-use crate::push_stage;
 use crate::DecodeError;
+use crate::{batches, push_stage};
 use phr_model::{ActivityEpoch, HeartRate, Samples, SleepEpisode, SleepStage, Stamp, StepCount};
 use serde_json::Value;
 
@@ -577,19 +577,7 @@ pub fn to_samples(
             last_sleep_end = Some(end_utc);
         }
     }
-    // The longest episode of the batch is the main sleep.
-    if let Some(longest) = sleep.iter_mut().max_by_key(|e| e.end.utc - e.start.utc) {
-        longest.is_main = true;
-    }
-    [
-        Samples::Steps(steps),
-        Samples::HeartRate(heart),
-        Samples::Activity(activity),
-        Samples::Sleep(sleep),
-    ]
-    .into_iter()
-    .filter(|batch| !batch.is_empty())
-    .collect()
+    batches(steps, heart, activity, sleep)
 }
 
 #[cfg(test)]

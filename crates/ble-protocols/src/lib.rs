@@ -75,6 +75,29 @@ pub(crate) fn push_stage(
     });
 }
 
+/// The samples of one decoded batch, one entry per kind present; the
+/// longest sleep episode of the batch is marked the main sleep.
+pub(crate) fn batches(
+    steps: Vec<phr_model::StepCount>,
+    heart: Vec<phr_model::HeartRate>,
+    activity: Vec<phr_model::ActivityEpoch>,
+    mut sleep: Vec<phr_model::SleepEpisode>,
+) -> Vec<phr_model::Samples> {
+    use phr_model::Samples;
+    if let Some(longest) = sleep.iter_mut().max_by_key(|e| e.end.utc - e.start.utc) {
+        longest.is_main = true;
+    }
+    [
+        Samples::Steps(steps),
+        Samples::HeartRate(heart),
+        Samples::Activity(activity),
+        Samples::Sleep(sleep),
+    ]
+    .into_iter()
+    .filter(|batch| !batch.is_empty())
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@
 //! decoded records to model samples given the session's start.
 
 use crate::reader::Reader;
-use crate::{push_stage, sig_uuid, DecodeError};
+use crate::{batches, push_stage, sig_uuid, DecodeError};
 use chrono::{NaiveDate, NaiveDateTime};
 use phr_model::{ActivityEpoch, HeartRate, Samples, SleepEpisode, SleepStage, Stamp, StepCount};
 
@@ -917,16 +917,7 @@ pub fn to_samples(
             _ => {}
         }
     }
-    let sleep = sleep_episodes(&readings, &stamp);
-    [
-        Samples::Steps(steps),
-        Samples::HeartRate(heart),
-        Samples::Activity(activity),
-        Samples::Sleep(sleep),
-    ]
-    .into_iter()
-    .filter(|batch| !batch.is_empty())
-    .collect()
+    batches(steps, heart, activity, sleep_episodes(&readings, &stamp))
 }
 
 /// Sleep episodes from time-ordered stage readings (see [`to_samples`]).
@@ -979,9 +970,6 @@ fn sleep_episodes(
             }
         }
         open_until = Some(end);
-    }
-    if let Some(longest) = episodes.iter_mut().max_by_key(|e| e.end.utc - e.start.utc) {
-        longest.is_main = true;
     }
     episodes
 }

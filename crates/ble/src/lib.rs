@@ -322,13 +322,17 @@ impl BleClient {
     }
 }
 
+/// A peripheral's notification stream.
+type Notifications =
+    std::pin::Pin<Box<dyn futures::Stream<Item = btleplug::api::ValueNotification> + Send>>;
+
 /// The Nordic UART of a connected watch as a [`phr_sync::UartLink`].
 pub struct UartSession {
     peripheral: Peripheral,
     tx: Characteristic,
     rx_uuid: Uuid,
     label: String,
-    stream: std::pin::Pin<Box<dyn futures::Stream<Item = btleplug::api::ValueNotification> + Send>>,
+    stream: Notifications,
 }
 
 impl phr_sync::UartLink for UartSession {
@@ -533,15 +537,16 @@ impl Connection {
         Ok(info)
     }
 
-    /// Subscribes to `uuid` and collects up to `count` raw notifications.
-    /// Returns early with [`BleError::Disconnected`] (carrying how many
-    /// arrived) if the link drops; a gap longer than the timeout is a
-    /// [`BleError::Timeout`].
-    pub async fn collect_raw(&self, uuid: u128, count: usize) -> Result<Vec<Vec<u8>>, BleError> {
+    /// Opens the notification stream and subscribes to `uuid` (stream
+    /// first, so no early value is missed); returns the characteristic, its
+    /// name for messages, and the stream.
+    async fn subscribe(
+        &self,
+        uuid: u128,
+    ) -> Result<(Characteristic, String, Notifications), BleError> {
         let characteristic = self.characteristic(uuid)?;
         let name = uuid_string(uuid);
-        // Open the stream before subscribing so no early value is missed.
-        let mut stream = timed(
+        let stream = timed(
             &self.label,
             &format!("open notifications for {name}"),
             self.timeout,
@@ -555,6 +560,26 @@ impl Connection {
             self.peripheral.subscribe(&characteristic),
         )
         .await?;
+        Ok((characteristic, name, stream))
+    }
+
+    /// Unsubscribes, best effort (the link may be gone already).
+    async fn unsubscribe(&self, characteristic: &Characteristic, name: &str) {
+        let _ = timed(
+            &self.label,
+            &format!("unsubscribe from {name}"),
+            self.timeout,
+            self.peripheral.unsubscribe(characteristic),
+        )
+        .await;
+    }
+
+    /// Subscribes to `uuid` and collects up to `count` raw notifications.
+    /// Returns early with [`BleError::Disconnected`] (carrying how many
+    /// arrived) if the link drops; a gap longer than the timeout is a
+    /// [`BleError::Timeout`].
+    pub async fn collect_raw(&self, uuid: u128, count: usize) -> Result<Vec<Vec<u8>>, BleError> {
+        let (characteristic, name, mut stream) = self.subscribe(uuid).await?;
         let mut values = Vec::new();
         while values.len() < count {
             match tokio::time::timeout(self.timeout, stream.next()).await {
@@ -582,13 +607,7 @@ impl Connection {
                 }
             }
         }
-        let _ = timed(
-            &self.label,
-            &format!("unsubscribe from {name}"),
-            self.timeout,
-            self.peripheral.unsubscribe(&characteristic),
-        )
-        .await;
+        self.unsubscribe(&characteristic, &name).await;
         Ok(values)
     }
 
@@ -602,22 +621,7 @@ impl Connection {
         duration: Duration,
         mut on_value: impl FnMut(Vec<u8>),
     ) -> Result<usize, BleError> {
-        let characteristic = self.characteristic(uuid)?;
-        let name = uuid_string(uuid);
-        let mut stream = timed(
-            &self.label,
-            &format!("open notifications for {name}"),
-            self.timeout,
-            self.peripheral.notifications(),
-        )
-        .await?;
-        timed(
-            &self.label,
-            &format!("subscribe to {name}"),
-            self.timeout,
-            self.peripheral.subscribe(&characteristic),
-        )
-        .await?;
+        let (characteristic, name, mut stream) = self.subscribe(uuid).await?;
         let until = tokio::time::Instant::now() + duration;
         let mut received = 0;
         loop {
@@ -641,13 +645,7 @@ impl Connection {
                 }
             }
         }
-        let _ = timed(
-            &self.label,
-            &format!("unsubscribe from {name}"),
-            self.timeout,
-            self.peripheral.unsubscribe(&characteristic),
-        )
-        .await;
+        self.unsubscribe(&characteristic, &name).await;
         Ok(received)
     }
 

@@ -499,7 +499,7 @@ fn sync_message(what: &str, p: phr_api::Progress, started: std::time::Instant) -
 
 /// The end of a sync's one-line result: the watch's clock offset and
 /// battery, where known.
-fn clock_note(summary: &phr_api::SyncSummary) -> String {
+fn sync_note(summary: &phr_api::SyncSummary) -> String {
     let clock = summary
         .clock_offset_seconds
         .map_or(String::new(), |s| format!("; watch clock {s:+.1} s"));
@@ -903,7 +903,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             s.days
                                 .map(|(a, b)| format!(" ({a} to {b})"))
                                 .unwrap_or_default(),
-                            clock_note(s)
+                            sync_note(s)
                         ),
                         Err(e) => println!("{address}: failed: {e}"),
                     }
@@ -964,7 +964,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         .unwrap_or_default(),
                     summary.added,
                     summary.unchanged,
-                    clock_note(&summary)
+                    sync_note(&summary)
                 );
             }
         }
