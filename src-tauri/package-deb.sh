@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Packages a release build of the app as a .deb the way `tauri build
-# --bundles deb` lays it out (binary in /usr/bin, a .desktop entry, hicolor
-# icons), without tauri-cli (about 14 minutes to install here). Used to
-# measure the bundle size for docs/benchmarks.md; CI does not run it.
+# Packages the app's `dist` build (release with link-time optimisation) as
+# a .deb the way `tauri build --bundles deb` lays it out (binary in
+# /usr/bin, a .desktop entry, hicolor icons), without tauri-cli (about 14
+# minutes to install here). Used to measure the bundle size for
+# docs/benchmarks.md; CI does not run it.
 #
-#   cargo build --release -p phr-app
+#   cargo build --profile dist -p phr-app
 #   src-tauri/package-deb.sh [TARGET_DIR] [OUT_DIR]
 # TARGET_DIR defaults to target/, OUT_DIR to artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir=${1:-target}
 out_dir=${2:-artifacts}
-binary="$target_dir/release/phr-app"
-[ -x "$binary" ] || { echo "no $binary: cargo build --release -p phr-app" >&2; exit 1; }
+binary="$target_dir/dist/phr-app"
+[ -x "$binary" ] || { echo "no $binary: cargo build --profile dist -p phr-app" >&2; exit 1; }
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 arch=$(dpkg --print-architecture)
 root=$(mktemp -d)

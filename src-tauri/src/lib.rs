@@ -19,7 +19,7 @@ mod commands;
 mod error;
 mod session;
 #[cfg(target_os = "linux")]
-mod webview;
+pub mod webview;
 mod wire;
 
 use session::{vault_path_from, Session};
