@@ -25,8 +25,8 @@ echo "== cargo test"
 cargo test --workspace --quiet
 
 if [ "${PHR_E2E:-1}" != 0 ]; then
-  echo "== app: cargo build -p phr-app (debug)"
-  cargo build -p phr-app --quiet
+  echo "== app: cargo build -p phr-app -p phr-bluez-sim (debug)"
+  cargo build -p phr-app -p phr-bluez-sim --quiet
   if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
     echo "== e2e: cargo install tauri-driver"
     cargo install tauri-driver --locked --version 2.1.0 --quiet

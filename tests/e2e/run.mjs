@@ -2,13 +2,15 @@
 // End-to-end test of the desktop app in a real window: tauri-driver (which
 // drives WebKitWebDriver) opens the built app with a fresh vault, and the
 // test goes through first run, the demo wearable, the dashboard in English
-// and Japanese, a share to the repo's FHIR test server, lock, unlock and
-// the idle auto-lock. Screenshots go to artifacts/screenshots/, measured
+// and Japanese, a share to the repo's FHIR test server, the report, a
+// Bluetooth scan, pair, sync and live heart rate against the simulated
+// BlueZ (`phr-bluez-sim`), lock, unlock and the idle auto-lock. Screenshots go to artifacts/screenshots/, measured
 // figures (first paint, memory) to artifacts/e2e-metrics.json.
 //
 // Run under a display (CI: xvfb-run, see scripts/test.sh):
-//   node tests/e2e/run.mjs [--app PATH] [--driver PATH] [--no-auto-lock]
-// Environment: PHR_APP (the app binary), TAURI_DRIVER, WEBKIT_WEBDRIVER.
+//   node tests/e2e/run.mjs [--app PATH] [--driver PATH] [--bluez-sim PATH] [--no-auto-lock]
+// Environment: PHR_APP (the app binary), TAURI_DRIVER, WEBKIT_WEBDRIVER,
+// PHR_BLUEZ_SIM (default: phr-bluez-sim next to the app binary).
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -33,6 +35,10 @@ const driverBinary = option(
     : 'tauri-driver'),
 );
 const nativeDriver = process.env.WEBKIT_WEBDRIVER ?? '/usr/bin/WebKitWebDriver';
+const bluezSim = resolve(option('--bluez-sim', process.env.PHR_BLUEZ_SIM ?? join(dirname(appBinary), 'phr-bluez-sim')));
+// The simulated BlueZ's watches (crates/bluez-sim/src/main.rs).
+const PINETIME = 'C7:5A:10:00:00:01';
+const BANGLE = 'E4:3B:00:00:00:02';
 const autoLock = !args.includes('--no-auto-lock');
 const DRIVER_PORT = 4444;
 const driverUrl = `http://127.0.0.1:${DRIVER_PORT}`;
@@ -85,6 +91,20 @@ async function startFhirServer() {
   });
   assert.ok(port > 0, 'the FHIR test server printed its port');
   return `http://127.0.0.1:${port}`;
+}
+
+/** Starts the simulated BlueZ on a private bus; returns the bus address. */
+async function startBluezSim() {
+  const sim = start(bluezSim, []);
+  const lines = createInterface({ input: sim.stdout });
+  const address = await new Promise((resolveAddress, reject) => {
+    sim.once('exit', (code) => reject(new Error(`the simulated BlueZ exited (${code})`)));
+    lines.on('line', (line) => {
+      if (line.startsWith('DBUS_SYSTEM_BUS_ADDRESS=')) resolveAddress(line.slice('DBUS_SYSTEM_BUS_ADDRESS='.length));
+    });
+  });
+  assert.ok(address, 'the simulated BlueZ printed its bus address');
+  return address;
 }
 
 async function startDriver(env) {
@@ -243,13 +263,17 @@ async function fhirCount(base, type) {
 async function main() {
   assert.ok(existsSync(appBinary), `the app binary ${appBinary} exists (cargo build -p phr-app)`);
   assert.ok(existsSync(join(root, 'ui/dist/index.html')), 'ui/dist is built (npm run build in ui/)');
+  assert.ok(existsSync(bluezSim), `the simulated BlueZ ${bluezSim} exists (cargo build -p phr-bluez-sim)`);
   const vaultDir = mkdtempSync(join(tmpdir(), 'phr-e2e-'));
   const vault = join(vaultDir, 'vault.phr');
   let session;
   try {
     const fhir = await startFhirServer();
     log(`FHIR test server at ${fhir}`);
-    await startDriver({ ...process.env, PHR_VAULT: vault });
+    const bus = await startBluezSim();
+    log(`simulated BlueZ at ${bus}`);
+    // The app, started by the driver, finds "the system bus" there.
+    await startDriver({ ...process.env, PHR_VAULT: vault, DBUS_SYSTEM_BUS_ADDRESS: bus });
 
     await step('first run: the window opens on the create-vault form', async () => {
       const requested = Date.now();
@@ -372,6 +396,37 @@ async function main() {
       assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', 'a PDF was written');
       assert.ok(pdf.length > 20000, `the PDF has content (${pdf.length} bytes)`);
       await screenshot(session, '06b-report');
+    });
+
+    await step('Bluetooth: scan, pair and sync a Bangle.js; live heart rate from a PineTime', async () => {
+      const title = await navigate(session, 'devices');
+      assert.equal(await title.text(), locales.en.devices.title);
+      const batteriesBefore = (await session.findAll('[data-testid^="device-"] .battery')).length;
+      await (await session.testid('scan')).click();
+      const results = await session.testid('scan-results', { timeoutMs: 60000 });
+      const found = await results.text();
+      assert.ok(found.includes(PINETIME) && found.includes(BANGLE), `the scan lists both watches: ${found}`);
+
+      await (await session.testid(`pair-${BANGLE}`)).click();
+      const [paired, pairText] = await session.oneOf([`paired-${BANGLE}`, 'pair-error'], { timeoutMs: 60000 });
+      assert.equal(paired, `paired-${BANGLE}`, `pairing failed: ${await pairText.text()}`);
+      const sync = await session.testid(`sync-${BANGLE}`);
+      await waitFor('the sync button to be enabled', () => sync.enabled());
+      await sync.click();
+      const [shown, result] = await session.oneOf(['sync-result', 'sync-error'], { timeoutMs: 120000 });
+      const text = await result.text();
+      assert.equal(shown, 'sync-result', `the Bluetooth sync failed: ${text}`);
+      assert.match(text, /\d/);
+      await waitFor('the synced watch listed with its battery', async () =>
+        (await session.findAll('[data-testid^="device-"] .battery')).length > batteriesBefore, { timeoutMs: 30000 });
+
+      await (await session.testid(`heart-rate-${PINETIME}`)).click();
+      await session.testid('heart-rate-live', { timeoutMs: 30000 });
+      const [heard, heart] = await session.oneOf(['heart-rate-result', 'heart-rate-error'], { timeoutMs: 120000 });
+      const heartText = await heart.text();
+      assert.equal(heard, 'heart-rate-result', `live heart rate failed: ${heartText}`);
+      assert.match(heartText, /\d+ bpm/, 'the latest reading is shown');
+      await screenshot(session, '06c-devices-bluetooth');
     });
 
     await step('lock shows the unlock screen; a wrong passphrase is refused', async () => {
