@@ -1425,14 +1425,14 @@ impl Phr {
         seconds: u64,
         mut on_reading: impl FnMut(&HeartRateReading),
     ) -> Result<LiveHeartRate> {
-        use phr_ble_protocols::standard::{HeartRateMeasurement, HEART_RATE_SERVICE};
+        use phr_ble_protocols::standard::{BatteryLevel, HeartRateMeasurement, HEART_RATE_SERVICE};
         use phr_ble_protocols::GattValue;
         let person = self.person(person)?;
         let zone =
             parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
         let device_error = |e: phr_ble::BleError| ApiError::new(ErrorCode::Device, e.to_string());
         let runtime = bluetooth_runtime()?;
-        let (label, info, raw) = runtime.block_on(async {
+        let (label, info, battery, raw) = runtime.block_on(async {
             let client = phr_ble::BleClient::new(SYNC_TIMEOUT)
                 .await
                 .map_err(device_error)?;
@@ -1454,6 +1454,13 @@ impl Phr {
                     ));
                 }
                 let info = connection.device_information().await.unwrap_or_default();
+                // The battery while we are connected anyway; a watch that
+                // will not say is no reason to miss its heart rate.
+                let battery = if connection.has(BatteryLevel::CHARACTERISTIC) {
+                    connection.read::<BatteryLevel>().await.ok().map(|b| b.0)
+                } else {
+                    None
+                };
                 let mut raw = Vec::new();
                 connection
                     .listen(
@@ -1470,7 +1477,7 @@ impl Phr {
                     )
                     .await
                     .map_err(device_error)?;
-                Ok((connection.label().to_string(), info, raw))
+                Ok((connection.label().to_string(), info, battery, raw))
             }
             .await;
             let _ = connection.disconnect().await;
@@ -1512,9 +1519,11 @@ impl Phr {
         let added = if samples.is_empty() {
             0
         } else {
-            self.vault
-                .ingest(person.id, &source, &[Samples::HeartRate(samples)], &event)?
-                .added
+            let report =
+                self.vault
+                    .ingest(person.id, &source, &[Samples::HeartRate(samples)], &event)?;
+            self.remember_battery(report.device, battery)?;
+            report.added
         };
         Ok(LiveHeartRate {
             device: label,

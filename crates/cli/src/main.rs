@@ -973,18 +973,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let phr = open(&path)?;
             let devices = phr.devices(person.person.as_deref())?;
+            // Battery and last sync, as the app's device list shows them.
+            let summaries: std::collections::BTreeMap<i64, phr_api::DeviceSummary> = phr
+                .device_summaries(person.person.as_deref())?
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect();
+            let battery = |id: i64| summaries.get(&id).and_then(|s| s.battery_percent);
+            let last_sync = |id: i64| summaries.get(&id).and_then(|s| s.last_sync_utc);
             if json {
-                print_json(&devices)?;
+                let mut rows = Vec::with_capacity(devices.len());
+                for d in &devices {
+                    let mut row = serde_json::to_value(d)?;
+                    if let Some(fields) = row.as_object_mut() {
+                        fields.insert("battery_percent".into(), battery(d.id.0).into());
+                        fields.insert("last_sync_utc".into(), last_sync(d.id.0).into());
+                    }
+                    rows.push(row);
+                }
+                print_json(&rows)?;
             } else if devices.is_empty() {
                 println!("No devices yet: `phr sync --simulated`, `phr import FILE` or `phr demo` add one.");
             } else {
                 for d in devices {
+                    let last = last_sync(d.id.0)
+                        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                        .map_or("never".to_string(), |t| {
+                            t.format("%Y-%m-%d %H:%M UTC").to_string()
+                        });
                     println!(
-                        "{:>3}  {:<32} {:<20} {}",
+                        "{:>3}  {:<32} {:<20} {:<16} {:>5}  last {}",
                         d.id.0,
                         d.label,
                         d.model.as_deref().unwrap_or("-"),
-                        d.serial.as_deref().unwrap_or("-")
+                        d.serial.as_deref().unwrap_or("-"),
+                        battery(d.id.0).map_or("-".to_string(), |b| format!("{b} %")),
+                        last
                     );
                 }
             }

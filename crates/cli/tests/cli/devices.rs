@@ -398,6 +398,13 @@ fn live_heart_rate_is_shown_and_stored_and_a_watch_without_it_is_told_so() {
     assert_eq!(devices.as_array().expect("devices").len(), 1, "{devices}");
     assert_eq!(devices[0]["model"], "PineTime");
     assert_eq!(devices[0]["manufacturer"], "PINE64");
+    assert_eq!(
+        devices[0]["battery_percent"], 87,
+        "the battery is read while listening: {devices}"
+    );
+    assert!(devices[0]["last_sync_utc"].is_i64(), "{devices}");
+    let list = ok(phr(&vault).args(["devices", "list"]));
+    assert!(list.contains("PineTime") && list.contains("87 %"), "{list}");
 
     // A garbled reading ends the session with a clear error; none of its
     // readings are stored.
