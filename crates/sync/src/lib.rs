@@ -146,41 +146,29 @@ pub async fn read_clock<L: UartLink>(
     timeout: Duration,
     host_millis: impl Fn() -> i64,
 ) -> Result<ClockReading, SyncError> {
-    let device = link.device().to_string();
-    let link_error = |characteristic, source| SyncError::Link {
-        device: device.clone(),
-        characteristic,
-        source,
-    };
     let before = host_millis();
-    for chunk in banglejs::chunks(&banglejs::clock_request(), 20) {
-        timed(timeout, link.send(chunk))
-            .await
-            .map_err(|e| link_error(UART_TX, e))?;
-    }
-    let mut lines = LineAssembler::new(4096);
-    loop {
-        let notification = timed(timeout, link.receive())
-            .await
-            .map_err(|e| link_error(UART_RX, e))?;
-        for line in lines.push(&notification) {
-            let decode_error = |source| SyncError::Decode {
-                device: device.clone(),
-                characteristic: UART_RX,
-                source,
-            };
-            let line = line.map_err(decode_error)?;
-            if let Some(banglejs::WatchMessage::Clock { millis }) =
-                banglejs::parse_line(&line).map_err(decode_error)?
-            {
-                let after = host_millis();
-                return Ok(ClockReading {
-                    offset_millis: millis - (before + (after - before) / 2),
-                    round_trip_millis: after - before,
-                });
-            }
-        }
-    }
+    let millis = ask(
+        link,
+        &banglejs::clock_request(),
+        timeout,
+        false,
+        |message| match message {
+            banglejs::WatchMessage::Clock { millis } => Some(millis),
+            _ => None,
+        },
+    )
+    .await?
+    // Without `may_not_answer`, silence is already a link error.
+    .ok_or_else(|| SyncError::Link {
+        device: link.device().to_string(),
+        characteristic: UART_RX,
+        source: LinkError::Timeout(timeout),
+    })?;
+    let after = host_millis();
+    Ok(ClockReading {
+        offset_millis: millis - (before + (after - before) / 2),
+        round_trip_millis: after - before,
+    })
 }
 
 /// Reads the watch's battery ([`banglejs::battery_request`]): its charge
@@ -191,13 +179,39 @@ pub async fn read_battery<L: UartLink>(
     link: &mut L,
     timeout: Duration,
 ) -> Result<Option<u8>, SyncError> {
+    let answer = ask(
+        link,
+        &banglejs::battery_request(),
+        timeout,
+        true,
+        |message| match message {
+            banglejs::WatchMessage::Status { battery, .. } => Some(battery),
+            _ => None,
+        },
+    )
+    .await?;
+    Ok(answer.flatten())
+}
+
+/// Sends `request` over the UART and returns what `pick` takes from the
+/// first message it accepts, skipping other lines. Without `may_not_answer`
+/// each notification may take `timeout` and a silent watch is a link
+/// error; with it, the whole exchange may take `timeout` and a silent
+/// watch is `None`.
+async fn ask<L: UartLink, T>(
+    link: &mut L,
+    request: &[u8],
+    timeout: Duration,
+    may_not_answer: bool,
+    pick: impl Fn(banglejs::WatchMessage) -> Option<T>,
+) -> Result<Option<T>, SyncError> {
     let device = link.device().to_string();
     let link_error = |characteristic, source| SyncError::Link {
         device: device.clone(),
         characteristic,
         source,
     };
-    for chunk in banglejs::chunks(&banglejs::battery_request(), 20) {
+    for chunk in banglejs::chunks(request, 20) {
         timed(timeout, link.send(chunk))
             .await
             .map_err(|e| link_error(UART_TX, e))?;
@@ -205,10 +219,15 @@ pub async fn read_battery<L: UartLink>(
     let mut lines = LineAssembler::new(4096);
     let until = tokio::time::Instant::now() + timeout;
     loop {
-        let notification = match tokio::time::timeout_at(until, link.receive()).await {
-            Err(_) => return Ok(None),
-            Ok(result) => result.map_err(|e| link_error(UART_RX, e))?,
-        };
+        let notification = if may_not_answer {
+            match tokio::time::timeout_at(until, link.receive()).await {
+                Err(_) => return Ok(None),
+                Ok(result) => result,
+            }
+        } else {
+            timed(timeout, link.receive()).await
+        }
+        .map_err(|e| link_error(UART_RX, e))?;
         for line in lines.push(&notification) {
             let decode_error = |source| SyncError::Decode {
                 device: device.clone(),
@@ -216,10 +235,11 @@ pub async fn read_battery<L: UartLink>(
                 source,
             };
             let line = line.map_err(decode_error)?;
-            if let Some(banglejs::WatchMessage::Status { battery, .. }) =
-                banglejs::parse_line(&line).map_err(decode_error)?
+            if let Some(answer) = banglejs::parse_line(&line)
+                .map_err(decode_error)?
+                .and_then(&pick)
             {
-                return Ok(battery);
+                return Ok(Some(answer));
             }
         }
     }
