@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 PHR_SETUP_APP=1
 PHR_SETUP_E2E="${PHR_E2E:-1}"
 source scripts/setup.sh
+# One pass over everything gains nothing from incremental state, which would
+# take gigabytes of disk beside the test binaries (docs/benchmarks.md).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 echo "== npm ci (FHIR test server and validators)"
 npm ci --prefix tests/fhir-server --no-audit --no-fund --loglevel=error
