@@ -13,7 +13,8 @@
 //! This is the one parser that opens a file itself, because the format is a
 //! database: it is opened read-only and never written.
 
-use crate::{ActivityRecording, FileFormat, ImportError};
+use crate::recording::plausible_span;
+use crate::{ActivityRecording, FileFormat, ImportError, MAX_EPOCHS};
 use chrono::{DateTime, NaiveDateTime};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
@@ -122,7 +123,9 @@ pub fn read_agd(
         ];
         let step: Option<f64> = row.get(5).map_err(|e| row_err(format!("bad steps: {e}")))?;
         let first = *first_ticks.get_or_insert(ticks);
-        let offset = ticks - first;
+        let offset = ticks
+            .checked_sub(first)
+            .ok_or_else(|| row_err("timestamp out of range".into()))?;
         if offset % epoch_ticks != 0 {
             return Err(row_err(format!("timestamp is not a whole number of {epoch_seconds}-second epochs after the first row")));
         }
@@ -130,10 +133,12 @@ pub fn read_agd(
         if slot < counts.len() {
             return Err(row_err("a second row for the same epoch".into()));
         }
-        if slot > counts.len() + 366 * 86_400 {
-            return Err(row_err(
-                "timestamp lies more than a year after the previous row".into(),
-            ));
+        if slot as u64 >= MAX_EPOCHS {
+            return Err(row_err(format!(
+                "timestamp lies {} days after the first row; a recording spans at most {MAX_EPOCHS} epochs ({} days of {epoch_seconds}-second epochs)",
+                offset / TICKS_PER_SECOND / 86_400,
+                MAX_EPOCHS * u64::from(epoch_seconds) / 86_400,
+            )));
         }
         counts.resize(slot, None);
         steps.resize(slot, None);
@@ -145,7 +150,14 @@ pub fn read_agd(
         steps.push(step.filter(|s| s.is_finite()));
     }
     let first = first_ticks.ok_or_else(|| fail("the data table is empty".into()))?;
-    let start = ticks_to_local(first).ok_or_else(|| fail("first timestamp out of range".into()))?;
+    let start = ticks_to_local(first)
+        .filter(|start| plausible_span(*start, counts.len(), epoch_seconds))
+        .ok_or_else(|| {
+            fail(format!(
+                "the data rows lie outside the years {}; is the device clock right?",
+                phr_model::PLAUSIBLE_YEARS
+            ))
+        })?;
     progress(n_rows);
     Ok(ActivityRecording {
         format: FileFormat::Agd,
@@ -220,6 +232,26 @@ mod tests {
             message.contains("data row 2") && message.contains("60-second epochs"),
             "{message}"
         );
+        // A clock that jumped decades: an error, not a grid of billions.
+        let far = dir.path().join("far");
+        std::fs::create_dir(&far).expect("dir");
+        let path = agd(
+            &far,
+            &[
+                (T0, 1.0, 1.0, 1.0, 0.0),
+                (T0 + 30 * 525_600 * MIN, 1.0, 1.0, 1.0, 0.0),
+            ],
+        );
+        let message = read_agd(&path, |_| {}).expect_err("too far").to_string();
+        assert!(
+            message.contains("data row 2") && message.contains("10950 days after the first row"),
+            "{message}"
+        );
+        let old = dir.path().join("old");
+        std::fs::create_dir(&old).expect("dir");
+        let path = agd(&old, &[(MIN, 1.0, 1.0, 1.0, 0.0)]);
+        let message = read_agd(&path, |_| {}).expect_err("year 1").to_string();
+        assert!(message.contains("outside the years 1900-2199"), "{message}");
         let junk = dir.path().join("junk.agd");
         std::fs::write(&junk, b"not a database at all, really not one").expect("write");
         assert!(read_agd(&junk, |_| {})

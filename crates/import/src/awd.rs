@@ -9,7 +9,8 @@
 //! `M` event marker. Activity is the first whitespace-separated field, as in
 //! pyActigraphy's reader.
 
-use crate::{ActivityRecording, FileFormat, ImportError};
+use crate::recording::plausible_span;
+use crate::{ActivityRecording, FileFormat, ImportError, MAX_EPOCHS};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use std::io::BufRead;
 
@@ -96,6 +97,12 @@ pub fn parse_awd(
                 format!("activity {first:?} is not a whole number of 0 or more"),
             )
         })?;
+        if counts.len() as u64 >= MAX_EPOCHS {
+            return Err(err(
+                line_no,
+                format!("more than {MAX_EPOCHS} epochs; a recording holds at most that many"),
+            ));
+        }
         counts.push(Some(count as f64));
     }
     if header.len() < HEADER_LINES {
@@ -127,6 +134,16 @@ pub fn parse_awd(
             file: file.to_string(),
             message: "no activity lines after the header".into(),
         });
+    }
+    if !plausible_span(start, counts.len(), epoch_seconds) {
+        return Err(err(
+            2,
+            format!(
+                "a recording starting {start} with {} epochs lies outside the years {}; is the date right?",
+                counts.len(),
+                phr_model::PLAUSIBLE_YEARS
+            ),
+        ));
     }
     progress(bytes);
     let serial = header[5].clone();
@@ -189,6 +206,11 @@ mod tests {
                 "not a date",
             ),
             ("x\n01-Jan-2018\n08:30\n", "line 4", "3 of its 7 lines"),
+            (
+                "x\n01-Jan-1850\n08:30\n4\n0\nV1\nF\n1\n",
+                "line 2",
+                "outside the years 1900-2199",
+            ),
         ];
         for (text, line, fragment) in cases {
             let message = parse_awd(text.as_bytes(), "t.AWD", |_| {})

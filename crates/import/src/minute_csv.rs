@@ -12,10 +12,10 @@
 //!   (gaps are allowed and stay gaps).
 //! * An empty count, `NaN` or `NA` is a missing epoch (a gap, not a zero).
 
-use crate::ImportError;
+use crate::{ImportError, MAX_EPOCHS, MAX_EPOCH_SECONDS};
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
-use phr_model::{ActivityEpoch, Stamp};
+use phr_model::{ActivityEpoch, Stamp, PLAUSIBLE_UTC, PLAUSIBLE_YEARS};
 use std::io::BufRead;
 
 /// The parsed content of a minute CSV.
@@ -142,6 +142,12 @@ pub fn parse_minute_csv(
         let count_text = fields.get(count_col).copied().unwrap_or("");
         let stamp = Stamp::from_local(local, zone, previous.map(|p| p.0))
             .map_err(|e| line_error(line_no, e.to_string()))?;
+        if !PLAUSIBLE_UTC.contains(&stamp.utc) {
+            return Err(line_error(
+                line_no,
+                format!("time {local} is outside the years {PLAUSIBLE_YEARS}; is the date right?"),
+            ));
+        }
         if let Some((prev, prev_line)) = previous {
             let step = stamp.utc - prev.utc;
             if step <= 0 {
@@ -153,11 +159,32 @@ pub fn parse_minute_csv(
                     ),
                 ));
             }
+            if epoch_seconds.is_none() && step > MAX_EPOCH_SECONDS {
+                return Err(line_error(
+                    line_no,
+                    format!(
+                        "time {local} is {step} seconds after line {prev_line}; the first two rows give the epoch, which is at most a day"
+                    ),
+                ));
+            }
             let epoch = *epoch_seconds.get_or_insert(step);
             if step % epoch != 0 {
                 return Err(line_error(
                     line_no,
                     format!("time {local} is not a whole number of {epoch}-second epochs after line {prev_line}"),
+                ));
+            }
+        }
+        if let (Some((first, _)), Some(epoch)) = (result.listed, epoch_seconds) {
+            if ((stamp.utc - first.utc) / epoch) as u64 >= MAX_EPOCHS {
+                return Err(line_error(
+                    line_no,
+                    format!(
+                        "time {local} is {} days after the first row ({}); a recording spans at most {MAX_EPOCHS} epochs ({} days of {epoch}-second epochs); is the date right?",
+                        (stamp.utc - first.utc) / 86_400,
+                        first.local(),
+                        MAX_EPOCHS as i64 * epoch / 86_400,
+                    ),
                 ));
             }
         }
@@ -305,6 +332,36 @@ mod tests {
             assert_eq!(got_line, line, "{text:?}: {message}");
             assert!(message.contains(fragment), "{text:?}: {message}");
         }
+    }
+
+    /// A mistyped year must be an error on its line, not a grid of billions
+    /// of epochs for the analysis (found by fuzzing: `phr analyze` ran out
+    /// of memory) nor an error without a line from the vault.
+    #[test]
+    fn implausible_dates_are_reported_with_their_line() {
+        let rows = "timestamp,count\n2026-03-01 00:00:00,12\n2026-03-01 00:01:00,0\n";
+        let (line, message) = error_line(&format!("{rows}2626-03-01 00:04:00,7\n"));
+        assert_eq!(line, 4);
+        assert!(message.contains("outside the years 1900-2199"), "{message}");
+        let (line, message) = error_line(&format!("{rows}2062-03-01 00:04:00,7\n"));
+        assert_eq!(line, 4);
+        let days = "13149 days after the first row (2026-03-01 00:00:00)";
+        assert!(message.contains(days), "{message}");
+        assert!(
+            message.contains("5825 days of 60-second epochs"),
+            "{message}"
+        );
+        // Just inside the bound is fine.
+        let last = "2042-02-10 10:07:00"; // 2^23 - 1 minutes after the first row
+        let csv = parse(&format!("{rows}{last},7\n")).expect("inside the bound");
+        assert_eq!(csv.into_recording().counts.len() as u64, MAX_EPOCHS);
+        let (line, message) = error_line("2300-01-01 00:00,1\n");
+        assert_eq!(line, 1);
+        assert!(message.contains("outside the years 1900-2199"), "{message}");
+        let (line, message) = error_line("2026-03-01 00:00,1\n2026-03-03 00:00,1\n");
+        assert_eq!(line, 2);
+        assert!(message.contains("172800 seconds after line 1"), "{message}");
+        assert!(parse("2026-03-01 00:00,1\n2026-03-02 00:00,1\n").is_ok());
     }
 
     #[test]

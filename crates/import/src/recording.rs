@@ -5,6 +5,24 @@ use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use phr_model::{ActivityEpoch, Stamp, StepCount, TimeError};
 
+/// The most epochs one recording may span from its first to its last, gaps
+/// included: 2^23, i.e. 97 days of 1-second epochs or 16 years of 1-minute
+/// ones. The analysis lays a recording on a dense grid, so one mistyped date
+/// (2626 for 2026) would otherwise ask for gigabytes.
+pub const MAX_EPOCHS: u64 = 1 << 23;
+
+/// The longest epoch a minute CSV may have: a day.
+pub const MAX_EPOCH_SECONDS: i64 = 86_400;
+
+/// Whether a recording of `epochs` epochs from wall-clock `start` lies
+/// within the years samples may have ([`phr_model::PLAUSIBLE_YEARS`]),
+/// both its first epoch and its last (read as UTC; the zone is applied later).
+pub(crate) fn plausible_span(start: NaiveDateTime, epochs: usize, epoch_seconds: u32) -> bool {
+    let first = start.and_utc().timestamp();
+    let last = first + (epochs.saturating_sub(1) as i64) * i64::from(epoch_seconds);
+    phr_model::PLAUSIBLE_UTC.contains(&first) && phr_model::PLAUSIBLE_UTC.contains(&last)
+}
+
 /// Which file format a recording came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

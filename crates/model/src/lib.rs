@@ -19,7 +19,10 @@ pub use sample::{
     ActivityEpoch, HeartRate, SampleKind, Samples, SleepEpisode, SleepStage, SleepStageSpan,
     StepCount,
 };
-pub use time::{local_day_seconds, local_midnight, parse_time_zone, Stamp, TimeError};
+pub use time::{
+    local_day_seconds, local_midnight, parse_time_zone, Stamp, TimeError, PLAUSIBLE_UTC,
+    PLAUSIBLE_YEARS,
+};
 
 use serde::{Deserialize, Serialize};
 

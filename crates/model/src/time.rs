@@ -3,6 +3,15 @@
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
+
+/// Instants a sample may have: the years 1900 to 2199 (UTC, as Unix
+/// seconds). A time outside is a wrong clock or a mistyped date, not a
+/// measurement.
+pub const PLAUSIBLE_UTC: Range<i64> = -2_208_988_800..7_258_118_400;
+
+/// [`PLAUSIBLE_UTC`] in words, for messages.
+pub const PLAUSIBLE_YEARS: &str = "1900-2199";
 
 /// Errors turning wall-clock time into instants.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

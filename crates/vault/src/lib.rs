@@ -30,7 +30,7 @@ pub use error::{Result, VaultError};
 use crypto::{CryptoError, Keys};
 use phr_model::{
     ActivityEpoch, Device, DeviceId, HeartRate, NewDevice, NewPerson, Person, PersonId, SampleKind,
-    Samples, SleepEpisode, StepCount,
+    Samples, SleepEpisode, StepCount, PLAUSIBLE_UTC, PLAUSIBLE_YEARS,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -40,8 +40,6 @@ use zeroize::Zeroizing;
 
 const MAGIC: &str = "phr-vault";
 const SECONDS_PER_DAY: i64 = 86_400;
-/// Instants accepted for samples: years 1900 to 2199.
-const PLAUSIBLE_UTC: Range<i64> = -2_208_988_800..7_258_118_400;
 
 /// An open (unlocked) vault. Dropping or [`Vault::lock`]ing it zeroizes the
 /// data key it holds.
@@ -1141,7 +1139,7 @@ fn validate(samples: &Samples) -> Result<()> {
             Ok(())
         } else {
             Err(VaultError::InvalidSample(format!(
-                "instant {utc} is outside the years 1900-2199"
+                "instant {utc} is outside the years {PLAUSIBLE_YEARS}"
             )))
         }
     };

@@ -75,6 +75,20 @@ fn text_output_and_bad_files() {
         .arg(&bad));
     assert_eq!(out.status.code(), Some(65));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.AWD, line 9"));
+    // A mistyped year in the last row: the line named, not a grid of
+    // billions of epochs (this ran out of memory once).
+    let typo = dir.path().join("typo.csv");
+    let rows = "timestamp,count\n2026-03-01 00:00,12\n2026-03-01 00:01,0\n2062-03-01 00:02,7\n";
+    std::fs::write(&typo, rows).expect("write");
+    let out = run(Command::new(env!("CARGO_BIN_EXE_phr"))
+        .args(["analyze", "actigraphy", "--input"])
+        .arg(&typo));
+    assert_eq!(out.status.code(), Some(65));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("typo.csv, line 4") && stderr.contains("is the date right?"),
+        "{stderr}"
+    );
     let out = run(Command::new(env!("CARGO_BIN_EXE_phr")).args([
         "analyze",
         "actigraphy",
