@@ -174,6 +174,7 @@ pub fn read_agd(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// Builds a small file with the tables and columns ActiLife 6 writes
     /// (schema as in ActiGraph's published .agd description).
@@ -265,5 +266,54 @@ mod tests {
             .expect_err("empty")
             .to_string()
             .contains("empty"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Whatever rows a damaged or odd file holds: an error, or a grid
+        /// that starts at the first row, ends at the last, holds at most
+        /// `MAX_EPOCHS` and resolves to instants.
+        #[test]
+        fn any_rows_give_an_error_or_a_sound_grid(
+            first in prop_oneof![
+                Just(T0),
+                any::<i64>(),
+            ],
+            rows in proptest::collection::vec(
+                (
+                    prop_oneof![
+                        4 => (0i64..4).prop_map(|k| k * MIN),
+                        1 => Just(MIN / 2),
+                        1 => any::<i64>(),
+                        1 => Just(MAX_EPOCHS as i64 * MIN),
+                    ],
+                    prop_oneof![
+                        0.0f64..500.0,
+                        Just(-1.0),
+                        Just(f64::NAN),
+                    ],
+                ),
+                0..12,
+            ),
+        ) {
+            let mut ticks = first;
+            let mut table = Vec::new();
+            for (delta, axis) in rows {
+                table.push((ticks, axis, 1.0, 0.0, 3.0));
+                ticks = ticks.wrapping_add(delta);
+            }
+            let dir = tempfile::tempdir().expect("tmp");
+            let path = agd(dir.path(), &table);
+            if let Ok(rec) = read_agd(&path, |_| {}) {
+                let lo = table.iter().map(|r| r.0).min().expect("rows");
+                let hi = table.iter().map(|r| r.0).max().expect("rows");
+                prop_assert_eq!(rec.start, ticks_to_local(lo).expect("start"));
+                prop_assert_eq!(rec.counts.len() as i64, (hi - lo) / MIN + 1);
+                prop_assert!(rec.counts.len() as u64 <= MAX_EPOCHS);
+                prop_assert_eq!(rec.steps.as_ref().map(Vec::len), Some(rec.counts.len()));
+                prop_assert!(rec.epochs(chrono_tz::UTC).is_ok());
+            }
+        }
     }
 }
