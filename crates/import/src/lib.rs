@@ -18,7 +18,7 @@ mod recording;
 pub use agd::{read_agd, SQLITE_MAGIC};
 pub use awd::{looks_like_awd, parse_awd};
 pub use minute_csv::{parse_minute_csv, MinuteCsv};
-pub use recording::{ActivityRecording, FileFormat, MAX_EPOCHS, MAX_EPOCH_SECONDS};
+pub use recording::{ActivityRecording, FileFormat, MAX_EPOCHS};
 
 /// Guesses a file's format from its name and first bytes: SQLite signature
 /// or `.agd` → ActiGraph; an AWD header or `.awd` → Actiwatch; else CSV.

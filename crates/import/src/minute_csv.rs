@@ -12,7 +12,7 @@
 //!   (gaps are allowed and stay gaps).
 //! * An empty count, `NaN` or `NA` is a missing epoch (a gap, not a zero).
 
-use crate::{ImportError, MAX_EPOCHS, MAX_EPOCH_SECONDS};
+use crate::{ImportError, MAX_EPOCHS};
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use phr_model::{ActivityEpoch, Stamp, PLAUSIBLE_UTC, PLAUSIBLE_YEARS};
@@ -48,6 +48,8 @@ impl MinuteCsv {
     }
 }
 
+/// The longest epoch (the step between the first two rows): a day.
+const MAX_EPOCH_SECONDS: i64 = 86_400;
 const TIME_NAMES: [&str; 4] = ["timestamp", "datetime", "date_time", "time"];
 const COUNT_NAMES: [&str; 4] = ["count", "counts", "activity", "value"];
 const FORMATS: [&str; 6] = [

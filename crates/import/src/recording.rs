@@ -11,9 +11,6 @@ use phr_model::{ActivityEpoch, Stamp, StepCount, TimeError};
 /// (2626 for 2026) would otherwise ask for gigabytes.
 pub const MAX_EPOCHS: u64 = 1 << 23;
 
-/// The longest epoch a minute CSV may have: a day.
-pub const MAX_EPOCH_SECONDS: i64 = 86_400;
-
 /// Whether a recording of `epochs` epochs from wall-clock `start` lies
 /// within the years samples may have ([`phr_model::PLAUSIBLE_YEARS`]),
 /// both its first epoch and its last (read as UTC; the zone is applied later).
