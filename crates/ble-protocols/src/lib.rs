@@ -18,6 +18,7 @@ pub mod banglejs;
 mod error;
 pub mod infinitime;
 pub mod pams;
+mod pams_monitor;
 mod reader;
 pub mod standard;
 

@@ -19,6 +19,7 @@
 //! and Sequence Number, then the optional fields. [`to_samples`] maps
 //! decoded records to model samples given the session's start.
 
+pub use crate::pams_monitor::{MonitorSession, SimulatedMonitor, NO_SUCH_SESSION};
 use crate::reader::Reader;
 use crate::{batches, push_stage, sig_uuid, DecodeError};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -465,26 +466,70 @@ impl ActivityRecord {
     }
 }
 
+/// The flags width and field table of an activity data characteristic.
+fn record_layout(
+    characteristic: Characteristic,
+) -> Result<(usize, &'static [FieldSpec]), DecodeError> {
+    match characteristic {
+        Characteristic::GeneralActivityInstantaneous => Ok(layout::GENERAL_INSTANTANEOUS),
+        Characteristic::GeneralActivitySummary => Ok(layout::GENERAL_SUMMARY),
+        Characteristic::StepCounterSummary => Ok(layout::STEP_COUNTER_SUMMARY),
+        Characteristic::SleepInstantaneous => Ok(layout::SLEEP_INSTANTANEOUS),
+        Characteristic::SleepSummary => Ok(layout::SLEEP_SUMMARY),
+        other => Err(DecodeError::Invalid {
+            what: other.name(),
+            field: "characteristic",
+            offset: 0,
+            reason: "not an activity data characteristic".into(),
+        }),
+    }
+}
+
+/// The bytes of a record: the inverse of [`decode_record`], for simulated
+/// monitors and tests. The flags are those of the fields present plus the
+/// status bits (fields of width 0) set in `record.flags`; a field name
+/// that is not in the characteristic's table is an error.
+pub fn encode_record(record: &ActivityRecord) -> Result<Vec<u8>, DecodeError> {
+    let (flags_width, fields) = record_layout(record.characteristic)?;
+    let unknown = |name: &str| DecodeError::Invalid {
+        what: record.characteristic.name(),
+        field: "fields",
+        offset: 0,
+        reason: format!("{name:?} is not a field of this characteristic"),
+    };
+    let mut flags = 0u32;
+    for spec in fields {
+        let status_set = spec.width == 0 && record.flags & (1 << spec.bit) != 0;
+        if status_set || (spec.width > 0 && record.field(spec.name).is_some()) {
+            flags |= 1 << spec.bit;
+        }
+    }
+    if let Some((name, _)) = record
+        .fields
+        .iter()
+        .find(|(name, _)| !fields.iter().any(|f| f.width > 0 && f.name == *name))
+    {
+        return Err(unknown(name));
+    }
+    let mut out = flags.to_le_bytes()[..flags_width].to_vec();
+    out.extend_from_slice(&record.session_id.to_le_bytes());
+    out.extend_from_slice(&record.sub_session_id.to_le_bytes());
+    out.extend_from_slice(&record.relative_timestamp.to_le_bytes());
+    out.extend_from_slice(&record.sequence_number.to_le_bytes());
+    for spec in fields.iter().filter(|f| f.width > 0) {
+        if let Some(value) = record.field(spec.name) {
+            out.extend_from_slice(&value.to_le_bytes()[..spec.width]);
+        }
+    }
+    Ok(out)
+}
+
 /// Decodes one reassembled record of an activity data characteristic.
 pub fn decode_record(
     characteristic: Characteristic,
     record: &[u8],
 ) -> Result<ActivityRecord, DecodeError> {
-    let (flags_width, fields) = match characteristic {
-        Characteristic::GeneralActivityInstantaneous => layout::GENERAL_INSTANTANEOUS,
-        Characteristic::GeneralActivitySummary => layout::GENERAL_SUMMARY,
-        Characteristic::StepCounterSummary => layout::STEP_COUNTER_SUMMARY,
-        Characteristic::SleepInstantaneous => layout::SLEEP_INSTANTANEOUS,
-        Characteristic::SleepSummary => layout::SLEEP_SUMMARY,
-        other => {
-            return Err(DecodeError::Invalid {
-                what: other.name(),
-                field: "characteristic",
-                offset: 0,
-                reason: "not an activity data characteristic".into(),
-            })
-        }
-    };
+    let (flags_width, fields) = record_layout(characteristic)?;
     let mut reader = Reader::new(characteristic.name(), record);
     let flags = reader.uint("Flags", flags_width)? as u32;
     let session_id = reader.u16("Session ID")?;
@@ -568,6 +613,37 @@ pub enum DataSelector {
 }
 
 impl DataSelector {
+    /// The selector of an octet sent.
+    pub fn from_code(code: u8) -> Option<Self> {
+        [
+            DataSelector::GeneralActivityInstantaneous,
+            DataSelector::GeneralActivitySummary,
+            DataSelector::CardioRespiratoryInstantaneous,
+            DataSelector::CardioRespiratorySummary,
+            DataSelector::StepCounterSummary,
+            DataSelector::SleepInstantaneous,
+            DataSelector::SleepSummary,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
+    }
+
+    /// The characteristic its records arrive on (none for the
+    /// CardioRespiratory data, which is not handled here).
+    pub fn characteristic(self) -> Option<Characteristic> {
+        match self {
+            DataSelector::GeneralActivityInstantaneous => {
+                Some(Characteristic::GeneralActivityInstantaneous)
+            }
+            DataSelector::GeneralActivitySummary => Some(Characteristic::GeneralActivitySummary),
+            DataSelector::StepCounterSummary => Some(Characteristic::StepCounterSummary),
+            DataSelector::SleepInstantaneous => Some(Characteristic::SleepInstantaneous),
+            DataSelector::SleepSummary => Some(Characteristic::SleepSummary),
+            DataSelector::CardioRespiratoryInstantaneous
+            | DataSelector::CardioRespiratorySummary => None,
+        }
+    }
+
     /// The octet sent.
     pub fn code(self) -> u8 {
         match self {
@@ -635,6 +711,47 @@ impl ControlPointRequest {
         }
     }
 
+    /// Decodes a written request (the server's side: simulated monitors).
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut reader = Reader::new(Characteristic::ControlPoint.name(), bytes);
+        let request = match reader.u8("Op Code")? {
+            0x01 => ControlPointRequest::EnquireSessions,
+            0x02 => ControlPointRequest::EnquireSubSessions {
+                session_id: reader.u16("Session ID")?,
+            },
+            0x03 => {
+                let session_id = reader.u16("Session ID")?;
+                let sub_session_id = reader.u16("Sub-Session ID")?;
+                let at = reader.offset();
+                let code = reader.u8("Data Selector")?;
+                let data = DataSelector::from_code(code).ok_or_else(|| {
+                    reader.invalid("Data Selector", at, format!("{code} is not 0 to 6"))
+                })?;
+                ControlPointRequest::GetEndedSessionData {
+                    session_id,
+                    sub_session_id,
+                    data,
+                }
+            }
+            0x04 => ControlPointRequest::StartSession {
+                sub_session: reader.u8("Session Type")? != 0,
+            },
+            0x05 => ControlPointRequest::StopSession,
+            0x06 => ControlPointRequest::DeleteEndedSession {
+                session_id: reader.u16("Session ID")?,
+            },
+            other => {
+                return Err(reader.invalid(
+                    "Op Code",
+                    0,
+                    format!("0x{other:02X} is not a request op code (0x01 to 0x06)"),
+                ))
+            }
+        };
+        reader.finish()?;
+        Ok(request)
+    }
+
     /// The bytes to write.
     pub fn encode(self) -> Vec<u8> {
         let mut out = vec![self.opcode()];
@@ -691,6 +808,31 @@ pub enum ControlPointResponse {
 }
 
 impl ControlPointResponse {
+    /// The indication's bytes (the server's side: simulated monitors).
+    pub fn encode(self) -> Vec<u8> {
+        match self {
+            ControlPointResponse::GetEndedSessionDataSuccess { records } => {
+                let mut out = vec![0xFA];
+                out.extend_from_slice(&records.to_le_bytes()[..3]);
+                out
+            }
+            ControlPointResponse::EnquireSubSessionsSuccess { count } => {
+                let mut out = vec![0xFB];
+                out.extend_from_slice(&count.to_le_bytes());
+                out
+            }
+            ControlPointResponse::EnquireSessionsSuccess { count } => {
+                let mut out = vec![0xFC];
+                out.extend_from_slice(&count.to_le_bytes());
+                out
+            }
+            ControlPointResponse::Error {
+                request_opcode,
+                code,
+            } => vec![0u8.wrapping_sub(request_opcode), code],
+        }
+    }
+
     /// Decodes an indication.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut reader = Reader::new(Characteristic::ControlPoint.name(), bytes);
@@ -739,6 +881,15 @@ pub struct CurrentSession {
 }
 
 impl CurrentSession {
+    /// The value's bytes (the server's side: simulated monitors).
+    pub fn encode(self) -> Vec<u8> {
+        let mut out = vec![self.flags];
+        out.extend_from_slice(&self.session_id.to_le_bytes());
+        out.extend_from_slice(&self.sub_session_id.to_le_bytes());
+        out.extend_from_slice(&self.relative_timestamp.to_le_bytes());
+        out
+    }
+
     /// Decodes the value.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut reader = Reader::new(Characteristic::CurrentSession.name(), bytes);
@@ -771,6 +922,33 @@ pub struct SessionDescriptor {
 }
 
 impl SessionDescriptor {
+    /// The record's bytes before segmentation (the server's side:
+    /// simulated monitors); an unknown start is sent as zeros.
+    pub fn encode(&self) -> Vec<u8> {
+        use chrono::{Datelike, Timelike};
+        let mut out = vec![self.flags];
+        out.extend_from_slice(&self.session_id.to_le_bytes());
+        out.extend_from_slice(&self.sub_session_id.to_le_bytes());
+        match self.start {
+            Some(start) => {
+                let year = u16::try_from(start.year()).unwrap_or(0);
+                out.extend_from_slice(&year.to_le_bytes());
+                for part in [
+                    start.month(),
+                    start.day(),
+                    start.hour(),
+                    start.minute(),
+                    start.second(),
+                ] {
+                    out.push(part as u8);
+                }
+            }
+            None => out.extend_from_slice(&[0; 7]),
+        }
+        out.extend_from_slice(&self.rest);
+        out
+    }
+
     /// Decodes a reassembled record.
     pub fn decode(record: &[u8]) -> Result<Self, DecodeError> {
         let mut reader = Reader::new(Characteristic::SessionDescriptor.name(), record);

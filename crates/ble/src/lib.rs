@@ -11,6 +11,10 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod link;
+
+pub use link::{LinkError, UartLink};
+
 use btleplug::api::{
     Central, Characteristic, Manager as _, Peripheral as _, ScanFilter, WriteType,
 };
@@ -326,7 +330,7 @@ impl BleClient {
 type Notifications =
     std::pin::Pin<Box<dyn futures::Stream<Item = btleplug::api::ValueNotification> + Send>>;
 
-/// The Nordic UART of a connected watch as a [`phr_sync::UartLink`].
+/// The Nordic UART of a connected watch as a [`UartLink`].
 pub struct UartSession {
     peripheral: Peripheral,
     tx: Characteristic,
@@ -335,19 +339,19 @@ pub struct UartSession {
     stream: Notifications,
 }
 
-impl phr_sync::UartLink for UartSession {
+impl UartLink for UartSession {
     fn device(&self) -> &str {
         &self.label
     }
 
-    async fn send(&mut self, bytes: &[u8]) -> Result<(), phr_sync::LinkError> {
+    async fn send(&mut self, bytes: &[u8]) -> Result<(), LinkError> {
         self.peripheral
             .write(&self.tx, bytes, WriteType::WithoutResponse)
             .await
-            .map_err(|e| phr_sync::LinkError::Transport(e.to_string()))
+            .map_err(|e| LinkError::Transport(e.to_string()))
     }
 
-    async fn receive(&mut self) -> Result<Vec<u8>, phr_sync::LinkError> {
+    async fn receive(&mut self) -> Result<Vec<u8>, LinkError> {
         // btleplug's stream does not end when the link drops; the engine's
         // timeout on every receive catches that.
         while let Some(notification) = self.stream.next().await {
@@ -355,7 +359,7 @@ impl phr_sync::UartLink for UartSession {
                 return Ok(notification.value);
             }
         }
-        Err(phr_sync::LinkError::Disconnected)
+        Err(LinkError::Disconnected)
     }
 }
 
@@ -647,6 +651,89 @@ impl Connection {
         }
         self.unsubscribe(&characteristic, &name).await;
         Ok(received)
+    }
+
+    /// Subscribes to every characteristic in `listen` (the stream opened
+    /// first, so no early value is missed), writes `request` to `uuid`
+    /// with a write response, and returns the notifications and
+    /// indications of those characteristics, in order of arrival, up to and
+    /// including the one for which `done` returns true: a request/response
+    /// exchange such as a PAMS Control Point's. A gap longer than the
+    /// timeout is [`BleError::Timeout`], or [`BleError::Disconnected`] if
+    /// the link dropped.
+    pub async fn request(
+        &self,
+        uuid: u128,
+        request: &[u8],
+        listen: &[u128],
+        mut done: impl FnMut(u128, &[u8]) -> bool,
+    ) -> Result<Vec<(u128, Vec<u8>)>, BleError> {
+        let characteristics = listen
+            .iter()
+            .map(|&uuid| self.characteristic(uuid))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut stream = timed(
+            &self.label,
+            "open notifications",
+            self.timeout,
+            self.peripheral.notifications(),
+        )
+        .await?;
+        for characteristic in &characteristics {
+            timed(
+                &self.label,
+                &format!(
+                    "subscribe to {}",
+                    uuid_string(characteristic.uuid.as_u128())
+                ),
+                self.timeout,
+                self.peripheral.subscribe(characteristic),
+            )
+            .await?;
+        }
+        let result = async {
+            self.write_raw(uuid, request).await?;
+            let mut values = Vec::new();
+            loop {
+                match tokio::time::timeout(self.timeout, stream.next()).await {
+                    Ok(Some(notification)) => {
+                        let from = notification.uuid.as_u128();
+                        if !listen.contains(&from) {
+                            continue;
+                        }
+                        let finished = done(from, &notification.value);
+                        values.push((from, notification.value));
+                        if finished {
+                            return Ok(values);
+                        }
+                    }
+                    Ok(None) | Err(_) => {
+                        let name = uuid_string(uuid);
+                        if !self.is_connected().await.unwrap_or(false) {
+                            return Err(BleError::Disconnected {
+                                device: self.label.clone(),
+                                characteristic: name,
+                                received: values.len(),
+                            });
+                        }
+                        return Err(BleError::Timeout {
+                            device: self.label.clone(),
+                            operation: format!(
+                                "the answer to {name} ({} value(s) so far)",
+                                values.len()
+                            ),
+                            timeout: self.timeout,
+                        });
+                    }
+                }
+            }
+        }
+        .await;
+        for characteristic in &characteristics {
+            self.unsubscribe(characteristic, &uuid_string(characteristic.uuid.as_u128()))
+                .await;
+        }
+        result
     }
 
     /// Writes `request` to the Nordic UART TX in 20-byte chunks and returns

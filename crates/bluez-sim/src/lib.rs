@@ -19,8 +19,8 @@ mod peripheral;
 
 pub use bus::PrivateBus;
 pub use peripheral::{
-    BangleJs, Notify, PeripheralBehaviour, PineTime, SimCharacteristic, SimService,
-    SimulatedPeripheral, StepCounterHandle,
+    ActivityMonitor, BangleJs, MonitorHandle, Notify, PeripheralBehaviour, PineTime,
+    SimCharacteristic, SimService, SimulatedPeripheral, StepCounterHandle,
 };
 
 use objects::{Adapter, DeviceShared, ADAPTER_PATH};

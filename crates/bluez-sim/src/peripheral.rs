@@ -6,7 +6,7 @@ use phr_ble_protocols::standard::{
     BatteryLevel, CurrentTime, DeviceInfoField, HeartRateMeasurement, BATTERY_SERVICE,
     CURRENT_TIME_SERVICE, DEVICE_INFORMATION_SERVICE, HEART_RATE_SERVICE,
 };
-use phr_ble_protocols::GattValue;
+use phr_ble_protocols::{pams, GattValue};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -313,5 +313,123 @@ impl PeripheralBehaviour for BangleJs {
 
     fn subscribed(&mut self, _characteristic: u128) -> Vec<Notify> {
         Vec::new()
+    }
+}
+
+/// Shared handle on a simulated activity monitor's stored sessions.
+#[derive(Debug, Clone)]
+pub struct MonitorHandle(Arc<Mutex<pams::SimulatedMonitor>>);
+
+impl MonitorHandle {
+    /// Sets the running session (`None`: the last one ended).
+    pub fn set_running(&self, id: Option<u16>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .set_running(id);
+    }
+
+    /// Replaces the stored sessions (it recorded more, or was reset).
+    pub fn set_sessions(&self, sessions: Vec<pams::MonitorSession>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .set_sessions(sessions);
+    }
+}
+
+/// A wearable speaking the Physical Activity Monitor Service: the pure
+/// [`pams::SimulatedMonitor`] behind the PAMS characteristics, with Battery
+/// and Device Information beside them.
+pub struct ActivityMonitor {
+    monitor: MonitorHandle,
+    values: HashMap<u128, Vec<u8>>,
+}
+
+impl PeripheralBehaviour for ActivityMonitor {
+    fn read(&mut self, characteristic: u128) -> Option<Vec<u8>> {
+        if characteristic == pams::Characteristic::CurrentSession.uuid() {
+            let monitor = self.monitor.0.lock().unwrap_or_else(|p| p.into_inner());
+            return Some(monitor.current_session().encode());
+        }
+        self.values.get(&characteristic).cloned()
+    }
+
+    fn write(&mut self, characteristic: u128, value: &[u8]) -> Vec<Notify> {
+        if characteristic != pams::Characteristic::ControlPoint.uuid() {
+            return Vec::new();
+        }
+        let mut monitor = self.monitor.0.lock().unwrap_or_else(|p| p.into_inner());
+        monitor
+            .control_point(value)
+            .into_iter()
+            .map(|(characteristic, value)| Notify {
+                characteristic: characteristic.uuid(),
+                value,
+                after: None,
+            })
+            .collect()
+    }
+
+    fn subscribed(&mut self, _characteristic: u128) -> Vec<Notify> {
+        Vec::new()
+    }
+}
+
+impl SimulatedPeripheral {
+    /// An activity monitor speaking PAMS, holding `monitor`'s sessions;
+    /// returns a handle to change them too.
+    pub fn activity_monitor(
+        address: &str,
+        monitor: pams::SimulatedMonitor,
+    ) -> (Self, MonitorHandle) {
+        use pams::Characteristic as C;
+        let (info, mut values) = device_information(&[
+            (DeviceInfoField::Manufacturer, "PHR companion (simulated)"),
+            (DeviceInfoField::Model, "PAMS activity monitor"),
+            (DeviceInfoField::Serial, "PAM-0001"),
+            (DeviceInfoField::Firmware, "1.0"),
+        ]);
+        values.insert(BatteryLevel::CHARACTERISTIC, vec![73]);
+        // Features: instantaneous general activity, step counter and sleep
+        // data (bit meanings unverified; our client does not rely on them).
+        values.insert(C::Features.uuid(), vec![0xFF, 0x00, 0x00, 0x00]);
+        let notify = |c: C| characteristic(c.uuid(), &["notify"]);
+        let services = vec![
+            info,
+            SimService {
+                uuid: BATTERY_SERVICE,
+                characteristics: vec![characteristic(
+                    BatteryLevel::CHARACTERISTIC,
+                    &["read", "notify"],
+                )],
+            },
+            SimService {
+                uuid: pams::SERVICE,
+                characteristics: vec![
+                    characteristic(C::Features.uuid(), &["read"]),
+                    notify(C::GeneralActivityInstantaneous),
+                    notify(C::StepCounterSummary),
+                    notify(C::SleepInstantaneous),
+                    characteristic(C::ControlPoint.uuid(), &["write", "indicate"]),
+                    characteristic(C::CurrentSession.uuid(), &["read", "notify"]),
+                    notify(C::SessionDescriptor),
+                ],
+            },
+        ];
+        let handle = MonitorHandle(Arc::new(Mutex::new(monitor)));
+        let peripheral = SimulatedPeripheral {
+            address: address.to_string(),
+            name: "Activity Monitor".into(),
+            rssi: -58,
+            advertised: vec![pams::SERVICE],
+            services,
+            behaviour: Box::new(ActivityMonitor {
+                monitor: handle.clone(),
+                values,
+            }),
+            requires_bonding: false,
+        };
+        (peripheral, handle)
     }
 }

@@ -203,7 +203,7 @@ fn bluetooth_sync_reports_progress_with_a_total_after_a_checkpoint() {
         .build()
         .expect("runtime");
     let tokyo = phr_model::parse_time_zone("Asia/Tokyo").expect("zone");
-    let history = phr_sync::history_from_lifelog(&phr_synth::generate(
+    let history = phr_wearables::history_from_lifelog(&phr_synth::generate(
         &phr_synth::Scenario::ordinary(7, today() - chrono::Days::new(2), 2, tokyo),
     ));
     let records = history.len() as u64;

@@ -71,7 +71,7 @@ const BANGLE_B: &str = "E4:3B:00:00:00:0B";
 fn bangle_history(seed: u64, days: u32) -> Vec<serde_json::Value> {
     let tokyo = phr_model::parse_time_zone("Asia/Tokyo").expect("zone");
     let start = date(2026, 5, 1);
-    phr_sync::history_from_lifelog(&phr_synth::generate(&phr_synth::Scenario::ordinary(
+    phr_wearables::history_from_lifelog(&phr_synth::generate(&phr_synth::Scenario::ordinary(
         seed, start, days, tokyo,
     )))
 }
@@ -560,5 +560,136 @@ fn an_infinitime_watch_syncs_its_step_counter_without_double_counting() {
     counter.set(40);
     assert_eq!(sync()["added"], 1);
     assert_eq!(steps_stored(), 290);
+    drop(bluez.runtime);
+}
+
+/// Three hours of one night of a simulated wearer as a PAMS monitor's
+/// sessions, one an hour, numbered from 1.
+fn monitor_sessions() -> Vec<phr_ble_protocols::pams::MonitorSession> {
+    let tokyo = phr_model::parse_time_zone("Asia/Tokyo").expect("zone");
+    let mut log = phr_synth::generate(&phr_synth::Scenario::ordinary(
+        5,
+        date(2026, 5, 1),
+        2,
+        tokyo,
+    ));
+    // 2026-05-02 01:00 to 04:00 in Tokyo: asleep, with some steps before.
+    let (from, to) = (1_777_651_200, 1_777_662_000);
+    log.activity.retain(|e| (from..to).contains(&e.at.utc));
+    log.steps.retain(|s| (from..to).contains(&s.start.utc));
+    log.heart_rate.retain(|h| (from..to).contains(&h.at.utc));
+    phr_wearables::pams_sessions_from_lifelog(&log, 1, 3600, tokyo)
+}
+
+#[test]
+fn a_pams_activity_monitor_pairs_and_syncs_ended_sessions_once() {
+    const MONITOR: &str = "D1:7A:00:00:00:0C";
+    let sessions = monitor_sessions();
+    assert_eq!(sessions.len(), 3);
+    let monitor = phr_ble_protocols::pams::SimulatedMonitor::new(sessions.clone(), 20)
+        .with_running_session(3);
+    let (peripheral, handle) = SimulatedPeripheral::activity_monitor(MONITOR, monitor);
+    let bluez = Bluez::with(vec![peripheral]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let sync = || {
+        run(bluez
+            .phr(&vault)
+            .args(["--json", "sync", "--device", MONITOR, "--scan-seconds", "2"]))
+    };
+    let activity_minutes = || -> u64 {
+        let days: serde_json::Value =
+            serde_json::from_str(&ok(phr(&vault).args(["--json", "days"]))).expect("json");
+        days.as_array()
+            .expect("days")
+            .iter()
+            .map(|d| d["samples"].as_u64().unwrap_or(0))
+            .sum()
+    };
+    let paired: serde_json::Value = serde_json::from_str(&ok(bluez.phr(&vault).args([
+        "--json",
+        "devices",
+        "pair",
+        MONITOR,
+        "--seconds",
+        "2",
+    ])))
+    .expect("json");
+    assert_eq!(paired["protocols"][0], "pams", "{paired}");
+
+    // A damaged notification: that sync fails and stores nothing.
+    bluez.faults(
+        MONITOR,
+        phr_bluez_sim::Faults {
+            corrupt_notifications: vec![4],
+            ..Default::default()
+        },
+    );
+    let failed = sync();
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains("nothing from this sync was stored"),
+        "{stderr}"
+    );
+    assert_eq!(activity_minutes(), 0);
+    bluez.faults(MONITOR, phr_bluez_sim::Faults::default());
+
+    // The two ended sessions come over; the running one waits.
+    let out = sync();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = sync_rows(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(rows[0]["ok"], true, "{rows:?}");
+    assert_eq!(rows[0]["sync"]["battery_percent"], 73);
+    assert_eq!(activity_minutes(), 120);
+    let audit = ok(phr(&vault).args(["--json", "audit"]));
+    assert!(
+        audit.contains("2 sessions") && audit.contains("session 3 still running"),
+        "{audit}"
+    );
+    let steps_in = |s: &phr_ble_protocols::pams::MonitorSession| -> i64 {
+        s.records
+            .iter()
+            .filter_map(|r| r.field("Normal Walking Steps"))
+            .sum()
+    };
+    let stored_steps = || -> i64 {
+        let days: serde_json::Value =
+            serde_json::from_str(&ok(phr(&vault).args(["--json", "days"]))).expect("json");
+        days.as_array()
+            .expect("days")
+            .iter()
+            .map(|d| d["steps"].as_i64().unwrap_or(0))
+            .sum()
+    };
+    assert_eq!(
+        stored_steps(),
+        steps_in(&sessions[0]) + steps_in(&sessions[1])
+    );
+
+    // Nothing new: nothing added.
+    let again = sync_rows(&String::from_utf8_lossy(&sync().stdout));
+    assert_eq!(again[0]["sync"]["added"], 0, "{again:?}");
+
+    // Session 3 ends: only it comes over.
+    handle.set_running(None);
+    let third = sync_rows(&String::from_utf8_lossy(&sync().stdout));
+    assert!(
+        third[0]["sync"]["added"].as_u64().expect("added") > 60,
+        "{third:?}"
+    );
+    assert_eq!(activity_minutes(), 180);
+    assert_eq!(
+        stored_steps(),
+        sessions.iter().map(steps_in).sum::<i64>(),
+        "every step once"
+    );
+    let audit = ok(phr(&vault).args(["--json", "audit"]));
+    assert!(audit.contains("1 sessions"), "{audit}");
     drop(bluez.runtime);
 }

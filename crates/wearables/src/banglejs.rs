@@ -1,21 +1,16 @@
-//! The wearable sync engine: asks a watch for the history stored since the
-//! last checkpoint, reassembles and decodes what arrives, and hands back one
-//! whole batch (samples plus the new checkpoint) or an error. Nothing partial
-//! ever leaves this crate, so the caller can store a batch and advance its
-//! checkpoint in one transaction: a link that drops at any byte costs a
-//! retry, never a gap or a duplicate.
+//! The Bangle.js history engine: asks the watch for the history stored
+//! since the last checkpoint, reassembles and decodes what arrives, and
+//! hands back one whole [`Batch`] (samples plus the new checkpoint) or an
+//! error. Nothing partial ever leaves it, so the caller can store a batch
+//! and advance its checkpoint in one transaction: a link that drops at any
+//! byte costs a retry, never a gap or a duplicate.
 //!
-//! Key design choice: the engine talks to a [`UartLink`], a byte pipe with
-//! notifications. The Bluetooth LE link (btleplug) and the in-process
-//! [`SimulatedLink`] both implement it, so the same engine and the same
-//! protocol bytes run with and without hardware.
-#![deny(missing_docs)]
-#![forbid(unsafe_code)]
+//! It talks to a [`UartLink`], a byte pipe with notifications: the Bluetooth
+//! LE link (`phr_ble::UartSession`) and the in-process
+//! [`SimulatedLink`](crate::SimulatedLink) both implement it, so the same
+//! engine and the same protocol bytes run with and without hardware.
 
-mod simulated;
-
-pub use simulated::{history_from_lifelog, host_millis, LinkFaults, SimulatedLink};
-
+use phr_ble::{LinkError, UartLink};
 use phr_ble_protocols::banglejs::{self, HistoryFetch, LineAssembler};
 use phr_model::{Samples, Stamp};
 use std::future::Future;
@@ -34,32 +29,6 @@ pub const RECORD_SECONDS: u32 = 600;
 /// checkpoint must be among them, or the watch was reset.
 pub const OVERLAP_MILLIS: i64 = 3_600_000;
 
-/// Why a link operation failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum LinkError {
-    /// The connection dropped.
-    #[error("the link dropped")]
-    Disconnected,
-    /// Nothing arrived in time.
-    #[error("no answer within {0:?}")]
-    Timeout(Duration),
-    /// Anything else the transport reports.
-    #[error("{0}")]
-    Transport(String),
-}
-
-/// A bidirectional byte link to a watch (Nordic UART over BLE, or a
-/// simulation).
-pub trait UartLink {
-    /// The device's name, for errors.
-    fn device(&self) -> &str;
-    /// Writes bytes to the watch's TX characteristic.
-    fn send(&mut self, bytes: &[u8]) -> impl Future<Output = Result<(), LinkError>>;
-    /// The next RX notification.
-    fn receive(&mut self) -> impl Future<Output = Result<Vec<u8>, LinkError>>;
-}
-
 /// Why a sync failed; nothing from it may be stored.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -74,6 +43,30 @@ pub enum SyncError {
         /// What happened.
         source: LinkError,
     },
+    /// Fewer (or more) records arrived than the wearable said it sent.
+    #[error("{device}, {characteristic}: the wearable said it sent {expected} records, {received} arrived; nothing from this sync was stored, sync again to resume")]
+    Incomplete {
+        /// Device name.
+        device: String,
+        /// Which characteristic.
+        characteristic: &'static str,
+        /// Records it said it sent.
+        expected: u64,
+        /// Records that arrived.
+        received: u64,
+    },
+    /// The wearable refused a request.
+    #[error("{device}, {characteristic}: {request} was refused (error 0x{code:02X}); nothing from this sync was stored")]
+    Refused {
+        /// Device name.
+        device: String,
+        /// Which characteristic.
+        characteristic: &'static str,
+        /// What was asked.
+        request: &'static str,
+        /// The error it answered with.
+        code: u8,
+    },
     /// A notification did not decode.
     #[error("{device}, {characteristic}: {source}; nothing from this sync was stored, sync again to resume")]
     Decode {
@@ -84,6 +77,67 @@ pub enum SyncError {
         /// What was wrong.
         source: phr_ble_protocols::DecodeError,
     },
+}
+
+/// One sync of a Bangle.js over `link`: its clock and battery, then the
+/// history after the checkpoint (stored as the newest record's watch time
+/// in ms, decimal), with the instants corrected by the clock offset.
+pub(crate) async fn sync<L: UartLink>(
+    link: &mut L,
+    request: &crate::SyncRequest<'_>,
+    progress: &mut dyn FnMut(crate::SyncProgress),
+) -> Result<crate::Outcome, SyncError> {
+    let clock = request.clock;
+    let reading = read_clock(link, crate::LINK_TIMEOUT, || clock.now_millis()).await?;
+    let battery = read_battery(link, crate::BATTERY_TIMEOUT).await?;
+    // A checkpoint that does not parse counts as none: the whole history
+    // is read again and merges with what is stored.
+    let checkpoint: Option<i64> = request
+        .checkpoint
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .and_then(|text| text.parse().ok());
+    let expected = expected_records(checkpoint, reading.offset_millis, clock.now_millis());
+    let batch = fetch_history_corrected(
+        link,
+        checkpoint,
+        Some(reading.offset_millis),
+        crate::LINK_TIMEOUT,
+        crate::stamper(request.zone),
+        |p| {
+            progress(crate::SyncProgress {
+                records: p.records,
+                expected: expected.map(|e| e.max(p.records)),
+            })
+        },
+    )
+    .await?;
+    let mut detail = format!("{} records, {} bytes", batch.records, batch.bytes);
+    if let Some(ms) = batch.clock_offset_millis {
+        detail += &format!(", watch clock {:+.1} s", ms as f64 / 1000.0);
+    }
+    if batch.device_reset {
+        detail += "; the watch had been reset, its whole history was read again";
+    }
+    Ok(crate::Outcome {
+        samples: batch.samples,
+        checkpoint: batch.checkpoint.map(|c| c.to_string().into_bytes()),
+        detail,
+        battery,
+        clock_offset_seconds: batch.clock_offset_millis.map(|ms| ms as f64 / 1000.0),
+        device_reset: batch.device_reset,
+        timing: batch.timing,
+    })
+}
+
+/// After a checkpoint the records to come are known to within the overlap:
+/// one per 10 minutes from the overlap's start up to the watch's now. A
+/// first sync has no such bound.
+fn expected_records(checkpoint: Option<i64>, clock_offset_millis: i64, now: i64) -> Option<u64> {
+    checkpoint.map(|c| {
+        let watch_now = now + clock_offset_millis;
+        let since = c - OVERLAP_MILLIS;
+        u64::try_from((watch_now - since) / (i64::from(RECORD_SECONDS) * 1000)).unwrap_or(0)
+    })
 }
 
 /// Progress of a fetch.

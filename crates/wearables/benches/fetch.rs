@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use criterion::{criterion_group, Criterion};
 use phr_model::Stamp;
-use phr_sync::{fetch_history, history_from_lifelog, LinkFaults, SimulatedLink};
+use phr_wearables::{fetch_history, history_from_lifelog, LinkFaults, SimulatedLink};
 use std::time::Duration;
 
 fn bench(c: &mut Criterion) {

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use phr_model::{SampleKind, Samples, Stamp};
-use phr_sync::{
+use phr_wearables::{
     fetch_history, history_from_lifelog, LinkError, LinkFaults, SimulatedLink, SyncError,
 };
 use std::time::Duration;
@@ -27,7 +27,7 @@ fn run<T>(future: impl std::future::Future<Output = T>) -> T {
         .block_on(future)
 }
 
-fn kind(batch: &phr_sync::Batch, kind: SampleKind) -> usize {
+fn kind(batch: &phr_wearables::Batch, kind: SampleKind) -> usize {
     batch
         .samples
         .iter()
@@ -190,7 +190,7 @@ fn a_silent_watch_times_out() {
 /// A link whose watch never answers.
 struct Silent(SimulatedLink);
 
-impl phr_sync::UartLink for Silent {
+impl phr_wearables::UartLink for Silent {
     fn device(&self) -> &str {
         self.0.device()
     }
@@ -250,7 +250,7 @@ fn garbling_any_single_notification_of_a_day_is_detected() {
 /// the checkpoint stays in the watch's time so the next fetch still finds it.
 #[test]
 fn a_wrong_watch_clock_is_read_and_corrected() {
-    use phr_sync::{fetch_history_corrected, host_millis, read_clock};
+    use phr_wearables::{fetch_history_corrected, host_millis, read_clock};
     let truth = history(2);
     let right = run(fetch_history(
         &mut SimulatedLink::new("right", truth.clone(), LinkFaults::default()),

@@ -2,7 +2,9 @@
 //! from a synthetic lifelog, answering over the same protocol bytes as the
 //! real watch, with knobs for link drops and corrupted notifications.
 
-use crate::{LinkError, UartLink, RECORD_SECONDS};
+use crate::clock::host_millis;
+use crate::RECORD_SECONDS;
+use phr_ble::{LinkError, UartLink};
 use phr_ble_protocols::banglejs::SimulatedWatch;
 use phr_model::SleepStage;
 use phr_synth::Lifelog;
@@ -83,13 +85,6 @@ pub fn history_from_lifelog(log: &Lifelog) -> Vec<Value> {
             json!({"ts": utc * 1000, "stp": b.steps, "hrm": hrm, "mov": b.movement, "act": kind})
         })
         .collect()
-}
-
-/// The host's clock, ms since the Unix epoch.
-pub fn host_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Records as a watch whose clock is `skew` ms ahead stamped them.
@@ -191,4 +186,130 @@ impl UartLink for SimulatedLink {
         self.delivered += 1;
         Ok(notification)
     }
+}
+
+/// Syncs the in-process simulated Bangle.js through the same engine and
+/// protocol bytes as a real one.
+pub fn sync_simulated(
+    link: &mut SimulatedLink,
+    request: &crate::SyncRequest<'_>,
+    progress: &mut dyn FnMut(crate::SyncProgress),
+) -> Result<crate::Outcome, crate::WearableError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(|e| crate::WearableError::Runtime(e.to_string()))?;
+    Ok(runtime.block_on(crate::banglejs::sync(link, request, progress))?)
+}
+
+/// A lifelog as the ended sessions of a PAMS activity monitor: one session
+/// per `session_seconds` of activity from its first minute, numbered from
+/// `first_session`, starting on the wearer's wall clock in `zone`. Each
+/// minute of activity is a General Activity Instantaneous record (Activity
+/// Count per Minute), each 10 minutes a Step Counter summary of the steps
+/// since the last, and each minute inside a sleep episode a Sleep Activity
+/// Instantaneous record with its stage and, where the lifelog has one that
+/// minute, the heart rate.
+pub fn pams_sessions_from_lifelog(
+    log: &Lifelog,
+    first_session: u16,
+    session_seconds: i64,
+    zone: chrono_tz::Tz,
+) -> Vec<phr_ble_protocols::pams::MonitorSession> {
+    use phr_ble_protocols::pams::{
+        ActivityRecord, Characteristic, MonitorSession, SessionDescriptor,
+    };
+    let Some(first) = log.activity.first().map(|e| e.at.utc) else {
+        return Vec::new();
+    };
+    let session_seconds = session_seconds.max(600);
+    let heart: BTreeMap<i64, u16> = log
+        .heart_rate
+        .iter()
+        .map(|h| (h.at.utc.div_euclid(60) * 60, h.bpm))
+        .collect();
+    let mut sessions: BTreeMap<i64, MonitorSession> = BTreeMap::new();
+    let mut steps_in_window: BTreeMap<i64, i64> = BTreeMap::new();
+    for s in &log.steps {
+        *steps_in_window
+            .entry(s.start.utc.div_euclid(600) * 600 + 600)
+            .or_default() += i64::from(s.steps);
+    }
+    let session_of = |utc: i64| first + (utc - first).div_euclid(session_seconds) * session_seconds;
+    let new_session = |start: i64| MonitorSession {
+        descriptor: SessionDescriptor {
+            flags: 0,
+            session_id: first_session.wrapping_add(((start - first) / session_seconds) as u16),
+            sub_session_id: 0,
+            start: chrono::DateTime::from_timestamp(start, 0)
+                .map(|t| t.with_timezone(&zone).naive_local()),
+            rest: Vec::new(),
+        },
+        records: Vec::new(),
+    };
+    let record = |characteristic, session: &MonitorSession, at: i64, fields| ActivityRecord {
+        characteristic,
+        flags: 0,
+        session_id: session.descriptor.session_id,
+        sub_session_id: 0,
+        relative_timestamp: (at - session_of(at)) as u32,
+        sequence_number: session.records.len() as u32,
+        fields,
+    };
+    let last = log.activity.last().map_or(first, |e| e.at.utc);
+    for epoch in &log.activity {
+        let start = session_of(epoch.at.utc);
+        let s = sessions.entry(start).or_insert_with(|| new_session(start));
+        let r = record(
+            Characteristic::GeneralActivityInstantaneous,
+            s,
+            epoch.at.utc,
+            vec![(
+                "Activity Count per Minute",
+                i64::from(epoch.count.min(0xFFFF)),
+            )],
+        );
+        s.records.push(r);
+        let window_end = epoch.at.utc + 60;
+        if window_end % 600 == 0 {
+            let steps = steps_in_window.get(&window_end).copied().unwrap_or(0);
+            // A summary at the session's last minute would belong to the next.
+            if session_of(window_end - 1) == session_of(epoch.at.utc) {
+                let r = record(
+                    Characteristic::StepCounterSummary,
+                    s,
+                    window_end - 1,
+                    vec![("Normal Walking Steps", steps)],
+                );
+                s.records.push(r);
+            }
+        }
+    }
+    for episode in &log.sleep {
+        for span in &episode.stages {
+            let from = episode.start.utc + i64::from(span.offset_seconds);
+            let to = (from + i64::from(span.duration_seconds)).min(last + 60);
+            for at in (from..to).step_by(60) {
+                if at < first {
+                    continue;
+                }
+                let bits: i64 = match span.stage {
+                    SleepStage::Awake => 1 << 0,
+                    SleepStage::Asleep => 1 << 1,
+                    SleepStage::Rem => 1 << 2,
+                    SleepStage::Light => 1 << 4,
+                    SleepStage::Deep => 1 << 5,
+                };
+                let mut fields = vec![("Sleep Stage", bits)];
+                if let Some(bpm) = heart.get(&(at.div_euclid(60) * 60)) {
+                    fields.push(("Sleeping Heart Rate", i64::from((*bpm).min(255))));
+                }
+                let start = session_of(at);
+                let s = sessions.entry(start).or_insert_with(|| new_session(start));
+                let r = record(Characteristic::SleepInstantaneous, s, at, fields);
+                s.records.push(r);
+            }
+        }
+    }
+    sessions.into_values().collect()
 }
