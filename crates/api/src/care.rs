@@ -2,9 +2,9 @@
 //! (`phr-care`), stored sealed in the vault so they are never silently
 //! dropped and can be acknowledged, and the weekly digest.
 
-use crate::{ApiError, ErrorCode, Phr, Result};
+use crate::{ApiError, ErrorCode, Lang, Phr, Result};
 use chrono::{Days, NaiveDate};
-use phr_care::{Alert, AlertSettings, DayFeatures, FeatureSettings, Lang, Recordings};
+use phr_care::{Alert, AlertSettings, DayFeatures, FeatureSettings, Recordings};
 use phr_model::{local_midnight, parse_time_zone, Person, SampleKind, Samples};
 use phr_vault::{AuditAction, AuditEvent};
 use serde::{Deserialize, Serialize};

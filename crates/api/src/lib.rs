@@ -28,9 +28,10 @@ pub use app::{
 pub use care::{evaluate_alert_rules, Acknowledgement, AlertDto, AlertEvaluation};
 pub use error::{ApiError, ErrorCode, Result};
 pub use export::CsvKind;
-pub use phr_care::{AlertSettings, Lang};
+pub use phr_care::AlertSettings;
 pub use phr_fhir_client::{es384_jwk, generate_es384_key, private_key_pem, read_private_key};
 pub use phr_import::FileFormat;
+pub use phr_model::Lang;
 pub use phr_report::ReportInput;
 pub use phr_sync::LinkFaults;
 pub use report::{RenderedReport, ReportFormat};

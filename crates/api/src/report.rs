@@ -101,13 +101,6 @@ fn report_error(e: phr_report::ReportError) -> ApiError {
     ApiError::new(code, e.to_string())
 }
 
-fn report_lang(lang: Lang) -> phr_report::Lang {
-    match lang {
-        Lang::En => phr_report::Lang::En,
-        Lang::Ja => phr_report::Lang::Ja,
-    }
-}
-
 fn settings_lines(lang: Lang, epoch_seconds: u32, scored: bool) -> Vec<(String, String)> {
     let mut lines: [(&str, String); 5] = match lang {
         Lang::En => [
@@ -381,7 +374,7 @@ impl Phr {
             .collect();
 
         Ok(ReportInput {
-            lang: report_lang(lang),
+            lang,
             person_name: person.display_name.clone(),
             time_zone: person.time_zone.clone(),
             from,

@@ -29,6 +29,6 @@ pub use evaluation::{evaluate_synthetic, EvaluationPlan, EvaluationReport, KindC
 pub use features::{daily_features, DayFeatures, FeatureSettings, NightFeatures, Recordings, Span};
 pub use rules::{
     alert_id, evaluate, evaluate_history, median_mad, not_synced, weekly_rhythm, Alert, AlertKind,
-    AlertSettings, Explanation, Lang, Rhythm, Severity,
+    AlertSettings, Explanation, Rhythm, Severity,
 };
 pub use text::weekly_digest;

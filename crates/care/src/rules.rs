@@ -2,7 +2,7 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use phr_analysis::{CountScale, EpochSeries, IsIvOptions, Recording};
-use phr_model::PersonId;
+use phr_model::{Lang, PersonId};
 use serde::{Deserialize, Serialize};
 
 use crate::features::{DayFeatures, Span, DAY_MINUTES};
@@ -70,16 +70,6 @@ impl Severity {
             Severity::Urgent => "urgent",
         }
     }
-}
-
-/// Language of texts shown to caregivers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lang {
-    /// English.
-    En,
-    /// Japanese.
-    Ja,
 }
 
 /// Why an alert fired, in plain words, in both languages.

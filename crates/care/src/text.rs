@@ -5,8 +5,9 @@ use chrono::{Duration, NaiveDateTime, NaiveTime};
 
 use crate::features::{DayFeatures, Span};
 use crate::rules::{
-    median_mad, weekly_rhythm, Alert, AlertKind, Explanation, Lang, RhythmChange, Severity,
+    median_mad, weekly_rhythm, Alert, AlertKind, Explanation, RhythmChange, Severity,
 };
+use phr_model::Lang;
 
 fn hm_en(minutes: u32) -> String {
     format!("{} h {} min", minutes / 60, minutes % 60)

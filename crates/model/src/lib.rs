@@ -1,5 +1,6 @@
-//! Domain types of the personal health record: people, their devices, and the
-//! lifelog samples those devices record.
+//! Domain types of the personal health record: people, their devices, the
+//! lifelog samples those devices record, and the shared vocabulary of the
+//! crates above (the [`Lang`] texts are shown in).
 //!
 //! Key design choice: every moment is a [`Stamp`], a UTC instant **plus the
 //! UTC offset that was in force where the person was**. The instant orders
@@ -42,6 +43,28 @@ pub enum Role {
     Owner,
     /// Someone the owner cares for (e.g. a parent living with dementia).
     CaredFor,
+}
+
+/// The language of texts shown to people: caregivers' alerts and digests,
+/// the clinician's report, the app. Serialized as its BCP 47 tag (`en`,
+/// `ja`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    /// English.
+    En,
+    /// Japanese.
+    Ja,
+}
+
+impl Lang {
+    /// BCP 47 tag (`en`, `ja`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        }
+    }
 }
 
 /// A person whose lifelogs the vault holds. Every field is identifying and is

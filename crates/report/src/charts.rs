@@ -1,9 +1,10 @@
 //! The report's charts, drawn once as SVG with plotters: the HTML report
 //! embeds the SVG and the PDF draws the same SVG through usvg.
 
-use crate::model::{DayActivity, Lang, Night, Week};
+use crate::model::{DayActivity, Night, Week};
 use crate::ReportError;
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use phr_model::Lang;
 use plotters::prelude::*;
 
 /// Minutes per actogram bin.

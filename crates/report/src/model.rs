@@ -3,27 +3,7 @@
 //! wall-clock times of the person.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use serde::Serialize;
-
-/// The report's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lang {
-    /// English.
-    En,
-    /// Japanese.
-    Ja,
-}
-
-impl Lang {
-    /// BCP 47 tag (`en`, `ja`).
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ja => "ja",
-        }
-    }
-}
+use phr_model::Lang;
 
 /// Minute activity counts of one local day (`None`: not recorded or not
 /// worn). Days shorter or longer than 1,440 minutes (DST) are allowed.

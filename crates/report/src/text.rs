@@ -1,8 +1,8 @@
 //! Every word the report prints, in English and Japanese, and the number
 //! and date formats of each language.
 
-use crate::model::Lang;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use phr_model::Lang;
 
 /// The fixed words of a report in one language.
 pub(crate) struct Labels {

@@ -2,9 +2,10 @@
 //! language. Both renderers (HTML and PDF) draw this same view, so they
 //! cannot disagree.
 
-use crate::model::{Lang, ReportInput};
+use crate::model::ReportInput;
 use crate::text::{self, labels};
 use crate::{charts, ReportError};
+use phr_model::Lang;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -3,8 +3,9 @@
 //! `pdffonts`), font coverage of every printed character.
 
 use chrono::{Duration, NaiveDate, NaiveTime};
+use phr_model::Lang;
 use phr_report::{
-    AlertItem, Circadian, DayActivity, Lang, Night, ReportFonts, ReportInput, Source, Week,
+    AlertItem, Circadian, DayActivity, Night, ReportFonts, ReportInput, Source, Week,
 };
 use std::path::Path;
 use std::process::Command;

@@ -2,10 +2,9 @@
 
 use chrono::{Duration, NaiveDate};
 use phr_care::{
-    daily_features, evaluate_history, weekly_digest, AlertSettings, FeatureSettings, Lang,
-    Recordings,
+    daily_features, evaluate_history, weekly_digest, AlertSettings, FeatureSettings, Recordings,
 };
-use phr_model::PersonId;
+use phr_model::{Lang, PersonId};
 use phr_synth::{generate, Scenario};
 
 fn three_weeks() -> (Vec<phr_care::DayFeatures>, Vec<phr_care::Alert>) {
