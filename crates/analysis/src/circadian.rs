@@ -2,6 +2,8 @@
 //! per-period variants, following pyActigraphy 1.2.2 (`metrics/metrics.py`).
 
 use crate::series::{check_len, AnalysisError, EpochSeries, SECONDS_PER_DAY};
+use chrono::NaiveTime;
+use phr_model::CircadianMetrics;
 
 /// How counts enter a metric.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,6 +52,15 @@ pub struct WindowActivity {
     pub onset_seconds: u32,
     /// Mean activity per epoch over the window.
     pub value: f64,
+}
+
+impl WindowActivity {
+    /// The onset as a clock time of the average day.
+    pub fn onset(&self) -> NaiveTime {
+        // Always in range: the remainder is below 86,400 seconds.
+        NaiveTime::from_num_seconds_from_midnight_opt(self.onset_seconds % SECONDS_PER_DAY, 0)
+            .unwrap_or(NaiveTime::MIN)
+    }
 }
 
 /// An epoch series together with an optional wear mask, the input of every
@@ -346,7 +357,7 @@ impl<'a> Recording<'a> {
     /// Every circadian metric at once, raw and binarized. One pass over the
     /// epochs feeds both resamplings and both daily profiles; the results are
     /// identical to the individual methods.
-    pub fn metrics(&self, cfg: &CircadianConfig) -> CircadianMetrics {
+    pub fn metrics(&self, cfg: &CircadianConfig) -> MetricsByScale {
         let bin_scale = CountScale::Binarized {
             threshold: cfg.threshold,
         };
@@ -367,7 +378,7 @@ impl<'a> Recording<'a> {
                 self.resampled(cfg.freq_seconds, bin_scale),
                 self.profile(bin_scale),
             );
-            return CircadianMetrics { raw, binarized };
+            return MetricsByScale { raw, binarized };
         }
         let freq = u64::from(cfg.freq_seconds);
         let ep = u64::from(epoch);
@@ -463,14 +474,14 @@ impl<'a> Recording<'a> {
             (finish_bins(bins_bin), cfg.freq_seconds),
             finish_profile(psum_bin),
         );
-        CircadianMetrics { raw, binarized }
+        MetricsByScale { raw, binarized }
     }
 
     fn metric_set_from(
         &self,
         (bins, freq): (Vec<Option<f64>>, u32),
         profile: Option<Vec<Option<f64>>>,
-    ) -> MetricSet {
+    ) -> CircadianMetrics {
         let is = interdaily_stability_bins(&bins, self.series.start_second_of_day(), freq);
         let iv = intradaily_variability_bins(&bins);
         let epoch = self.series.epoch_seconds;
@@ -484,12 +495,14 @@ impl<'a> Recording<'a> {
             (Some(l), Some(m)) => ratio(m.value - l.value, m.value + l.value),
             _ => None,
         };
-        MetricSet {
+        CircadianMetrics {
             is,
             iv,
-            l5,
-            m10,
+            l5: l5.map(|w| w.value),
+            m10: m10.map(|w| w.value),
             ra,
+            l5_onset: l5.map(|w| w.onset()),
+            m10_onset: m10.map(|w| w.onset()),
         }
     }
 }
@@ -512,28 +525,13 @@ impl Default for CircadianConfig {
     }
 }
 
-/// IS, IV, L5, M10 and RA for one count scale.
+/// The full circadian metric set, on raw and on binarized counts.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MetricSet {
-    /// Interdaily stability.
-    pub is: Option<f64>,
-    /// Intradaily variability.
-    pub iv: Option<f64>,
-    /// Least active 5 hours.
-    pub l5: Option<WindowActivity>,
-    /// Most active 10 hours.
-    pub m10: Option<WindowActivity>,
-    /// Relative amplitude.
-    pub ra: Option<f64>,
-}
-
-/// The full circadian metric set, raw and binarized.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CircadianMetrics {
+pub struct MetricsByScale {
     /// Metrics on raw counts.
-    pub raw: MetricSet,
+    pub raw: CircadianMetrics,
     /// Metrics on binarized counts.
-    pub binarized: MetricSet,
+    pub binarized: CircadianMetrics,
 }
 
 fn ratio(num: f64, den: f64) -> Option<f64> {

@@ -31,8 +31,8 @@ pub mod series;
 pub mod steps;
 
 pub use circadian::{
-    period_ranges, CircadianConfig, CircadianMetrics, CountScale, IsIvOptions, MetricSet,
-    Recording, WindowActivity,
+    period_ranges, CircadianConfig, CountScale, IsIvOptions, MetricsByScale, Recording,
+    WindowActivity,
 };
 pub use nonwear::{
     daily_completeness, inactivity_mask, non_wear_mask, DayCompleteness, NonWearRule,
@@ -58,7 +58,7 @@ pub fn metrics_and_sleep(
     series: &EpochSeries,
     config: &CircadianConfig,
     sleep: &ColeKripkeOptions,
-) -> (CircadianMetrics, Result<SleepScores, AnalysisError>) {
+) -> (MetricsByScale, Result<SleepScores, AnalysisError>) {
     /// Below this many epochs a thread costs more than it saves.
     const PARALLEL_FROM: usize = 30 * 1440;
     if series.len() < PARALLEL_FROM {

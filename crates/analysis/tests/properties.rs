@@ -135,8 +135,11 @@ proptest! {
                 let opts = IsIvOptions { freq_seconds: freq, scale };
                 prop_assert_eq!(set.is, rec.interdaily_stability(opts));
                 prop_assert_eq!(set.iv, rec.intradaily_variability(opts));
-                prop_assert_eq!(set.l5, rec.l5(scale));
-                prop_assert_eq!(set.m10, rec.m10(scale));
+                let (l5, m10) = (rec.l5(scale), rec.m10(scale));
+                prop_assert_eq!(set.l5, l5.map(|w| w.value));
+                prop_assert_eq!(set.m10, m10.map(|w| w.value));
+                prop_assert_eq!(set.l5_onset, l5.map(|w| w.onset()));
+                prop_assert_eq!(set.m10_onset, m10.map(|w| w.onset()));
                 prop_assert_eq!(set.ra, rec.relative_amplitude(scale));
             }
         }

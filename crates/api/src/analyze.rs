@@ -3,14 +3,14 @@
 //! the vault.
 
 use crate::{ApiError, Result};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use phr_analysis::{
     daily_completeness, metrics_and_sleep, non_wear_mask, roenneberg, sleep_episodes,
     CircadianConfig, ColeKripkeOptions, ColeKripkeSettings, CountScale, EpochSeries, IsIvOptions,
-    MetricSet, NonWearRule, Recording, RoennebergOptions,
+    NonWearRule, Recording, RoennebergOptions,
 };
 use phr_import::ActivityRecording;
-use phr_model::ActivityEpoch;
+use phr_model::{ActivityEpoch, CircadianMetrics};
 use serde::Serialize;
 
 const TIME: &str = "%Y-%m-%dT%H:%M:%S";
@@ -19,7 +19,9 @@ const TIME: &str = "%Y-%m-%dT%H:%M:%S";
 /// `mean` settings); anything else says why it was not.
 pub(crate) const SCORED_SETTINGS: &str = "mean";
 
-/// IS, IV, L5, M10 and RA on one count scale, with the L5/M10 onsets.
+/// IS, IV, L5, M10 and RA on one count scale, with the L5/M10 onsets: the
+/// JSON shape of [`CircadianMetrics`] for front ends (pyActigraphy's key
+/// names, onsets as `HH:MM:SS` text).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricsDto {
     /// Binarization threshold (binarized set only).
@@ -44,6 +46,43 @@ pub struct MetricsDto {
     pub l5_onset: Option<String>,
     /// Clock time M10 starts (`HH:MM:SS`).
     pub m10_onset: Option<String>,
+}
+
+/// Clock-time text of the onsets.
+const ONSET: &str = "%H:%M:%S";
+
+impl MetricsDto {
+    /// The DTO of `metrics`; `threshold` is that of a binarized set.
+    pub(crate) fn new(metrics: &CircadianMetrics, threshold: Option<f64>) -> Self {
+        let onset = |t: Option<NaiveTime>| t.map(|t| t.format(ONSET).to_string());
+        MetricsDto {
+            threshold,
+            is: metrics.is,
+            iv: metrics.iv,
+            l5: metrics.l5,
+            m10: metrics.m10,
+            ra: metrics.ra,
+            l5_onset: onset(metrics.l5_onset),
+            m10_onset: onset(metrics.m10_onset),
+        }
+    }
+
+    /// The figures again, for the report and FHIR.
+    pub(crate) fn metrics(&self) -> CircadianMetrics {
+        let onset = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(|t| NaiveTime::parse_from_str(t, ONSET).ok())
+        };
+        CircadianMetrics {
+            is: self.is,
+            iv: self.iv,
+            l5: self.l5,
+            m10: self.m10,
+            ra: self.ra,
+            l5_onset: onset(&self.l5_onset),
+            m10_onset: onset(&self.m10_onset),
+        }
+    }
 }
 
 /// Cole-Kripke scoring summary.
@@ -103,6 +142,20 @@ pub struct WeekDto {
     pub ra: Option<f64>,
 }
 
+impl WeekDto {
+    /// The figures (no onsets: the trend has none), for the report.
+    pub(crate) fn metrics(&self) -> CircadianMetrics {
+        CircadianMetrics {
+            is: self.is,
+            iv: self.iv,
+            l5: self.l5,
+            m10: self.m10,
+            ra: self.ra,
+            ..CircadianMetrics::default()
+        }
+    }
+}
+
 /// Recorded and worn share of one local day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompletenessDto {
@@ -150,28 +203,6 @@ pub struct ActigraphyReport {
     pub weekly: Vec<WeekDto>,
     /// The weekly trend again with non-wear masked as missing.
     pub weekly_worn_only: Vec<WeekDto>,
-}
-
-fn onset(seconds: u32) -> String {
-    format!(
-        "{:02}:{:02}:{:02}",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
-}
-
-fn metrics_dto(set: &MetricSet, threshold: Option<f64>) -> MetricsDto {
-    MetricsDto {
-        threshold,
-        is: set.is,
-        iv: set.iv,
-        l5: set.l5.map(|w| w.value),
-        m10: set.m10.map(|w| w.value),
-        ra: set.ra,
-        l5_onset: set.l5.map(|w| onset(w.onset_seconds)),
-        m10_onset: set.m10.map(|w| onset(w.onset_seconds)),
-    }
 }
 
 fn minutes(seconds: u64) -> f64 {
@@ -309,13 +340,13 @@ pub(crate) fn analyze_with_wear(
         minutes: series.len() as u64 * epoch / 60,
         start: series.start.format(TIME).to_string(),
         epochs: series.len() as u64,
-        raw: metrics_dto(&metrics.raw, None),
-        binarized: metrics_dto(&metrics.binarized, Some(threshold)),
+        raw: MetricsDto::new(&metrics.raw, None),
+        binarized: MetricsDto::new(&metrics.binarized, Some(threshold)),
         cole_kripke: cole_kripke_summary,
         epoch_seconds: series.epoch_seconds,
         format: recording.format.name().to_string(),
         non_wear_minutes: worn.iter().filter(|w| !**w).count() as u64 * epoch / 60,
-        raw_worn_only: metrics_dto(&worn_only.raw, None),
+        raw_worn_only: MetricsDto::new(&worn_only.raw, None),
         nights,
         completeness,
         weekly,
@@ -355,4 +386,60 @@ pub fn wall_clock_grid(epochs: &[ActivityEpoch]) -> Option<ActivityRecording> {
         epoch_seconds,
         counts,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phr_analysis::WindowActivity;
+
+    /// The onsets print as `HH:MM:SS` of the window's start (the text `phr
+    /// analyze --json` has always had) and read back as the same figures.
+    #[test]
+    fn onsets_print_as_clock_text_and_read_back() {
+        for onset_seconds in 0..86_400u32 {
+            let window = WindowActivity {
+                onset_seconds,
+                value: 1.5,
+            };
+            let metrics = CircadianMetrics {
+                l5: Some(window.value),
+                l5_onset: Some(window.onset()),
+                ..CircadianMetrics::default()
+            };
+            let dto = MetricsDto::new(&metrics, None);
+            let text = format!(
+                "{:02}:{:02}:{:02}",
+                onset_seconds / 3600,
+                onset_seconds / 60 % 60,
+                onset_seconds % 60
+            );
+            assert_eq!(dto.l5_onset.as_deref(), Some(text.as_str()));
+            assert_eq!(dto.metrics(), metrics);
+        }
+    }
+
+    #[test]
+    fn metrics_keep_their_json_keys_and_order() {
+        let metrics = CircadianMetrics {
+            is: Some(0.5),
+            iv: Some(1.25),
+            l5: Some(2.0),
+            m10: Some(300.5),
+            ra: Some(0.75),
+            l5_onset: NaiveTime::from_hms_opt(1, 30, 0),
+            m10_onset: None,
+        };
+        let json = serde_json::to_string(&MetricsDto::new(&metrics, Some(4.0))).unwrap();
+        assert_eq!(
+            json,
+            r#"{"threshold":4.0,"IS":0.5,"IV":1.25,"L5":2.0,"M10":300.5,"RA":0.75,"l5_onset":"01:30:00","m10_onset":null}"#
+        );
+        let raw =
+            serde_json::to_string(&MetricsDto::new(&CircadianMetrics::default(), None)).unwrap();
+        assert_eq!(
+            raw,
+            r#"{"IS":null,"IV":null,"L5":null,"M10":null,"RA":null,"l5_onset":null,"m10_onset":null}"#
+        );
+    }
 }

@@ -5,9 +5,7 @@
 use crate::{care::dto, ApiError, ErrorCode, Lang, Phr, Result};
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
 use phr_model::{local_midnight, parse_time_zone, SampleKind, Samples, Stamp};
-use phr_report::{
-    AlertItem, Circadian, DayActivity, Night, ReportFonts, ReportInput, Source, Week,
-};
+use phr_report::{AlertItem, DayActivity, Night, ReportFonts, ReportInput, Source, Week};
 use phr_vault::{AuditAction, AuditEvent};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -156,22 +154,6 @@ fn device_night(episode: &phr_model::SleepEpisode) -> Night {
 fn parse_local(text: &str) -> Result<NaiveDateTime> {
     NaiveDateTime::parse_from_str(text, TIME)
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("bad local time {text:?}: {e}")))
-}
-
-fn circadian(dto: &crate::MetricsDto) -> Circadian {
-    let onset = |t: &Option<String>| {
-        t.as_deref()
-            .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M:%S").ok())
-    };
-    Circadian {
-        is: dto.is,
-        iv: dto.iv,
-        ra: dto.ra,
-        l5: dto.l5,
-        m10: dto.m10,
-        l5_onset: onset(&dto.l5_onset),
-        m10_onset: onset(&dto.m10_onset),
-    }
 }
 
 impl Phr {
@@ -339,15 +321,7 @@ impl Phr {
                     .collect();
                 Week {
                     from: w.from,
-                    metrics: Circadian {
-                        is: w.is,
-                        iv: w.iv,
-                        ra: w.ra,
-                        l5: w.l5,
-                        m10: w.m10,
-                        l5_onset: None,
-                        m10_onset: None,
-                    },
+                    metrics: w.metrics(),
                     worn_fraction: week.iter().sum::<f64>() / week.len().max(1) as f64,
                 }
             })
@@ -384,7 +358,7 @@ impl Phr {
             days,
             steps,
             nights,
-            circadian: circadian(&report.raw_worn_only),
+            circadian: report.raw_worn_only.metrics(),
             weekly,
             worn: worn_days,
             alerts,

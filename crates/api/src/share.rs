@@ -6,7 +6,7 @@
 use crate::{ApiError, ErrorCode, Phr, Result};
 use chrono::NaiveDate;
 use phr_fhir::{
-    CircadianMetrics, ConsentGrant, DailySteps, ExportContext, MinuteActivityDay, PseudonymKey,
+    CircadianSummary, ConsentGrant, DailySteps, ExportContext, MinuteActivityDay, PseudonymKey,
     ReportDocument, ReportPeriod, Resource, SharePurpose, SleepSummary, TransactionOptions,
 };
 use phr_fhir_client::{Auth, FhirClient, RetryPolicy};
@@ -403,20 +403,10 @@ impl Phr {
                     if metrics.is.is_none() && metrics.l5.is_none() {
                         continue;
                     }
-                    let onset = |t: &Option<String>| {
-                        t.as_deref()
-                            .and_then(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M:%S").ok())
-                    };
-                    let circadian = CircadianMetrics {
+                    let circadian = CircadianSummary {
                         period_from: from,
                         period_to: to,
-                        is: metrics.is,
-                        iv: metrics.iv,
-                        ra: metrics.ra,
-                        l5: metrics.l5,
-                        m10: metrics.m10,
-                        l5_onset: onset(&metrics.l5_onset),
-                        m10_onset: onset(&metrics.m10_onset),
+                        metrics: metrics.metrics(),
                         binarized,
                         threshold: metrics.threshold,
                     };

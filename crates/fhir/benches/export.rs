@@ -9,10 +9,10 @@ use chrono::{Duration, NaiveDate, NaiveTime};
 use criterion::{criterion_group, Criterion};
 use phr_fhir::{
     circadian_metrics, daily_steps, minute_activity, sleep_episode, transaction_bundles,
-    CircadianMetrics, DailySteps, ExportContext, MinuteActivityDay, Resource, SleepSummary,
+    CircadianSummary, DailySteps, ExportContext, MinuteActivityDay, Resource, SleepSummary,
     TransactionOptions,
 };
-use phr_model::{Device, DeviceId, Person, PersonId, Role, Stamp};
+use phr_model::{CircadianMetrics, Device, DeviceId, Person, PersonId, Role, Stamp};
 
 const JST: i32 = 9 * 3600;
 
@@ -82,16 +82,18 @@ fn resources() -> (Vec<Resource>, Vec<Resource>, ExportContext) {
                 .into(),
         );
         if day % 7 == 6 {
-            let metrics = CircadianMetrics {
+            let metrics = CircadianSummary {
                 period_from: date - Duration::days(6),
                 period_to: date,
-                is: Some(0.71),
-                iv: Some(0.62),
-                ra: Some(0.88),
-                l5: Some(3.2),
-                m10: Some(260.0),
-                l5_onset: NaiveTime::from_hms_opt(1, 30, 0),
-                m10_onset: NaiveTime::from_hms_opt(9, 0, 0),
+                metrics: CircadianMetrics {
+                    is: Some(0.71),
+                    iv: Some(0.62),
+                    ra: Some(0.88),
+                    l5: Some(3.2),
+                    m10: Some(260.0),
+                    l5_onset: NaiveTime::from_hms_opt(1, 30, 0),
+                    m10_onset: NaiveTime::from_hms_opt(9, 0, 0),
+                },
                 binarized: false,
                 threshold: None,
             };

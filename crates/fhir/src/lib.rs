@@ -39,7 +39,7 @@ pub use ids::StableId;
 pub use mapping::{
     circadian_metrics, consent, daily_steps, device, diagnostic_report, document_reference,
     interval_steps, minute_activity, patient, provenance, sleep_episode, stable_id_of,
-    CircadianMetrics, ConsentGrant, DailySteps, ExportContext, IntervalSteps, MinuteActivityDay,
+    CircadianSummary, ConsentGrant, DailySteps, ExportContext, IntervalSteps, MinuteActivityDay,
     ReportDocument, ReportPeriod, SharePurpose, SleepSummary,
 };
 pub use ndjson::ndjson_files;

@@ -17,8 +17,8 @@ use crate::{
     FhirError, CODE_SYSTEM, IDENTIFIER_SYSTEM, JP_OBSERVATION_COMMON, JP_PATIENT, LIFELOG_CODES,
     LOINC, OBSERVATION_CATEGORY, UCUM,
 };
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, SecondsFormat};
-use phr_model::{SleepEpisode, SleepStage, Stamp, StepCount};
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
+use phr_model::{CircadianMetrics, SleepEpisode, SleepStage, Stamp, StepCount};
 
 /// Who the exported resources are about, which device (if one) measured
 /// them, and the issue time written into every resource.
@@ -278,28 +278,18 @@ pub struct MinuteActivityDay {
     pub counts: Vec<Option<u32>>,
 }
 
-/// Nonparametric circadian rhythm metrics over a run of days (as the
-/// analysis computes them, pyActigraphy conventions).
+/// Nonparametric circadian rhythm metrics over a run of days, on one count
+/// scale: the figures as the analysis computes them (pyActigraphy
+/// conventions; onsets are local clock times) and what they were computed
+/// over.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CircadianMetrics {
+pub struct CircadianSummary {
     /// First local day analysed.
     pub period_from: NaiveDate,
     /// Last local day analysed (inclusive).
     pub period_to: NaiveDate,
-    /// Interdaily stability, 0 to 1.
-    pub is: Option<f64>,
-    /// Intradaily variability, 0 to about 2.
-    pub iv: Option<f64>,
-    /// Relative amplitude, 0 to 1.
-    pub ra: Option<f64>,
-    /// Mean count per epoch of the least active 5 hours.
-    pub l5: Option<f64>,
-    /// Mean count per epoch of the most active 10 hours.
-    pub m10: Option<f64>,
-    /// Local time L5 starts.
-    pub l5_onset: Option<NaiveTime>,
-    /// Local time M10 starts.
-    pub m10_onset: Option<NaiveTime>,
+    /// IS, IV, RA, L5, M10 and the L5/M10 onsets.
+    pub metrics: CircadianMetrics,
     /// Whether counts were binarized before computing.
     pub binarized: bool,
     /// The binarization threshold (counts), when binarized.
@@ -790,12 +780,13 @@ pub fn minute_activity(
 /// per metric present.
 pub fn circadian_metrics(
     context: &ExportContext,
-    metrics: &CircadianMetrics,
+    summary: &CircadianSummary,
 ) -> Result<Observation, FhirError> {
-    let period = date_period(metrics.period_from, metrics.period_to, "circadian period")?;
-    let from = fhir_date(metrics.period_from);
-    let to = fhir_date(metrics.period_to);
-    let binarized = if metrics.binarized {
+    let metrics = &summary.metrics;
+    let period = date_period(summary.period_from, summary.period_to, "circadian period")?;
+    let from = fhir_date(summary.period_from);
+    let to = fhir_date(summary.period_to);
+    let binarized = if summary.binarized {
         "binarized"
     } else {
         "counts"
@@ -841,10 +832,10 @@ pub fn circadian_metrics(
         }
     }
     observation.component.push(ObservationComponent {
-        value_boolean: Some(metrics.binarized),
+        value_boolean: Some(summary.binarized),
         ..component(ours("binarized"))
     });
-    if let Some(threshold) = metrics.threshold {
+    if let Some(threshold) = summary.threshold {
         let quantity = ucum(
             decimal(threshold, 2, "binarization threshold")?,
             "counts",

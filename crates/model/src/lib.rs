@@ -1,6 +1,7 @@
 //! Domain types of the personal health record: people, their devices, the
 //! lifelog samples those devices record, and the shared vocabulary of the
-//! crates above (the [`Lang`] texts are shown in).
+//! crates above (the [`Lang`] texts are shown in, the [`CircadianMetrics`]
+//! figures computed from activity).
 //!
 //! Key design choice: every moment is a [`Stamp`], a UTC instant **plus the
 //! UTC offset that was in force where the person was**. The instant orders
@@ -13,9 +14,11 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod circadian;
 mod sample;
 mod time;
 
+pub use circadian::CircadianMetrics;
 pub use sample::{
     ActivityEpoch, HeartRate, SampleKind, Samples, SleepEpisode, SleepStage, SleepStageSpan,
     StepCount,

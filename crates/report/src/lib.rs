@@ -23,7 +23,7 @@ mod pdf;
 mod text;
 mod view;
 
-pub use model::{AlertItem, Circadian, DayActivity, Night, ReportInput, Source, Week};
+pub use model::{AlertItem, DayActivity, Night, ReportInput, Source, Week};
 use phr_model::Lang;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -2,8 +2,8 @@
 //! (the façade reads the vault and runs the analysis). Times are local
 //! wall-clock times of the person.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use phr_model::Lang;
+use chrono::{NaiveDate, NaiveDateTime};
+use phr_model::{CircadianMetrics, Lang};
 
 /// Minute activity counts of one local day (`None`: not recorded or not
 /// worn). Days shorter or longer than 1,440 minutes (DST) are allowed.
@@ -36,32 +36,13 @@ pub struct Night {
     pub awakenings: u32,
 }
 
-/// Circadian rhythm metrics over a span (nonparametric, hourly bins).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Circadian {
-    /// Interdaily stability.
-    pub is: Option<f64>,
-    /// Intradaily variability.
-    pub iv: Option<f64>,
-    /// Relative amplitude.
-    pub ra: Option<f64>,
-    /// Least active 5 hours, mean counts per minute.
-    pub l5: Option<f64>,
-    /// Most active 10 hours, mean counts per minute.
-    pub m10: Option<f64>,
-    /// Clock time L5 starts.
-    pub l5_onset: Option<NaiveTime>,
-    /// Clock time M10 starts.
-    pub m10_onset: Option<NaiveTime>,
-}
-
 /// The metrics of one 7-day period, for the trend.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Week {
     /// First day of the period.
     pub from: NaiveDate,
     /// The metrics.
-    pub metrics: Circadian,
+    pub metrics: CircadianMetrics,
     /// Share of the period's minutes that were worn, 0 to 1.
     pub worn_fraction: f64,
 }
@@ -120,7 +101,7 @@ pub struct ReportInput {
     /// Nights in the period, in order.
     pub nights: Vec<Night>,
     /// Metrics over the whole period (raw counts, non-wear masked).
-    pub circadian: Circadian,
+    pub circadian: CircadianMetrics,
     /// Metrics per consecutive 7-day period.
     pub weekly: Vec<Week>,
     /// Share of each day's minutes that were worn, 0 to 1.

@@ -3,10 +3,8 @@
 //! `pdffonts`), font coverage of every printed character.
 
 use chrono::{Duration, NaiveDate, NaiveTime};
-use phr_model::Lang;
-use phr_report::{
-    AlertItem, Circadian, DayActivity, Night, ReportFonts, ReportInput, Source, Week,
-};
+use phr_model::{CircadianMetrics, Lang};
+use phr_report::{AlertItem, DayActivity, Night, ReportFonts, ReportInput, Source, Week};
 use std::path::Path;
 use std::process::Command;
 
@@ -55,7 +53,7 @@ fn input(lang: Lang) -> ReportInput {
             }
         })
         .collect();
-    let metrics = |is: f64| Circadian {
+    let metrics = |is: f64| CircadianMetrics {
         is: Some(is),
         iv: Some(0.42),
         ra: Some(0.97),

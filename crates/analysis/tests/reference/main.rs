@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use chrono::NaiveDateTime;
 use phr_analysis::{
     cole_kripke, inactivity_mask, oakley, roenneberg, sadeh, scripps, ColeKripkeOptions,
-    ColeKripkeSettings, CountScale, EpochSeries, IsIvOptions, MetricSet, OakleyThreshold,
-    Recording, RoennebergOptions, SadehOptions, SleepScores, WindowActivity,
+    ColeKripkeSettings, CountScale, EpochSeries, IsIvOptions, OakleyThreshold, Recording,
+    RoennebergOptions, SadehOptions, SleepScores, WindowActivity,
 };
+use phr_model::CircadianMetrics;
 use serde_json::Value;
 
 const REL_TOL: f64 = 1e-9;
@@ -330,12 +331,15 @@ fn assert_full_set_matches(rec: &Recording, name: &str) {
             freq_seconds: 3600,
             scale,
         };
-        let single = MetricSet {
+        let (l5, m10) = (rec.l5(scale), rec.m10(scale));
+        let single = CircadianMetrics {
             is: rec.interdaily_stability(opts),
             iv: rec.intradaily_variability(opts),
-            l5: rec.l5(scale),
-            m10: rec.m10(scale),
+            l5: l5.map(|w| w.value),
+            m10: m10.map(|w| w.value),
             ra: rec.relative_amplitude(scale),
+            l5_onset: l5.map(|w| w.onset()),
+            m10_onset: m10.map(|w| w.onset()),
         };
         assert_eq!(set, single, "{name} {scale:?}");
     }

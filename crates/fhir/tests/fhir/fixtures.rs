@@ -3,12 +3,12 @@
 
 use chrono::{NaiveDate, NaiveTime};
 use phr_fhir::{
-    CircadianMetrics, ConsentGrant, DailySteps, ExportContext, IntervalSteps, MinuteActivityDay,
+    CircadianSummary, ConsentGrant, DailySteps, ExportContext, IntervalSteps, MinuteActivityDay,
     ReportDocument, ReportPeriod, Resource, SharePurpose, SleepSummary,
 };
 use phr_model::{
-    Device, DeviceId, Person, PersonId, Role, SleepEpisode, SleepStage, SleepStageSpan, Stamp,
-    StepCount,
+    CircadianMetrics, Device, DeviceId, Person, PersonId, Role, SleepEpisode, SleepStage,
+    SleepStageSpan, Stamp, StepCount,
 };
 
 /// Japan.
@@ -123,17 +123,19 @@ pub fn minutes() -> MinuteActivityDay {
     }
 }
 
-pub fn circadian() -> CircadianMetrics {
-    CircadianMetrics {
+pub fn circadian() -> CircadianSummary {
+    CircadianSummary {
         period_from: date(2026, 2, 15),
         period_to: date(2026, 3, 1),
-        is: Some(0.612_345),
-        iv: Some(0.873_21),
-        ra: Some(0.912_5),
-        l5: Some(3.456),
-        m10: Some(215.75),
-        l5_onset: NaiveTime::from_hms_opt(1, 30, 0),
-        m10_onset: NaiveTime::from_hms_opt(8, 0, 0),
+        metrics: CircadianMetrics {
+            is: Some(0.612_345),
+            iv: Some(0.873_21),
+            ra: Some(0.912_5),
+            l5: Some(3.456),
+            m10: Some(215.75),
+            l5_onset: NaiveTime::from_hms_opt(1, 30, 0),
+            m10_onset: NaiveTime::from_hms_opt(8, 0, 0),
+        },
         binarized: false,
         threshold: None,
     }
