@@ -345,8 +345,8 @@ impl Phr {
 
     /// Evaluates alerts after new data arrived for `person` from the local
     /// day `since` (by import or sync): the rules run for every new ended
-    /// day (`today` defaults to the person's local today). Returns how many
-    /// alerts are new.
+    /// day (`today` defaults to the person's local today by the façade's
+    /// clock). Returns how many alerts are new.
     pub(crate) fn alerts_after_new_data(
         &mut self,
         person: &Person,
@@ -361,7 +361,7 @@ impl Phr {
             None => {
                 let zone = parse_time_zone(&person.time_zone)
                     .map_err(|e| ApiError::invalid(e.to_string()))?;
-                phr_model::Stamp::in_zone(chrono::Utc::now().timestamp(), zone)
+                phr_model::Stamp::in_zone(self.clock.now_seconds(), zone)
                     .map_err(|e| ApiError::invalid(e.to_string()))?
                     .local_date()
             }
