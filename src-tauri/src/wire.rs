@@ -252,13 +252,9 @@ pub fn app_settings_from(value: serde_json::Value) -> Result<AppSettings, Comman
         .map_err(|e| CommandError::invalid(format!("the settings are not valid: {e}")))
 }
 
-/// Days of history the demo wearable may hold.
+/// Days of history the demo wearable may hold ([`phr_api::check_demo_days`]).
 pub fn check_demo_days(days: u32) -> Result<u32, CommandError> {
-    if (1..=3660).contains(&days) {
-        Ok(days)
-    } else {
-        Err(CommandError::invalid("the demo holds 1 to 3,660 days"))
-    }
+    Ok(phr_api::check_demo_days(days)?)
 }
 
 #[cfg(test)]

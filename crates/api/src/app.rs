@@ -2,16 +2,18 @@
 //! dashboard over a period, the device list with each source's last sync,
 //! the app's own settings (kept sealed in the vault, never in the webview),
 //! the recipients saved for sharing, and a FHIR share that remembers its
-//! recipient. Everything here reads the vault through the same paths as the
-//! rest of the façade; nothing is cached.
+//! recipient; and the rules every front end shares about the demo and about
+//! syncing several wearables at once. Everything here reads the vault
+//! through the same paths as the rest of the façade; nothing is cached.
 
 use crate::{ApiError, ErrorCode, MetricsDto, NightDto, Phr, RecipientAuth, Result, WeekDto};
-use crate::{Lang, Progress, Selection, ShareRecord};
+use crate::{Lang, Progress, Selection, ShareRecord, SyncSummary};
 use chrono::{NaiveDate, NaiveDateTime};
 use phr_model::{local_midnight, parse_time_zone, Person, SampleKind, Samples, Stamp};
 use phr_vault::{AuditAction, AuditEvent};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 const TIME: &str = "%Y-%m-%dT%H:%M:%S";
 const APP_NAMESPACE: &str = "app";
@@ -33,6 +35,56 @@ pub const MIN_AUTO_LOCK_MINUTES: u32 = 1;
 pub const MAX_AUTO_LOCK_MINUTES: u32 = 240;
 /// Idle minutes before the app locks the vault unless changed.
 pub const DEFAULT_AUTO_LOCK_MINUTES: u32 = 5;
+
+/// Most whole days of history the demo and the simulated wearables hold
+/// (ten years).
+pub const MAX_DEMO_DAYS: u32 = 3660;
+
+/// `days` if the demo or a simulated wearable can hold that many days of
+/// history (1 to [`MAX_DEMO_DAYS`]).
+pub fn check_demo_days(days: u32) -> Result<u32> {
+    if (1..=MAX_DEMO_DAYS).contains(&days) {
+        Ok(days)
+    } else {
+        Err(ApiError::invalid("the demo holds 1 to 3,660 days"))
+    }
+}
+
+/// Where the demo's vault lives unless told otherwise: `demo.phr` beside
+/// the [default vault](crate::default_vault_path).
+pub fn default_demo_vault_path() -> Option<PathBuf> {
+    crate::default_vault_path().map(|p| p.with_file_name("demo.phr"))
+}
+
+/// The first failure of a sync of several wearables as one error (with
+/// that device's code), saying how many failed; `None` if all synced.
+pub fn sync_failure(results: &[(String, Result<SyncSummary>)]) -> Option<ApiError> {
+    let failed = results.iter().filter(|(_, r)| r.is_err()).count();
+    let (address, error) = results
+        .iter()
+        .find_map(|(a, r)| r.as_ref().err().map(|e| (a, e)))?;
+    Some(ApiError::new(
+        error.code,
+        format!(
+            "{failed} of {} device(s) failed; {address}: {}",
+            results.len(),
+            error.message
+        ),
+    ))
+}
+
+/// A data source with its battery and last sync (the `phr devices list
+/// --json` contract: the device's own fields and these two).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceListing {
+    /// The source as the vault registered it.
+    #[serde(flatten)]
+    pub device: phr_model::Device,
+    /// Battery level at the last sync, when the device reports it.
+    pub battery_percent: Option<u8>,
+    /// When data last came from it (Unix seconds, UTC).
+    pub last_sync_utc: Option<i64>,
+}
 
 /// Steps of one local day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -320,6 +372,38 @@ impl Phr {
         Ok(out)
     }
 
+    /// A person's data sources with their battery and last sync, as
+    /// [`Phr::devices`] and [`Phr::device_summaries`] give them.
+    pub fn device_listing(&self, person: Option<&str>) -> Result<Vec<DeviceListing>> {
+        let devices = self.devices(person)?;
+        let summaries: BTreeMap<i64, DeviceSummary> = self
+            .device_summaries(person)?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        Ok(devices
+            .into_iter()
+            .map(|device| {
+                let summary = summaries.get(&device.id.0);
+                DeviceListing {
+                    battery_percent: summary.and_then(|s| s.battery_percent),
+                    last_sync_utc: summary.and_then(|s| s.last_sync_utc),
+                    device,
+                }
+            })
+            .collect())
+    }
+
+    /// The demo's vault at `path`, made for a "Demo wearer" in the
+    /// [default time zone](crate::DEFAULT_TIME_ZONE) if there is none yet.
+    pub fn open_or_init_demo(path: &Path, passphrase: &str) -> Result<Phr> {
+        if path.exists() {
+            Phr::open(path, passphrase)
+        } else {
+            Phr::init(path, passphrase, "Demo wearer", crate::DEFAULT_TIME_ZONE)
+        }
+    }
+
     /// The app's settings; defaults (system language, auto-lock after
     /// [`DEFAULT_AUTO_LOCK_MINUTES`], the owner's time zone) until saved.
     pub fn app_settings(&self) -> Result<AppSettings> {
@@ -388,7 +472,7 @@ impl Phr {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn date(text: &str) -> NaiveDate {
@@ -485,7 +569,8 @@ mod tests {
         }
     }
 
-    fn vault() -> (tempfile::TempDir, Phr) {
+    /// A new vault of Hana's (Asia/Tokyo) in a folder of its own.
+    pub(crate) fn vault() -> (tempfile::TempDir, Phr) {
         let dir = tempfile::tempdir().unwrap();
         let phr = Phr::init(
             &dir.path().join("v.phr"),
@@ -555,11 +640,23 @@ mod tests {
     fn devices_show_their_last_sync() {
         let (_dir, mut phr) = vault();
         assert!(phr.device_summaries(None).unwrap().is_empty());
+        assert!(phr.device_listing(None).unwrap().is_empty());
         phr.sync_demo(None, date("2026-03-29"), 3, 1).unwrap();
         let devices = phr.device_summaries(None).unwrap();
         assert_eq!(devices.len(), 1);
         assert!(devices[0].last_sync_utc.is_some());
         assert_eq!(devices[0].serial.as_deref(), Some("DEMO-0001"));
+
+        // The listing: the device's own fields, with battery and last sync.
+        let listing = phr.device_listing(None).unwrap();
+        assert_eq!(listing.len(), 1);
+        assert_eq!(listing[0].device, phr.devices(None).unwrap()[0]);
+        assert_eq!(listing[0].last_sync_utc, devices[0].last_sync_utc);
+        assert_eq!(listing[0].battery_percent, None);
+        let json = serde_json::to_value(&listing[0]).unwrap();
+        for key in ["id", "label", "serial", "battery_percent", "last_sync_utc"] {
+            assert!(json.get(key).is_some(), "{key}: {json}");
+        }
     }
 
     #[test]
@@ -596,6 +693,76 @@ mod tests {
             phr.saved_recipients().unwrap(),
             ["http://127.0.0.1:9/fhir", "https://ehr.example/fhir"]
         );
+    }
+
+    #[test]
+    fn demo_days_are_one_to_ten_years() {
+        assert_eq!(check_demo_days(1).unwrap(), 1);
+        assert_eq!(check_demo_days(MAX_DEMO_DAYS).unwrap(), MAX_DEMO_DAYS);
+        for bad in [0, MAX_DEMO_DAYS + 1, u32::MAX] {
+            assert_eq!(
+                check_demo_days(bad).unwrap_err().code,
+                ErrorCode::InvalidInput
+            );
+        }
+    }
+
+    #[test]
+    fn the_demo_vault_sits_beside_the_default_one() {
+        if let (Some(demo), Some(vault)) = (default_demo_vault_path(), crate::default_vault_path())
+        {
+            assert_eq!(demo.parent(), vault.parent());
+            assert_eq!(demo.file_name().unwrap(), "demo.phr");
+        }
+    }
+
+    #[test]
+    fn the_demo_vault_is_made_once_then_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo.phr");
+        let made = Phr::open_or_init_demo(&path, "demo passphrase").unwrap();
+        let owner = made.person(None).unwrap();
+        assert_eq!(owner.display_name, "Demo wearer");
+        assert_eq!(owner.time_zone, crate::DEFAULT_TIME_ZONE);
+        drop(made);
+        let opened = Phr::open_or_init_demo(&path, "demo passphrase").unwrap();
+        assert_eq!(opened.person(None).unwrap(), owner);
+        drop(opened);
+        let err = Phr::open_or_init_demo(&path, "another passphrase")
+            .err()
+            .unwrap();
+        assert_eq!(err.code, ErrorCode::WrongPassphrase);
+    }
+
+    fn summary(label: &str) -> SyncSummary {
+        SyncSummary {
+            device: 1,
+            label: label.into(),
+            added: 0,
+            unchanged: 0,
+            days: None,
+            device_reset: false,
+            new_alerts: 0,
+            clock_offset_seconds: None,
+            timing_ms: None,
+            battery_percent: None,
+        }
+    }
+
+    #[test]
+    fn a_sync_of_several_fails_with_its_first_failure() {
+        let ok = |a: &str| (a.to_string(), Ok(summary(a)));
+        let failed = |a: &str, code: ErrorCode| (a.to_string(), Err(ApiError::new(code, "lost")));
+        assert_eq!(sync_failure(&[]), None);
+        assert_eq!(sync_failure(&[ok("A"), ok("B")]), None);
+        let err = sync_failure(&[
+            ok("A"),
+            failed("B", ErrorCode::Device),
+            failed("C", ErrorCode::Remote),
+        ])
+        .unwrap();
+        assert_eq!(err.code, ErrorCode::Device);
+        assert_eq!(err.message, "2 of 3 device(s) failed; B: lost");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::{ApiError, ErrorCode, Lang, Phr, Result};
 use chrono::{Days, NaiveDate};
 use phr_care::{Alert, AlertSettings, DayFeatures, FeatureSettings, Recordings};
-use phr_model::{local_midnight, parse_time_zone, Person, SampleKind, Samples};
+use phr_model::{local_midnight, parse_time_zone, Person, PersonId, Role, SampleKind, Samples};
 use phr_vault::{AuditAction, AuditEvent};
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +64,25 @@ pub(crate) fn dto(stored: &StoredAlert, lang: Lang) -> AlertDto {
         explanation: stored.alert.explanation.text(lang).to_string(),
         acknowledged: stored.acknowledged.clone(),
     }
+}
+
+/// A person as the caregiver's overview lists them (the `phr care people
+/// --json` contract): their last day of data and how many alerts wait for
+/// an acknowledgement. Fields are in the order printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaredPerson {
+    /// The person's id.
+    pub id: PersonId,
+    /// The last local day with data, if any.
+    pub last_day: Option<NaiveDate>,
+    /// Name as shown.
+    pub name: String,
+    /// Alerts not acknowledged yet.
+    pub open_alerts: usize,
+    /// Relation to the vault owner.
+    pub role: Role,
+    /// IANA time zone.
+    pub time_zone: String,
 }
 
 /// How the alert rules do on simulated people (`docs/care.md`): ordinary
@@ -159,6 +178,35 @@ fn check_alert_settings(s: &AlertSettings) -> Result<()> {
             problems.join("; ")
         )))
     }
+}
+
+/// `settings` with the thresholds named in `assignments` (`KEY=VALUE`,
+/// keys as in the settings' JSON) changed. Every assignment is checked
+/// (known key, a number of the threshold's kind) before anything changes;
+/// the result is not yet checked as a whole ([`Phr::set_alert_settings`]
+/// does that).
+pub fn apply_alert_settings(
+    settings: &AlertSettings,
+    assignments: &[String],
+) -> Result<AlertSettings> {
+    let mut value = serde_json::to_value(settings).map_err(json_error)?;
+    for assignment in assignments {
+        let (key, number) = assignment
+            .split_once('=')
+            .ok_or_else(|| ApiError::invalid(format!("--set {assignment:?}: use KEY=VALUE")))?;
+        let key = key.trim();
+        let slot = value.get_mut(key).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "unknown alert setting {key:?}; `phr care settings` lists them"
+            ))
+        })?;
+        let parsed: serde_json::Number = number
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::invalid(format!("--set {key}: {number:?} is not a number")))?;
+        *slot = serde_json::Value::Number(parsed);
+    }
+    serde_json::from_value(value).map_err(|e| ApiError::invalid(format!("--set: {e}")))
 }
 
 fn json_error(e: serde_json::Error) -> ApiError {
@@ -343,6 +391,54 @@ impl Phr {
         Ok(*settings)
     }
 
+    /// A person's alert thresholds with `assignments` (`KEY=VALUE`, see
+    /// [`apply_alert_settings`]) applied and stored as
+    /// [`Phr::set_alert_settings`] does; with no assignments, the current
+    /// thresholds, nothing stored.
+    pub fn update_alert_settings(
+        &mut self,
+        person: Option<&str>,
+        assignments: &[String],
+    ) -> Result<AlertSettings> {
+        let current = self.alert_settings(person)?;
+        if assignments.is_empty() {
+            return Ok(current);
+        }
+        let changed = apply_alert_settings(&current, assignments)?;
+        self.set_alert_settings(person, &changed)
+    }
+
+    /// How many of a person's alerts (evaluated and stored first, as
+    /// [`Phr::care_alerts`] does) are not acknowledged yet.
+    pub fn open_alert_count(&mut self, person: Option<&str>, today: NaiveDate) -> Result<usize> {
+        let person = self.person(person)?;
+        Ok(self
+            .evaluate_and_store_alerts(&person, None, today)?
+            .iter()
+            .filter(|s| s.acknowledged.is_none())
+            .count())
+    }
+
+    /// Everyone in the vault with their last day of data and open alerts
+    /// (alerts are evaluated and stored first), in the vault's order.
+    pub fn care_people(&mut self, today: NaiveDate) -> Result<Vec<CaredPerson>> {
+        let mut rows = Vec::new();
+        for person in self.people()? {
+            let selector = person.id.0.to_string();
+            let last_day = self.days(Some(&selector))?.last().map(|d| d.date);
+            let open_alerts = self.open_alert_count(Some(&selector), today)?;
+            rows.push(CaredPerson {
+                id: person.id,
+                last_day,
+                name: person.display_name,
+                open_alerts,
+                role: person.role,
+                time_zone: person.time_zone,
+            });
+        }
+        Ok(rows)
+    }
+
     /// Evaluates alerts after new data arrived for `person` from the local
     /// day `since` (by import or sync): the rules run for every new ended
     /// day (`today` defaults to the person's local today by the façade's
@@ -434,5 +530,132 @@ impl Phr {
             Lang::Ja => format!("{name}さん　{first}〜{last}\n"),
         };
         Ok(header + &phr_care::weekly_digest(&days, &alerts, lang))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::tests::vault;
+
+    fn set(assignments: &[&str]) -> Result<AlertSettings> {
+        let assignments: Vec<String> = assignments.iter().map(|a| a.to_string()).collect();
+        apply_alert_settings(&AlertSettings::default(), &assignments)
+    }
+
+    #[test]
+    fn assignments_change_only_the_thresholds_named() {
+        let changed = set(&["not_worn_hours=8", " night_mad_factor = 2.5 "]).unwrap();
+        let expected = AlertSettings {
+            not_worn_hours: 8,
+            night_mad_factor: 2.5,
+            ..AlertSettings::default()
+        };
+        assert_eq!(changed, expected);
+        assert_eq!(set(&[]).unwrap(), AlertSettings::default());
+        // The last of two assignments to one key wins.
+        assert_eq!(
+            set(&["not_worn_hours=8", "not_worn_hours=9"])
+                .unwrap()
+                .not_worn_hours,
+            9
+        );
+    }
+
+    #[test]
+    fn bad_assignments_are_rejected_with_the_reason() {
+        for (bad, says) in [
+            ("not_worn_hours", "use KEY=VALUE"),
+            ("wandering=1", "unknown alert setting \"wandering\""),
+            ("not_worn_hours=soon", "is not a number"),
+            ("not_worn_hours=2.5", "--set:"),
+            ("not_worn_hours=-1", "--set:"),
+        ] {
+            let err = set(&[bad]).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidInput, "{bad}");
+            assert!(err.message.contains(says), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn updating_with_nothing_stores_nothing_and_a_change_is_checked() {
+        let (_dir, mut phr) = vault();
+        let entries = phr.audit_log().unwrap().len();
+        assert_eq!(
+            phr.update_alert_settings(None, &[]).unwrap(),
+            AlertSettings::default()
+        );
+        assert_eq!(phr.audit_log().unwrap().len(), entries);
+        let err = phr
+            .update_alert_settings(None, &["baseline_days=2".into()])
+            .unwrap_err();
+        assert!(err.message.contains("alert settings rejected"), "{err}");
+        let changed = phr
+            .update_alert_settings(None, &["not_worn_hours=8".into()])
+            .unwrap();
+        assert_eq!(changed.not_worn_hours, 8);
+        assert_eq!(phr.alert_settings(None).unwrap(), changed);
+    }
+
+    #[test]
+    fn care_people_lists_last_days_and_open_alerts() {
+        let (_dir, mut phr) = vault();
+        let haruko = phr.add_person("Tanaka Haruko", "Asia/Tokyo").unwrap();
+        let start = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        let mut scenario = phr_synth::Scenario::ordinary(17, start, 21, chrono_tz::Asia::Tokyo);
+        scenario.wandering_nights = vec![start + Days::new(15), start + Days::new(17)];
+        let log = phr_synth::generate(&scenario);
+        let source = phr_model::NewDevice {
+            source_key: "test:1".into(),
+            label: "Test wearable".into(),
+            ..Default::default()
+        };
+        phr.vault
+            .ingest(
+                haruko.id,
+                &source,
+                &[Samples::Activity(log.activity)],
+                &AuditEvent::new(AuditAction::Sync, "test data"),
+            )
+            .unwrap();
+        let today = start + Days::new(21);
+
+        let rows = phr.care_people(today).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].name.as_str(), rows[0].role), ("Hana", Role::Owner));
+        assert_eq!((rows[0].last_day, rows[0].open_alerts), (None, 0));
+        assert_eq!(rows[1].id, haruko.id);
+        assert_eq!(rows[1].last_day, today.pred_opt());
+        let selector = haruko.id.0.to_string();
+        let alerts = phr
+            .care_alerts(Some(&selector), None, today, Lang::En)
+            .unwrap();
+        assert!(
+            alerts.iter().filter(|a| a.kind == "night_activity").count() >= 2,
+            "{alerts:?}"
+        );
+        assert_eq!(rows[1].open_alerts, alerts.len());
+        phr.care_ack(&alerts[0].id, "seen", 0, Lang::En).unwrap();
+        assert_eq!(
+            phr.open_alert_count(Some(&selector), today).unwrap(),
+            alerts.len() - 1
+        );
+        assert_eq!(
+            phr.care_people(today).unwrap()[1].open_alerts,
+            alerts.len() - 1
+        );
+
+        let json = serde_json::to_value(&rows[1]).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            ["id", "last_day", "name", "open_alerts", "role", "time_zone"]
+        );
+        assert_eq!(json["role"], "cared_for");
     }
 }

@@ -14,6 +14,7 @@ mod app;
 mod care;
 mod error;
 mod export;
+mod files;
 mod report;
 mod share;
 
@@ -22,12 +23,17 @@ pub use analyze::{
     MetricsDto, NightDto, WeekDto,
 };
 pub use app::{
-    actogram_grid, source_device_of, ActogramDto, AppSettings, Dashboard, DayFraction, DaySteps,
-    DeviceSummary, DEFAULT_AUTO_LOCK_MINUTES, MAX_AUTO_LOCK_MINUTES, MIN_AUTO_LOCK_MINUTES,
+    actogram_grid, check_demo_days, default_demo_vault_path, source_device_of, sync_failure,
+    ActogramDto, AppSettings, Dashboard, DayFraction, DaySteps, DeviceListing, DeviceSummary,
+    DEFAULT_AUTO_LOCK_MINUTES, MAX_AUTO_LOCK_MINUTES, MAX_DEMO_DAYS, MIN_AUTO_LOCK_MINUTES,
 };
-pub use care::{evaluate_alert_rules, Acknowledgement, AlertDto, AlertEvaluation};
+pub use care::{
+    apply_alert_settings, evaluate_alert_rules, Acknowledgement, AlertDto, AlertEvaluation,
+    CaredPerson,
+};
 pub use error::{ApiError, ErrorCode, Result};
 pub use export::CsvKind;
+pub use files::{write_atomically, WriteOptions};
 pub use phr_care::AlertSettings;
 pub use phr_fhir_client::{es384_jwk, generate_es384_key, private_key_pem, read_private_key};
 pub use phr_import::FileFormat;

@@ -2,6 +2,7 @@
 //! façade gathers the figures (analysis, steps, alerts, sources) and the
 //! report crate renders them.
 
+use crate::files::{write_atomically, WriteOptions};
 use crate::{care::dto, ApiError, ErrorCode, Lang, Phr, Result};
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
 use phr_model::{local_midnight, parse_time_zone, SampleKind, Samples, Stamp};
@@ -41,6 +42,19 @@ impl ReportFormat {
             ReportFormat::Html => "html",
         }
     }
+
+    /// The format a file name asks for when none is given: HTML for
+    /// `.html` and `.htm` (any case), else PDF.
+    pub fn for_file(path: &std::path::Path) -> ReportFormat {
+        let html = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+        if html {
+            ReportFormat::Html
+        } else {
+            ReportFormat::Pdf
+        }
+    }
 }
 
 /// A rendered report.
@@ -63,32 +77,6 @@ pub struct RenderedReport {
     /// The document.
     #[serde(skip)]
     pub bytes: Vec<u8>,
-}
-
-/// Writes `bytes` to `path` whole or not at all.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let io_error = |e: std::io::Error| {
-        ApiError::new(
-            ErrorCode::Io,
-            format!("cannot write {}: {e}", path.display()),
-        )
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| ApiError::invalid(format!("{} is not a file name", path.display())))?;
-    let partial = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&partial)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&partial, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&partial);
-        return Err(io_error(e));
-    }
-    Ok(())
 }
 
 fn report_error(e: phr_report::ReportError) -> ApiError {
@@ -409,7 +397,7 @@ impl Phr {
     ) -> Result<RenderedReport> {
         let report = self.render_report(person, from, to, lang, format, now_utc)?;
         // Recorded only once the file is whole on disk.
-        write_atomically(out, &report.bytes)?;
+        write_atomically(out, &report.bytes, WriteOptions::REPLACE)?;
         self.record_report(&report)?;
         Ok(report)
     }
@@ -475,5 +463,25 @@ impl Phr {
             alerts: input.alerts.len(),
             bytes,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn the_file_name_chooses_html_or_else_pdf() {
+        for (name, format) in [
+            ("summary.html", ReportFormat::Html),
+            ("summary.HTM", ReportFormat::Html),
+            ("summary.pdf", ReportFormat::Pdf),
+            ("summary.html.pdf", ReportFormat::Pdf),
+            ("summary", ReportFormat::Pdf),
+            ("html", ReportFormat::Pdf),
+        ] {
+            assert_eq!(ReportFormat::for_file(Path::new(name)), format, "{name}");
+        }
     }
 }

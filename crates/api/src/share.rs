@@ -3,6 +3,7 @@
 //! recorded (a sealed share record, an audit entry, and a FHIR Consent sent
 //! with the data).
 
+use crate::files::{write_atomically, WriteOptions};
 use crate::{ApiError, ErrorCode, Phr, Result};
 use chrono::NaiveDate;
 use phr_fhir::{
@@ -675,16 +676,8 @@ impl Phr {
             all = phr_fhir::pseudonymise(&all, collected.context.person_key(), &key)
                 .map_err(fhir_error)?;
         }
-        let write = |path: &Path, text: &str| -> Result<()> {
-            let tmp = path.with_extension("partial");
-            std::fs::write(&tmp, text)
-                .and_then(|()| std::fs::rename(&tmp, path))
-                .map_err(|e| {
-                    ApiError::new(
-                        ErrorCode::Io,
-                        format!("cannot write {}: {e}", path.display()),
-                    )
-                })
+        let write = |path: &Path, text: &str| {
+            write_atomically(path, text.as_bytes(), WriteOptions::REPLACE)
         };
         if let Some(out) = out {
             let stamp = collected.context.issued().fixed().to_rfc3339();
@@ -721,6 +714,30 @@ impl Phr {
             pseudonymised: pseudonymise_for.is_some(),
         };
         self.record_share(record)
+    }
+
+    /// [`Phr::share`] with the credentials given now, or else those saved
+    /// for `url` (none if nothing was saved). Credentials given are kept
+    /// sealed for `url` once they have been used, whether the share
+    /// succeeded or not, so later shares to it need no secrets.
+    pub fn share_with_credentials(
+        &mut self,
+        selection: &Selection,
+        url: &str,
+        given: Option<RecipientAuth>,
+        max_entries: usize,
+        now_utc: i64,
+        progress: impl FnMut(crate::Progress),
+    ) -> Result<ShareRecord> {
+        let auth = match &given {
+            Some(auth) => auth.clone(),
+            None => self.saved_recipient(url)?.unwrap_or(RecipientAuth::None),
+        };
+        let record = self.share(selection, url, auth, max_entries, now_utc, progress);
+        if let Some(auth) = &given {
+            self.save_recipient(url, auth)?;
+        }
+        record
     }
 
     /// Keeps a recipient's URL and credentials sealed in the vault, so later
@@ -848,5 +865,38 @@ impl Phr {
                     .map_err(|_| ApiError::new(ErrorCode::Tampered, "a share record is unreadable"))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_given_are_kept_even_when_the_share_fails() {
+        let (_dir, mut phr) = crate::app::tests::vault();
+        let url = "http://127.0.0.1:9/fhir";
+        let selection = Selection {
+            person: None,
+            types: Vec::new(),
+            from: None,
+            to: None,
+            report_lang: None,
+        };
+        // Nothing saved, nothing given: no authentication, nothing saved.
+        let err = phr
+            .share_with_credentials(&selection, url, None, 8, 0, |_| {})
+            .unwrap_err();
+        assert!(err.message.contains("no data to share"), "{err}");
+        assert!(phr.saved_recipient(url).unwrap().is_none());
+        // A token given is kept for the URL although the share failed.
+        let token = RecipientAuth::Bearer(Zeroizing::new("t0ken".into()));
+        assert!(phr
+            .share_with_credentials(&selection, url, Some(token), 8, 0, |_| {})
+            .is_err());
+        match phr.saved_recipient(url).unwrap() {
+            Some(RecipientAuth::Bearer(saved)) => assert_eq!(saved.as_str(), "t0ken"),
+            _ => panic!("the token was not saved"),
+        }
     }
 }
