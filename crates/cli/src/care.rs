@@ -1,0 +1,165 @@
+//! Caregiving: `phr care people|alerts|ack|evaluate|settings|digest`.
+
+use crate::args::{CareAction, LangArg};
+use crate::output::{print_json, print_sorted_json};
+use crate::Context;
+use chrono::NaiveDate;
+
+/// Runs a `care` command.
+pub fn run(cx: &Context, action: CareAction) -> anyhow::Result<()> {
+    match action {
+        CareAction::People => people(cx),
+        CareAction::Alerts {
+            person,
+            since,
+            lang,
+        } => alerts(cx, person.person.as_deref(), since, lang),
+        CareAction::Ack { id, note, lang } => ack(cx, &id, &note, lang),
+        CareAction::Evaluate {
+            people,
+            weeks,
+            seed,
+        } => evaluate(cx.json, people, weeks, seed),
+        CareAction::Settings { person, set } => settings(cx, person.person.as_deref(), &set),
+        CareAction::Digest {
+            week: _,
+            person,
+            lang,
+        } => digest(cx, person.person.as_deref(), lang),
+    }
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// `phr care people` (and `phr people`): everyone, their last day of data
+/// and open alerts.
+pub fn people(cx: &Context) -> anyhow::Result<()> {
+    let mut phr = cx.open()?;
+    let rows = phr.care_people(today())?;
+    if cx.json {
+        return print_json(&rows);
+    }
+    for p in rows {
+        println!(
+            "{:>3}  {:<24} {:<10} {:<16} last data {}  open alerts {}",
+            p.id.0,
+            p.name,
+            format!("{:?}", p.role).to_lowercase(),
+            p.time_zone,
+            p.last_day.map_or("-".to_string(), |d| d.to_string()),
+            p.open_alerts
+        );
+    }
+    Ok(())
+}
+
+fn alerts(
+    cx: &Context,
+    person: Option<&str>,
+    since: Option<NaiveDate>,
+    lang: LangArg,
+) -> anyhow::Result<()> {
+    let mut phr = cx.open()?;
+    let alerts = phr.care_alerts(person, since, today(), lang.into())?;
+    if cx.json {
+        print_json(&alerts)?;
+    } else if alerts.is_empty() {
+        println!("No alerts.");
+    } else {
+        for a in alerts {
+            println!(
+                "{}  {:<8} {:<15} {} to {}{}\n    {}",
+                a.id,
+                a.severity,
+                a.kind,
+                a.start,
+                a.end,
+                if a.acknowledged.is_some() {
+                    "  (acknowledged)"
+                } else {
+                    ""
+                },
+                a.explanation
+            );
+        }
+    }
+    Ok(())
+}
+
+fn ack(cx: &Context, id: &str, note: &str, lang: LangArg) -> anyhow::Result<()> {
+    let mut phr = cx.open()?;
+    let alert = phr.care_ack(id, note, chrono::Utc::now().timestamp(), lang.into())?;
+    if cx.json {
+        print_json(&alert)?;
+    } else {
+        println!(
+            "Acknowledged {} ({}, {}).",
+            alert.id, alert.kind, alert.start
+        );
+    }
+    Ok(())
+}
+
+/// `phr care evaluate`: no vault needed.
+fn evaluate(json: bool, people: u32, weeks: u32, seed: u64) -> anyhow::Result<()> {
+    let e = phr_api::evaluate_alert_rules(people, weeks, seed)?;
+    if json {
+        return print_json(&e);
+    }
+    let r = &e.report;
+    println!(
+        "{} simulated people x {weeks} weeks ({:.1} ordinary person-weeks scored), default thresholds",
+        r.people, r.normal_person_weeks
+    );
+    println!(
+        "false alarms: {} ({:.3} per person-week): night_activity {}, inactivity {}, not_worn {}, rhythm_decline {}",
+        r.false_alarms.total(),
+        e.false_alarms_per_person_week,
+        r.false_alarms.night_activity,
+        r.false_alarms.inactivity,
+        r.false_alarms.not_worn,
+        r.false_alarms.rhythm_decline
+    );
+    println!(
+        "wandering nights detected: {} of {} ({:.0}%)",
+        r.wandering_caught,
+        r.wandering_nights,
+        e.wandering_detected * 100.0
+    );
+    println!(
+        "unworn days detected: {} of {} ({:.0}%)",
+        r.unworn_caught,
+        r.unworn_days,
+        e.unworn_detected * 100.0
+    );
+    Ok(())
+}
+
+/// `phr care settings [--set KEY=VALUE]...`: the thresholds, changed first
+/// if asked.
+fn settings(cx: &Context, person: Option<&str>, set: &[String]) -> anyhow::Result<()> {
+    let mut phr = cx.open()?;
+    let settings = phr.update_alert_settings(person, set)?;
+    if cx.json {
+        return print_sorted_json(&settings);
+    }
+    if let serde_json::Value::Object(map) = serde_json::to_value(settings)? {
+        for (key, value) in map {
+            println!("{key} = {value}");
+        }
+    }
+    Ok(())
+}
+
+fn digest(cx: &Context, person: Option<&str>, lang: LangArg) -> anyhow::Result<()> {
+    let mut phr = cx.open()?;
+    let digest = phr.care_digest(person, today(), lang.into())?;
+    if cx.json {
+        print_json(&serde_json::json!({"digest": digest}))?;
+    } else {
+        println!("{digest}");
+    }
+    Ok(())
+}
