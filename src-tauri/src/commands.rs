@@ -5,11 +5,11 @@
 use crate::error::CommandError;
 use crate::session::Session;
 use crate::wire::{self, Progress, Recipient, ShareRecordWire, Throttle, VaultStatus};
+use phr_api::Person;
 use phr_api::{
     AlertDto, AlertSettings, AppSettings, Dashboard, DeviceSummary, ImportSummary, Phr, Preview,
     Selection, SyncSummary,
 };
-use phr_model::Person;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tauri::ipc::Channel;

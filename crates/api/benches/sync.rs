@@ -28,8 +28,15 @@ fn main() {
     let today = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
     let mut n = 0;
     let sync = |phr: &mut Phr| {
-        phr.sync_simulated(None, today, 7, 1, phr_wearables::LinkFaults::default(), |_| {})
-            .expect("sync")
+        phr.sync_simulated(
+            None,
+            today,
+            7,
+            1,
+            phr_wearables::LinkFaults::default(),
+            |_| {},
+        )
+        .expect("sync")
     };
     let summary = sync(&mut fresh_vault(dir.path(), &mut n));
     eprintln!(

@@ -6,8 +6,8 @@
 //! syncing several wearables at once. Everything here reads the vault
 //! through the same paths as the rest of the façade; nothing is cached.
 
+use crate::{zone_of, Lang, Progress, Selection, ShareRecord, SyncSummary};
 use crate::{ApiError, ErrorCode, MetricsDto, NightDto, Phr, RecipientAuth, Result, WeekDto};
-use crate::{Lang, Progress, Selection, ShareRecord, SyncSummary};
 use chrono::{NaiveDate, NaiveDateTime};
 use phr_model::{local_midnight, parse_time_zone, Person, SampleKind, Samples, Stamp};
 use phr_vault::{AuditAction, AuditEvent};
@@ -235,10 +235,6 @@ pub fn source_device_of(detail: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
-fn zone_of(person: &Person) -> Result<chrono_tz::Tz> {
-    parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))
-}
-
 fn json_error(e: serde_json::Error) -> ApiError {
     ApiError::new(ErrorCode::Internal, e.to_string())
 }
@@ -299,7 +295,6 @@ impl Phr {
             .filter(|(date, _)| (from..=to).contains(date))
             .map(|(date, steps)| DaySteps { date, steps })
             .collect();
-        let id = person.id.0.to_string();
         let mut dashboard = Dashboard {
             person,
             from,
@@ -314,7 +309,7 @@ impl Phr {
         if !has_activity {
             return Ok(dashboard);
         }
-        let analysis = self.analysis(Some(&id), from, to, THRESHOLD, false)?;
+        let analysis = self.analysis(&dashboard.person, from, to, THRESHOLD, false)?;
         let recording = &analysis.recording;
         dashboard.actogram = actogram_grid(
             recording.start,

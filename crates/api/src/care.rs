@@ -5,7 +5,7 @@
 use crate::{ApiError, ErrorCode, Lang, Phr, Result};
 use chrono::{Days, NaiveDate};
 use phr_care::{Alert, AlertSettings, DayFeatures, FeatureSettings, Recordings};
-use phr_model::{local_midnight, parse_time_zone, Person, PersonId, Role, SampleKind, Samples};
+use phr_model::{local_midnight, Person, PersonId, Role, SampleKind, Samples};
 use phr_vault::{AuditAction, AuditEvent};
 use serde::{Deserialize, Serialize};
 
@@ -221,8 +221,7 @@ impl Phr {
         first: NaiveDate,
         last: NaiveDate,
     ) -> Result<Vec<DayFeatures>> {
-        let zone =
-            parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let zone = crate::zone_of(person)?;
         let from = local_midnight(first - Days::new(1), zone);
         let to = local_midnight(last + Days::new(1), zone);
         let (mut activity, mut heart_rate, mut sleep) = (Vec::new(), Vec::new(), Vec::new());
@@ -265,7 +264,7 @@ impl Phr {
         since: Option<NaiveDate>,
         today: NaiveDate,
     ) -> Result<Option<(NaiveDate, NaiveDate)>> {
-        let days = self.days(Some(&person.id.0.to_string()))?;
+        let days = self.days_of(person)?;
         let (Some(first), Some(last_data)) =
             (days.first().map(|d| d.date), days.last().map(|d| d.date))
         else {
@@ -412,8 +411,12 @@ impl Phr {
     /// [`Phr::care_alerts`] does) are not acknowledged yet.
     pub fn open_alert_count(&mut self, person: Option<&str>, today: NaiveDate) -> Result<usize> {
         let person = self.person(person)?;
+        self.open_alert_count_of(&person, today)
+    }
+
+    fn open_alert_count_of(&mut self, person: &Person, today: NaiveDate) -> Result<usize> {
         Ok(self
-            .evaluate_and_store_alerts(&person, None, today)?
+            .evaluate_and_store_alerts(person, None, today)?
             .iter()
             .filter(|s| s.acknowledged.is_none())
             .count())
@@ -424,9 +427,8 @@ impl Phr {
     pub fn care_people(&mut self, today: NaiveDate) -> Result<Vec<CaredPerson>> {
         let mut rows = Vec::new();
         for person in self.people()? {
-            let selector = person.id.0.to_string();
-            let last_day = self.days(Some(&selector))?.last().map(|d| d.date);
-            let open_alerts = self.open_alert_count(Some(&selector), today)?;
+            let last_day = self.days_of(&person)?.last().map(|d| d.date);
+            let open_alerts = self.open_alert_count_of(&person, today)?;
             rows.push(CaredPerson {
                 id: person.id,
                 last_day,
@@ -455,8 +457,7 @@ impl Phr {
         let today = match today {
             Some(today) => today,
             None => {
-                let zone = parse_time_zone(&person.time_zone)
-                    .map_err(|e| ApiError::invalid(e.to_string()))?;
+                let zone = crate::zone_of(person)?;
                 phr_model::Stamp::in_zone(self.clock.now_seconds(), zone)
                     .map_err(|e| ApiError::invalid(e.to_string()))?
                     .local_date()

@@ -3,9 +3,9 @@
 //! checkpoint and audit entry in one vault transaction. Nothing here speaks
 //! a protocol; a wearable protocol is added in `phr-wearables` alone.
 
-use crate::{sha256_hex, ApiError, ErrorCode, Phr, Progress, Result};
+use crate::{sha256_hex, zone_of, ApiError, ErrorCode, Phr, Progress, Result};
 use chrono::NaiveDate;
-use phr_model::{parse_time_zone, DeviceId, NewDevice, Person, Samples};
+use phr_model::{DeviceId, NewDevice, Person, Samples};
 use phr_vault::{AuditAction, AuditEvent, IngestReport};
 use phr_wearables::{Outcome, Protocol, SyncRequest, Target, WearableError};
 use serde::Serialize;
@@ -184,10 +184,6 @@ pub fn scan_devices(seconds: u64) -> Result<Vec<FoundDevice>> {
 /// The vault key of a source's checkpoint.
 fn checkpoint_key(person: &Person, source: &NewDevice) -> String {
     sha256_hex(format!("{}|{}", person.id.0, source.source_key).as_bytes())
-}
-
-fn zone_of(person: &Person) -> Result<chrono_tz::Tz> {
-    parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))
 }
 
 fn millis(d: std::time::Duration) -> f64 {

@@ -5,7 +5,7 @@
 use crate::files::{write_atomically, WriteOptions};
 use crate::{care::dto, ApiError, ErrorCode, Lang, Phr, Result};
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
-use phr_model::{local_midnight, parse_time_zone, SampleKind, Samples, Stamp};
+use phr_model::{local_midnight, SampleKind, Samples, Stamp};
 use phr_report::{AlertItem, DayActivity, Night, ReportFonts, ReportInput, Source, Week};
 use phr_vault::{AuditAction, AuditEvent};
 use serde::Serialize;
@@ -191,10 +191,8 @@ impl Phr {
         now_utc: i64,
     ) -> Result<ReportInput> {
         let person = self.person(person)?;
-        let zone =
-            parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
-        let id = person.id.0.to_string();
-        let analysis = self.analysis(Some(&id), from, to, THRESHOLD, false)?;
+        let zone = crate::zone_of(&person)?;
+        let analysis = self.analysis(&person, from, to, THRESHOLD, false)?;
         let report = &analysis.report;
         let now = Stamp::in_zone(now_utc, zone).map_err(|e| ApiError::invalid(e.to_string()))?;
 

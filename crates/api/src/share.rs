@@ -11,7 +11,7 @@ use phr_fhir::{
     ReportDocument, ReportPeriod, Resource, SharePurpose, SleepSummary, TransactionOptions,
 };
 use phr_fhir_client::{Auth, FhirClient, RetryPolicy};
-use phr_model::{local_midnight, parse_time_zone, PersonId, SampleKind, Samples, Stamp};
+use phr_model::{local_midnight, PersonId, SampleKind, Samples, Stamp};
 use phr_vault::{AuditAction, AuditEvent};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -226,9 +226,8 @@ impl Phr {
 
     fn collect(&mut self, selection: &Selection, issued_utc: i64) -> Result<Collected> {
         let person = self.person(selection.person.as_deref())?;
-        let zone =
-            parse_time_zone(&person.time_zone).map_err(|e| ApiError::invalid(e.to_string()))?;
-        let days = self.days(selection.person.as_deref())?;
+        let zone = crate::zone_of(&person)?;
+        let days = self.days_of(&person)?;
         let from = selection.from.or(days.first().map(|d| d.date));
         let to = selection.to.or(days.last().map(|d| d.date));
         let (Some(from), Some(to)) = (from, to) else {
@@ -355,7 +354,7 @@ impl Phr {
             types.contains(&ShareType::Sleep) || types.contains(&ShareType::Circadian);
         // Activity too coarse for sleep scoring still has a rhythm.
         let report = if wants_analysis {
-            self.analysis(Some(&person.id.0.to_string()), from, to, 4.0, false)
+            self.analysis(&person, from, to, 4.0, false)
                 .ok()
                 .map(|a| a.report)
         } else {

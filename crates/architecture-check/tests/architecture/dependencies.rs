@@ -10,8 +10,6 @@ use crate::{members, metadata};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Each crate of ours and the crates of ours it may depend on, bottom-up.
-/// This is the intended graph after the wearables redesign; see
-/// [`TEMPORARY`] for what is still allowed on the way there.
 const ALLOWED: &[(&str, &[&str])] = &[
     // Domain types and the shared vocabulary (Lang, CircadianMetrics).
     ("phr-model", &[]),
@@ -33,8 +31,6 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "phr-wearables",
         &["phr-model", "phr-ble-protocols", "phr-ble", "phr-synth"],
     ),
-    // Being replaced by phr-wearables: allowed as it is until it goes.
-    ("phr-sync", &["phr-model", "phr-ble-protocols", "phr-synth"]),
     // Test support: a simulated BlueZ.
     ("phr-bluez-sim", &["phr-ble-protocols"]),
     // Test support: the FHIR test server and validators.
@@ -50,28 +46,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "phr-import",
             "phr-synth",
             "phr-fhir",
-            "phr-ble-protocols",
             "phr-care",
             "phr-fhir-client",
-            "phr-ble",
             "phr-wearables",
         ],
     ),
-    // Front ends call the façade, and name the model types it returns: the
-    // app's commands name `phr_model::Person`. (The CLI's code names no
-    // phr_model item today; its Cargo.toml still lists the crate.)
-    ("phr-cli", &["phr-api", "phr-model"]),
-    ("phr-app", &["phr-api", "phr-model"]),
+    // Front ends call the façade only (it re-exports the model types it
+    // returns); Bluetooth reaches them through phr-wearables, below it.
+    ("phr-cli", &["phr-api"]),
+    ("phr-app", &["phr-api"]),
     // This checker.
     ("phr-architecture-check", &[]),
 ];
-
-/// Rows that may have no crate: phr-sync goes, phr-wearables arrives.
-const MAY_BE_ABSENT: &[&str] = &["phr-sync", "phr-wearables"];
-
-/// TEMPORARY (remove once the wearables redesign has moved the UART link
-/// trait into phr-ble): dependencies allowed beyond [`ALLOWED`] until then.
-const TEMPORARY: &[(&str, &str)] = &[("phr-ble", "phr-sync")];
 
 fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
     let mut table = BTreeMap::new();
@@ -79,18 +65,11 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         let previous = table.insert(*krate, deps.iter().copied().collect::<BTreeSet<_>>());
         assert!(previous.is_none(), "{krate} has two rows in ALLOWED");
     }
-    for (krate, dep) in TEMPORARY {
-        table
-            .get_mut(krate)
-            .unwrap_or_else(|| panic!("TEMPORARY names {krate}, which has no row in ALLOWED"))
-            .insert(*dep);
-    }
     table
 }
 
-/// Every workspace member has a row, every row (but those that may be
-/// absent) a member, and no member depends on a crate of ours its row does
-/// not allow.
+/// Every workspace member has a row, every row a member, and no member
+/// depends on a crate of ours its row does not allow.
 #[test]
 fn our_crates_depend_only_on_what_the_architecture_allows() {
     let metadata = metadata();
@@ -111,7 +90,7 @@ fn our_crates_depend_only_on_what_the_architecture_allows() {
         }
     }
     for krate in table.keys() {
-        if !names.contains(krate) && !MAY_BE_ABSENT.contains(krate) {
+        if !names.contains(krate) {
             problems.push(format!(
                 "ALLOWED has a row for {krate}, which is not a workspace member"
             ));

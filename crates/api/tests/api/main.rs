@@ -1,0 +1,5 @@
+//! The façade's integration tests, one binary: importing files compared
+//! with the reference readers, and syncing wearables into a real vault.
+
+mod files;
+mod sync;
