@@ -371,20 +371,8 @@ pub async fn shares(session: Shared<'_>) -> Answer<Vec<ShareRecordWire>> {
 }
 
 #[tauri::command]
-pub async fn audit(session: Shared<'_>) -> Answer<Vec<wire::AuditEntryWire>> {
-    with_phr(&session, |phr| {
-        Ok(phr
-            .audit_log()?
-            .into_iter()
-            .map(|entry| wire::AuditEntryWire {
-                seq: entry.seq,
-                at_utc: entry.at_utc,
-                action: entry.action.name(),
-                detail: entry.detail,
-            })
-            .collect())
-    })
-    .await
+pub async fn audit(session: Shared<'_>) -> Answer<Vec<phr_api::AuditEntry>> {
+    with_phr(&session, |phr| phr.audit_log()).await
 }
 
 #[tauri::command]

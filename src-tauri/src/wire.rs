@@ -83,19 +83,6 @@ impl Throttle {
     }
 }
 
-/// One audit log entry (`AuditEntry` in api.ts).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditEntryWire {
-    /// Position in the log, from 1.
-    pub seq: u64,
-    /// When (Unix seconds, UTC).
-    pub at_utc: i64,
-    /// What happened (`init`, `unlock`, `import`, `sync`, `share`, ...).
-    pub action: &'static str,
-    /// Details in plain words.
-    pub detail: String,
-}
-
 /// Whether a vault exists at the path and is open (`VaultStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct VaultStatus {

@@ -16,6 +16,7 @@ mod devices;
 mod error;
 mod export;
 mod files;
+mod keys;
 mod report;
 mod share;
 
@@ -40,8 +41,8 @@ pub use devices::{
 pub use error::{ApiError, ErrorCode, Result};
 pub use export::CsvKind;
 pub use files::{write_atomically, WriteOptions};
+pub use keys::{es384_jwk, generate_es384_key, private_key_pem, read_private_key};
 pub use phr_care::AlertSettings;
-pub use phr_fhir_client::{es384_jwk, generate_es384_key, private_key_pem, read_private_key};
 pub use phr_import::FileFormat;
 pub use phr_model::{Device, Lang, Person, PersonId};
 pub use phr_report::ReportInput;
@@ -54,9 +55,7 @@ use phr_import::ActivityRecording;
 use phr_model::{
     local_day_seconds, parse_time_zone, DeviceId, NewDevice, NewPerson, Role, SampleKind, Samples,
 };
-use phr_vault::{
-    AuditAction, AuditEntry, AuditEvent, IngestReport, KdfParams, Vault, VerifyReport,
-};
+use phr_vault::{AuditAction, AuditEvent, IngestReport, KdfParams, Vault};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read};
@@ -103,6 +102,31 @@ pub struct Progress {
     pub done: u64,
     /// Units in all, when known.
     pub total: Option<u64>,
+}
+
+/// One audit log entry (`phr audit --json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    /// Position in the log, from 1.
+    pub seq: u64,
+    /// When it was recorded (Unix seconds, UTC).
+    pub at_utc: i64,
+    /// What happened: `init`, `unlock`, `import`, `sync`, `export`,
+    /// `share`, `passphrase_change`, `profile`, ...
+    pub action: &'static str,
+    /// Details.
+    pub detail: String,
+}
+
+/// What `phr verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// Sealed records opened and decoded.
+    pub records_checked: u64,
+    /// Audit entries whose chain was checked.
+    pub audit_entries: u64,
+    /// One line per damaged record or audit break, naming it.
+    pub problems: Vec<String>,
 }
 
 /// What an import did.
@@ -706,7 +730,17 @@ impl Phr {
 
     /// The audit log, oldest first.
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
-        Ok(self.vault.audit_log()?)
+        Ok(self
+            .vault
+            .audit_log()?
+            .into_iter()
+            .map(|entry| AuditEntry {
+                seq: entry.seq,
+                at_utc: entry.at_utc,
+                action: entry.action.name(),
+                detail: entry.detail,
+            })
+            .collect())
     }
 
     /// Checks the audit chain; returns the number of entries.
@@ -716,6 +750,11 @@ impl Phr {
 
     /// Opens and checks every sealed record.
     pub fn verify(&self) -> Result<VerifyReport> {
-        Ok(self.vault.verify()?)
+        let report = self.vault.verify()?;
+        Ok(VerifyReport {
+            records_checked: report.records_checked,
+            audit_entries: report.audit_entries,
+            problems: report.problems,
+        })
     }
 }

@@ -88,15 +88,7 @@ pub(crate) fn batches(
     if let Some(longest) = sleep.iter_mut().max_by_key(|e| e.end.utc - e.start.utc) {
         longest.is_main = true;
     }
-    [
-        Samples::Steps(steps),
-        Samples::HeartRate(heart),
-        Samples::Activity(activity),
-        Samples::Sleep(sleep),
-    ]
-    .into_iter()
-    .filter(|batch| !batch.is_empty())
-    .collect()
+    Samples::batches(steps, heart, activity, sleep)
 }
 
 #[cfg(test)]

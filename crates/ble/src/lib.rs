@@ -326,6 +326,11 @@ impl BleClient {
     }
 }
 
+/// A characteristic's UUID, for messages.
+fn name_of(characteristic: &Characteristic) -> String {
+    uuid_string(characteristic.uuid.as_u128())
+}
+
 /// A peripheral's notification stream.
 type Notifications =
     std::pin::Pin<Box<dyn futures::Stream<Item = btleplug::api::ValueNotification> + Send>>;
@@ -438,26 +443,38 @@ impl Connection {
             })
     }
 
+    /// Opens the notification stream, then subscribes to each
+    /// characteristic (stream first, so no early value is missed).
+    async fn notifications_of(
+        &self,
+        characteristics: &[&Characteristic],
+    ) -> Result<Notifications, BleError> {
+        let stream = timed(
+            &self.label,
+            "open notifications",
+            self.timeout,
+            self.peripheral.notifications(),
+        )
+        .await?;
+        for characteristic in characteristics {
+            timed(
+                &self.label,
+                &format!("subscribe to {}", name_of(characteristic)),
+                self.timeout,
+                self.peripheral.subscribe(characteristic),
+            )
+            .await?;
+        }
+        Ok(stream)
+    }
+
     /// Opens the Nordic UART as a byte link for the sync engine: RX
     /// notifications are subscribed before anything is written, so no early
     /// reply is missed.
     pub async fn uart_session(&self) -> Result<UartSession, BleError> {
         let tx = self.characteristic(banglejs::UART_TX)?;
         let rx = self.characteristic(banglejs::UART_RX)?;
-        let stream = timed(
-            &self.label,
-            "open UART RX notifications",
-            self.timeout,
-            self.peripheral.notifications(),
-        )
-        .await?;
-        timed(
-            &self.label,
-            "subscribe to UART RX",
-            self.timeout,
-            self.peripheral.subscribe(&rx),
-        )
-        .await?;
+        let stream = self.notifications_of(&[&rx]).await?;
         Ok(UartSession {
             peripheral: self.peripheral.clone(),
             tx,
@@ -549,22 +566,25 @@ impl Connection {
         uuid: u128,
     ) -> Result<(Characteristic, String, Notifications), BleError> {
         let characteristic = self.characteristic(uuid)?;
-        let name = uuid_string(uuid);
-        let stream = timed(
-            &self.label,
-            &format!("open notifications for {name}"),
-            self.timeout,
-            self.peripheral.notifications(),
-        )
-        .await?;
-        timed(
-            &self.label,
-            &format!("subscribe to {name}"),
-            self.timeout,
-            self.peripheral.subscribe(&characteristic),
-        )
-        .await?;
-        Ok((characteristic, name, stream))
+        let stream = self.notifications_of(&[&characteristic]).await?;
+        Ok((characteristic, uuid_string(uuid), stream))
+    }
+
+    /// What a silence while `waiting` for `characteristic` means: the
+    /// link dropped (after `received` values), or the device is too slow.
+    async fn silence(&self, characteristic: String, received: usize, waiting: String) -> BleError {
+        if !self.is_connected().await.unwrap_or(false) {
+            return BleError::Disconnected {
+                device: self.label.clone(),
+                characteristic,
+                received,
+            };
+        }
+        BleError::Timeout {
+            device: self.label.clone(),
+            operation: waiting,
+            timeout: self.timeout,
+        }
     }
 
     /// Unsubscribes, best effort (the link may be gone already).
@@ -593,21 +613,8 @@ impl Connection {
                 Ok(Some(_)) => {}
                 Ok(None) => break,
                 Err(_) => {
-                    if !self.is_connected().await.unwrap_or(false) {
-                        return Err(BleError::Disconnected {
-                            device: self.label.clone(),
-                            characteristic: name,
-                            received: values.len(),
-                        });
-                    }
-                    return Err(BleError::Timeout {
-                        device: self.label.clone(),
-                        operation: format!(
-                            "notification {} of {count} on {name}",
-                            values.len() + 1
-                        ),
-                        timeout: self.timeout,
-                    });
+                    let waiting = format!("notification {} of {count} on {name}", values.len() + 1);
+                    return Err(self.silence(name, values.len(), waiting).await);
                 }
             }
         }
@@ -672,25 +679,9 @@ impl Connection {
             .iter()
             .map(|&uuid| self.characteristic(uuid))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut stream = timed(
-            &self.label,
-            "open notifications",
-            self.timeout,
-            self.peripheral.notifications(),
-        )
-        .await?;
-        for characteristic in &characteristics {
-            timed(
-                &self.label,
-                &format!(
-                    "subscribe to {}",
-                    uuid_string(characteristic.uuid.as_u128())
-                ),
-                self.timeout,
-                self.peripheral.subscribe(characteristic),
-            )
+        let mut stream = self
+            .notifications_of(&characteristics.iter().collect::<Vec<_>>())
             .await?;
-        }
         let result = async {
             self.write_raw(uuid, request).await?;
             let mut values = Vec::new();
@@ -709,28 +700,16 @@ impl Connection {
                     }
                     Ok(None) | Err(_) => {
                         let name = uuid_string(uuid);
-                        if !self.is_connected().await.unwrap_or(false) {
-                            return Err(BleError::Disconnected {
-                                device: self.label.clone(),
-                                characteristic: name,
-                                received: values.len(),
-                            });
-                        }
-                        return Err(BleError::Timeout {
-                            device: self.label.clone(),
-                            operation: format!(
-                                "the answer to {name} ({} value(s) so far)",
-                                values.len()
-                            ),
-                            timeout: self.timeout,
-                        });
+                        let waiting =
+                            format!("the answer to {name} ({} value(s) so far)", values.len());
+                        return Err(self.silence(name, values.len(), waiting).await);
                     }
                 }
             }
         }
         .await;
         for characteristic in &characteristics {
-            self.unsubscribe(characteristic, &uuid_string(characteristic.uuid.as_u128()))
+            self.unsubscribe(characteristic, &name_of(characteristic))
                 .await;
         }
         result
@@ -745,20 +724,7 @@ impl Connection {
     ) -> Result<Vec<Result<String, DecodeError>>, BleError> {
         let tx = self.characteristic(banglejs::UART_TX)?;
         let rx = self.characteristic(banglejs::UART_RX)?;
-        let mut stream = timed(
-            &self.label,
-            "open UART RX notifications",
-            self.timeout,
-            self.peripheral.notifications(),
-        )
-        .await?;
-        timed(
-            &self.label,
-            "subscribe to UART RX",
-            self.timeout,
-            self.peripheral.subscribe(&rx),
-        )
-        .await?;
+        let mut stream = self.notifications_of(&[&rx]).await?;
         for chunk in banglejs::chunks(request, 20) {
             timed(
                 &self.label,

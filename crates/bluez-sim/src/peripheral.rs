@@ -102,6 +102,17 @@ fn device_information(info: &[(DeviceInfoField, &str)]) -> (SimService, HashMap<
     (service, values)
 }
 
+/// The Battery service with its Battery Level (read, notify).
+fn battery_service() -> SimService {
+    SimService {
+        uuid: BATTERY_SERVICE,
+        characteristics: vec![characteristic(
+            BatteryLevel::CHARACTERISTIC,
+            &["read", "notify"],
+        )],
+    }
+}
+
 /// Shared handle on a simulated PineTime's step counter.
 #[derive(Debug, Clone, Default)]
 pub struct StepCounterHandle(Arc<Mutex<u32>>);
@@ -203,13 +214,7 @@ impl SimulatedPeripheral {
         steps.set(1000);
         let services = vec![
             info,
-            SimService {
-                uuid: BATTERY_SERVICE,
-                characteristics: vec![characteristic(
-                    BatteryLevel::CHARACTERISTIC,
-                    &["read", "notify"],
-                )],
-            },
+            battery_service(),
             SimService {
                 uuid: CURRENT_TIME_SERVICE,
                 characteristics: vec![characteristic(
@@ -397,13 +402,7 @@ impl SimulatedPeripheral {
         let notify = |c: C| characteristic(c.uuid(), &["notify"]);
         let services = vec![
             info,
-            SimService {
-                uuid: BATTERY_SERVICE,
-                characteristics: vec![characteristic(
-                    BatteryLevel::CHARACTERISTIC,
-                    &["read", "notify"],
-                )],
-            },
+            battery_service(),
             SimService {
                 uuid: pams::SERVICE,
                 characteristics: vec![

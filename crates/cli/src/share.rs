@@ -135,13 +135,13 @@ pub fn list(cx: &Context) -> anyhow::Result<()> {
 /// `phr fhir-key --out FILE`: a new key, written owner-only to a file that
 /// must not exist yet; its JWKS on standard output.
 pub fn fhir_key(cx: &Context, out: &Path) -> anyhow::Result<()> {
-    let key = phr_api::generate_es384_key().map_err(anyhow::Error::msg)?;
+    let key = phr_api::generate_es384_key()?;
     phr_api::write_atomically(
         out,
         phr_api::private_key_pem(&key).as_bytes(),
         phr_api::WriteOptions::PRIVATE_NEW,
     )?;
-    let jwks = serde_json::json!({"keys": [phr_api::es384_jwk(&key).map_err(anyhow::Error::msg)?]});
+    let jwks = serde_json::json!({"keys": [phr_api::es384_jwk(&key)?]});
     print_json(&jwks)?;
     if !cx.json {
         eprintln!(

@@ -54,7 +54,7 @@ pub fn audit(cx: &Context, verify: bool) -> anyhow::Result<()> {
                 "{:>5}  {}  {:<17} {}",
                 entry.seq,
                 utc_time(entry.at_utc),
-                entry.action.name(),
+                entry.action,
                 entry.detail
             );
         }

@@ -173,6 +173,25 @@ pub enum Samples {
 }
 
 impl Samples {
+    /// One batch per kind that has samples, in a fixed order (steps, heart
+    /// rate, activity, sleep).
+    pub fn batches(
+        steps: Vec<StepCount>,
+        heart: Vec<HeartRate>,
+        activity: Vec<ActivityEpoch>,
+        sleep: Vec<SleepEpisode>,
+    ) -> Vec<Samples> {
+        [
+            Samples::Steps(steps),
+            Samples::HeartRate(heart),
+            Samples::Activity(activity),
+            Samples::Sleep(sleep),
+        ]
+        .into_iter()
+        .filter(|batch| !batch.is_empty())
+        .collect()
+    }
+
     /// The kind of every sample in the batch.
     pub fn kind(&self) -> SampleKind {
         match self {

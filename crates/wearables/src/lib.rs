@@ -277,15 +277,7 @@ fn merge(parts: impl IntoIterator<Item = Samples>) -> Vec<Samples> {
             Samples::Sleep(v) => sleep.extend(v),
         }
     }
-    [
-        Samples::Steps(steps),
-        Samples::HeartRate(heart),
-        Samples::Activity(activity),
-        Samples::Sleep(sleep),
-    ]
-    .into_iter()
-    .filter(|batch| !batch.is_empty())
-    .collect()
+    Samples::batches(steps, heart, activity, sleep)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 mod clock;
 mod dependencies;
+mod facade;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -137,6 +137,17 @@ impl Bluez {
     }
 }
 
+/// The sum of one field of `phr days --json` over every day.
+fn day_total(vault: &Path, field: &str) -> u64 {
+    let days: serde_json::Value =
+        serde_json::from_str(&ok(phr(vault).args(["--json", "days"]))).expect("json");
+    days.as_array()
+        .expect("days")
+        .iter()
+        .map(|d| d[field].as_u64().unwrap_or(0))
+        .sum()
+}
+
 fn sync_rows(out: &str) -> Vec<serde_json::Value> {
     serde_json::from_str::<serde_json::Value>(out)
         .expect("json")
@@ -518,15 +529,6 @@ fn an_infinitime_watch_syncs_its_step_counter_without_double_counting() {
         assert_eq!(rows[0]["ok"], true, "{rows:?}");
         rows[0]["sync"].clone()
     };
-    let steps_stored = || -> u64 {
-        let days: serde_json::Value =
-            serde_json::from_str(&ok(phr(&vault).args(["--json", "days"]))).expect("json");
-        days.as_array()
-            .expect("days")
-            .iter()
-            .map(|d| d["steps"].as_u64().unwrap_or(0))
-            .sum()
-    };
     let paired: serde_json::Value = serde_json::from_str(&ok(&mut with_bus(&[
         "--json",
         "devices",
@@ -552,14 +554,14 @@ fn an_infinitime_watch_syncs_its_step_counter_without_double_counting() {
 
     counter.set(1_250);
     assert_eq!(sync()["added"], 1);
-    assert_eq!(steps_stored(), 250);
+    assert_eq!(day_total(&vault, "steps"), 250);
     // Nothing new: nothing added, nothing counted twice.
     assert_eq!(sync()["added"], 0);
-    assert_eq!(steps_stored(), 250);
+    assert_eq!(day_total(&vault, "steps"), 250);
     // The watch rebooted and counts from zero again.
     counter.set(40);
     assert_eq!(sync()["added"], 1);
-    assert_eq!(steps_stored(), 290);
+    assert_eq!(day_total(&vault, "steps"), 290);
     drop(bluez.runtime);
 }
 
@@ -597,15 +599,6 @@ fn a_pams_activity_monitor_pairs_and_syncs_ended_sessions_once() {
             .phr(&vault)
             .args(["--json", "sync", "--device", MONITOR, "--scan-seconds", "2"]))
     };
-    let activity_minutes = || -> u64 {
-        let days: serde_json::Value =
-            serde_json::from_str(&ok(phr(&vault).args(["--json", "days"]))).expect("json");
-        days.as_array()
-            .expect("days")
-            .iter()
-            .map(|d| d["samples"].as_u64().unwrap_or(0))
-            .sum()
-    };
     let paired: serde_json::Value = serde_json::from_str(&ok(bluez.phr(&vault).args([
         "--json",
         "devices",
@@ -632,7 +625,7 @@ fn a_pams_activity_monitor_pairs_and_syncs_ended_sessions_once() {
         stderr.contains("nothing from this sync was stored"),
         "{stderr}"
     );
-    assert_eq!(activity_minutes(), 0);
+    assert_eq!(day_total(&vault, "samples"), 0);
     bluez.faults(MONITOR, phr_bluez_sim::Faults::default());
 
     // The two ended sessions come over; the running one waits.
@@ -646,7 +639,7 @@ fn a_pams_activity_monitor_pairs_and_syncs_ended_sessions_once() {
     let rows = sync_rows(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(rows[0]["ok"], true, "{rows:?}");
     assert_eq!(rows[0]["sync"]["battery_percent"], 73);
-    assert_eq!(activity_minutes(), 120);
+    assert_eq!(day_total(&vault, "samples"), 120);
     let audit = ok(phr(&vault).args(["--json", "audit"]));
     assert!(
         audit.contains("2 sessions") && audit.contains("session 3 still running"),
@@ -658,17 +651,8 @@ fn a_pams_activity_monitor_pairs_and_syncs_ended_sessions_once() {
             .filter_map(|r| r.field("Normal Walking Steps"))
             .sum()
     };
-    let stored_steps = || -> i64 {
-        let days: serde_json::Value =
-            serde_json::from_str(&ok(phr(&vault).args(["--json", "days"]))).expect("json");
-        days.as_array()
-            .expect("days")
-            .iter()
-            .map(|d| d["steps"].as_i64().unwrap_or(0))
-            .sum()
-    };
     assert_eq!(
-        stored_steps(),
+        day_total(&vault, "steps") as i64,
         steps_in(&sessions[0]) + steps_in(&sessions[1])
     );
 
@@ -683,9 +667,9 @@ fn a_pams_activity_monitor_pairs_and_syncs_ended_sessions_once() {
         third[0]["sync"]["added"].as_u64().expect("added") > 60,
         "{third:?}"
     );
-    assert_eq!(activity_minutes(), 180);
+    assert_eq!(day_total(&vault, "samples"), 180);
     assert_eq!(
-        stored_steps(),
+        day_total(&vault, "steps") as i64,
         sessions.iter().map(steps_in).sum::<i64>(),
         "every step once"
     );
