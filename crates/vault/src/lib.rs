@@ -32,7 +32,9 @@ use phr_model::{
     ActivityEpoch, Device, DeviceId, HeartRate, NewDevice, NewPerson, Person, PersonId, SampleKind,
     Samples, SleepEpisode, StepCount, PLAUSIBLE_UTC, PLAUSIBLE_YEARS,
 };
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{
+    params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -210,7 +212,7 @@ impl Vault {
             vault_id,
             keys: Some(keys),
         };
-        let tx = vault.conn.transaction()?;
+        let tx = write_transaction(&mut vault.conn)?;
         schema::migrate(&tx)?;
         tx.execute(
             "INSERT INTO header (id, magic, vault_id, kdf, salt, wrapped_key) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
@@ -272,7 +274,7 @@ impl Vault {
             vault_id: header.vault_id,
             keys: Some(keys),
         };
-        let tx = vault.conn.transaction()?;
+        let tx = write_transaction(&mut vault.conn)?;
         schema::migrate(&tx)?;
         let keys = vault.keys.as_ref().ok_or(VaultError::Locked)?;
         append_audit(
@@ -330,7 +332,7 @@ impl Vault {
         .map_err(map_crypto)?;
         let vault_id = self.vault_id;
         let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
-        let tx = self.conn.transaction()?;
+        let tx = write_transaction(&mut self.conn)?;
         let changed = tx.execute(
             "UPDATE header SET kdf = ?1, salt = ?2, wrapped_key = ?3 WHERE id = 1 AND wrapped_key = ?4",
             params![kdf_json, &salt[..], wrapped, old_wrapped_key],
@@ -356,7 +358,7 @@ impl Vault {
     pub fn add_person(&mut self, person: &NewPerson) -> Result<Person> {
         let vault_id = self.vault_id;
         let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
-        let tx = self.conn.transaction()?;
+        let tx = write_transaction(&mut self.conn)?;
         let added = insert_person(&tx, keys, person)?;
         append_audit(
             &tx,
@@ -450,7 +452,7 @@ impl Vault {
         }
         let vault_id = self.vault_id;
         let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
-        let tx = self.conn.transaction()?;
+        let tx = write_transaction(&mut self.conn)?;
         let device = device_for(&tx, keys, person, source)?;
         let mut report = IngestReport {
             device: Some(device.id),
@@ -518,7 +520,7 @@ impl Vault {
     ) -> Result<()> {
         let vault_id = self.vault_id;
         let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
-        let tx = self.conn.transaction()?;
+        let tx = write_transaction(&mut self.conn)?;
         write_record(&tx, keys, namespace, key, value)?;
         if let Some(event) = event {
             append_audit(&tx, keys, &vault_id, event)?;
@@ -574,7 +576,7 @@ impl Vault {
     pub fn append_audit(&mut self, event: &AuditEvent) -> Result<u64> {
         let vault_id = self.vault_id;
         let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
-        let tx = self.conn.transaction()?;
+        let tx = write_transaction(&mut self.conn)?;
         let seq = append_audit(&tx, keys, &vault_id, event)?;
         tx.commit()?;
         Ok(seq)
@@ -741,6 +743,15 @@ impl Vault {
 }
 
 // ----- transaction-level helpers -----------------------------------------------------
+
+/// Starts a write transaction with `BEGIN IMMEDIATE`: it takes the write lock
+/// at once, waiting on the busy timeout while another writer holds it. A
+/// deferred transaction would take it only at its first write, and in WAL
+/// mode that upgrade fails at once with "database is locked" when another
+/// writer committed since this transaction's first read.
+fn write_transaction(conn: &mut Connection) -> Result<Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
 
 fn read_header(conn: &Connection) -> Result<Header> {
     let (magic, vault_id, kdf_json, salt, wrapped_key): (

@@ -2,6 +2,7 @@
 //! directories.
 
 mod audit_log;
+mod hardening;
 mod integrity;
 mod storage;
 
