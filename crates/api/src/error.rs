@@ -70,7 +70,7 @@ impl From<VaultError> for ApiError {
     fn from(err: VaultError) -> Self {
         let code = match &err {
             VaultError::WrongPassphrase => ErrorCode::WrongPassphrase,
-            VaultError::Tampered { .. } => ErrorCode::Tampered,
+            VaultError::Tampered { .. } | VaultError::KdfOutOfBounds(_) => ErrorCode::Tampered,
             VaultError::Locked => ErrorCode::Locked,
             VaultError::NewerVersion { .. } => ErrorCode::NewerVersion,
             VaultError::NotAVault { .. } => ErrorCode::NotAVault,

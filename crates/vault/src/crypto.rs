@@ -16,6 +16,7 @@ use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::{hkdf, hmac};
 use serde::{Deserialize, Serialize};
+use std::ops::RangeInclusive;
 use zeroize::Zeroizing;
 
 /// Version byte in front of every sealed record.
@@ -60,15 +61,58 @@ impl Default for KdfParams {
 }
 
 impl KdfParams {
-    /// Low-cost parameters for benchmarks that create many vaults. Never use
-    /// them for a real vault.
+    /// Accepted memory cost in KiB: 8 MiB to 4 GiB. The default is 64 MiB;
+    /// more than 4 GiB is beyond what the phones and laptops we target have.
+    pub const MEMORY_KIB: RangeInclusive<u32> = 8 * 1024..=4 * 1024 * 1024;
+    /// Accepted number of passes: 1 to 64 (the default is 3).
+    pub const ITERATIONS: RangeInclusive<u32> = 1..=64;
+    /// Accepted number of lanes: 1 to 16 (the default is 1).
+    pub const PARALLELISM: RangeInclusive<u32> = 1..=16;
+    /// Accepted total work, memory times passes, in KiB: at most 16 GiB
+    /// (4 GiB over 4 passes, or 256 MiB over 64), a few seconds to a minute
+    /// of unlocking, never hours.
+    pub const MAX_WORK_KIB: u64 = 16 * 1024 * 1024;
+
+    /// Low-cost parameters (the lowest accepted) for benchmarks that create
+    /// many vaults. Never use them for a real vault.
     pub fn insecure_for_benchmarks() -> Self {
         KdfParams {
             algorithm: KdfAlgorithm::Argon2id,
-            memory_kib: 64,
+            memory_kib: *Self::MEMORY_KIB.start(),
             iterations: 1,
             parallelism: 1,
         }
+    }
+
+    /// Checks that these parameters lie within the accepted bounds
+    /// ([`KdfParams::MEMORY_KIB`], [`KdfParams::ITERATIONS`],
+    /// [`KdfParams::PARALLELISM`], [`KdfParams::MAX_WORK_KIB`]), so that a
+    /// header edited to absurd values fails at once instead of exhausting
+    /// memory or running for hours before any passphrase is checked.
+    /// Returns which setting is out of bounds.
+    pub fn check_bounds(&self) -> Result<(), String> {
+        let within = |name: &str, value: u32, range: &RangeInclusive<u32>| {
+            if range.contains(&value) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{name} {value} is outside {}..={}",
+                    range.start(),
+                    range.end()
+                ))
+            }
+        };
+        within("memory (KiB)", self.memory_kib, &Self::MEMORY_KIB)?;
+        within("passes", self.iterations, &Self::ITERATIONS)?;
+        within("lanes", self.parallelism, &Self::PARALLELISM)?;
+        let work = u64::from(self.memory_kib) * u64::from(self.iterations);
+        if work > Self::MAX_WORK_KIB {
+            return Err(format!(
+                "memory times passes ({work} KiB) exceeds {} KiB",
+                Self::MAX_WORK_KIB
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -98,6 +142,7 @@ pub(crate) fn derive_kek(
     salt: &[u8],
     params: &KdfParams,
 ) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+    params.check_bounds().map_err(CryptoError::Kdf)?;
     let argon_params = argon2::Params::new(
         params.memory_kib,
         params.iterations,

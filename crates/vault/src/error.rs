@@ -62,6 +62,11 @@ pub enum VaultError {
     /// The key-derivation parameters are unusable.
     #[error("key derivation failed: {0}")]
     Kdf(String),
+    /// The key-derivation settings in the header lie outside the accepted
+    /// bounds (see [`crate::KdfParams::check_bounds`]): the header was
+    /// damaged or edited. Refused before the key derivation runs.
+    #[error("the vault header's key-derivation settings are out of bounds ({0}); the header is damaged or was tampered with")]
+    KdfOutOfBounds(String),
     /// The operating system's random generator failed.
     #[error("the system random generator failed")]
     Random,

@@ -259,6 +259,7 @@ impl Vault {
         let header = read_header(&conn).map_err(|_| not_a_vault())?;
         let kdf: KdfParams =
             serde_json::from_str(&header.kdf_json).map_err(|_| VaultError::WrongPassphrase)?;
+        kdf.check_bounds().map_err(VaultError::KdfOutOfBounds)?;
         let kek =
             crypto::derive_kek(passphrase.as_bytes(), &header.salt, &kdf).map_err(map_crypto)?;
         let data_key = crypto::unwrap_data_key(
