@@ -48,7 +48,9 @@ pub use phr_model::{Device, Lang, Person, PersonId};
 pub use phr_report::ReportInput;
 pub use phr_wearables::{Clock, LinkFaults, Protocol, SystemClock};
 pub use report::{RenderedReport, ReportFormat};
-pub use share::{Preview, RecipientAuth, Selection, ShareRecord, ShareType};
+pub use share::{
+    redact_url, redact_urls, Preview, RecipientAuth, Selection, ShareRecord, ShareType,
+};
 
 use chrono::NaiveDate;
 use phr_import::ActivityRecording;

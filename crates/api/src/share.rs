@@ -195,6 +195,21 @@ struct StoredRecipient {
     key_pkcs8_hex: Option<String>,
 }
 
+/// A recipient URL as it may be stored in a share record or audit entry,
+/// or shown: no userinfo (`https://user:pass@host` → `https://***@host`) and
+/// `***` for the values of token-like query parameters (`token`,
+/// `access_token`, `api_key`, `key`, `secret`, `password`, `auth`, `sig`,
+/// `signature`, any case).
+pub fn redact_url(url: &str) -> String {
+    phr_fhir_client::redact_url(url)
+}
+
+/// `text` (an error, an audit entry's details) with every URL in it
+/// redacted as by [`redact_url`].
+pub fn redact_urls(text: &str) -> String {
+    phr_fhir_client::redact_urls(text)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -533,10 +548,13 @@ impl Phr {
         let mut client = FhirClient::new(url, auth, RetryPolicy::default())
             .map_err(|e| ApiError::invalid(e.to_string()))?;
         let collected = self.collect(selection, now_utc)?;
+        // Credentials in the URL never reach the record, the audit log or
+        // the Consent.
+        let recipient = redact_url(client.base().as_str());
         let mut resources = collected.observations.clone();
         resources.push(Self::consent_for(
             &collected,
-            client.base().as_str(),
+            &recipient,
             SharePurpose::Treatment,
         )?);
         let options = TransactionOptions {
@@ -564,7 +582,7 @@ impl Phr {
         let mut record = ShareRecord {
             id: 0,
             at_utc: now_utc,
-            recipient: client.base().to_string(),
+            recipient,
             person: collected.person.0,
             types: collected.counts.keys().cloned().collect(),
             from: collected.from,
@@ -601,7 +619,11 @@ impl Phr {
                 Err(err) => {
                     record.not_delivered = bundles[idx..].iter().map(carried).sum();
                     record.result = "failed".into();
-                    record.error = Some(format!("bundle {} of {}: {err}", idx + 1, bundles.len()));
+                    record.error = Some(redact_urls(&format!(
+                        "bundle {} of {}: {err}",
+                        idx + 1,
+                        bundles.len()
+                    )));
                     break;
                 }
             }
@@ -717,8 +739,8 @@ impl Phr {
 
     /// [`Phr::share`] with the credentials given now, or else those saved
     /// for `url` (none if nothing was saved). Credentials given are kept
-    /// sealed for `url` once they have been used, whether the share
-    /// succeeded or not, so later shares to it need no secrets.
+    /// sealed for `url` only after a complete share, so later shares to it
+    /// need no secrets; refused, failed or cancelled ones save nothing.
     pub fn share_with_credentials(
         &mut self,
         selection: &Selection,
@@ -732,11 +754,11 @@ impl Phr {
             Some(auth) => auth.clone(),
             None => self.saved_recipient(url)?.unwrap_or(RecipientAuth::None),
         };
-        let record = self.share(selection, url, auth, max_entries, now_utc, progress);
+        let record = self.share(selection, url, auth, max_entries, now_utc, progress)?;
         if let Some(auth) = &given {
             self.save_recipient(url, auth)?;
         }
-        record
+        Ok(record)
     }
 
     /// Keeps a recipient's URL and credentials sealed in the vault, so later
@@ -854,14 +876,19 @@ impl Phr {
         Ok(record)
     }
 
-    /// Every share and FHIR export recorded, oldest first.
+    /// Every share and FHIR export recorded, oldest first, with URLs
+    /// redacted (records made before redaction included).
     pub fn shares(&self) -> Result<Vec<ShareRecord>> {
         self.vault
             .records(SHARE_NAMESPACE)?
             .into_iter()
             .map(|(_, value)| {
-                serde_json::from_slice(&value)
-                    .map_err(|_| ApiError::new(ErrorCode::Tampered, "a share record is unreadable"))
+                let mut record: ShareRecord = serde_json::from_slice(&value).map_err(|_| {
+                    ApiError::new(ErrorCode::Tampered, "a share record is unreadable")
+                })?;
+                record.recipient = redact_urls(&record.recipient);
+                record.error = record.error.as_deref().map(redact_urls);
+                Ok(record)
             })
             .collect()
     }
@@ -872,7 +899,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn credentials_given_are_kept_even_when_the_share_fails() {
+    fn credentials_are_saved_only_after_a_complete_share() {
         let (_dir, mut phr) = crate::app::tests::vault();
         let url = "http://127.0.0.1:9/fhir";
         let selection = Selection {
@@ -888,14 +915,14 @@ mod tests {
             .unwrap_err();
         assert!(err.message.contains("no data to share"), "{err}");
         assert!(phr.saved_recipient(url).unwrap().is_none());
-        // A token given is kept for the URL although the share failed.
+        // A token given for a share that fails is not kept.
         let token = RecipientAuth::Bearer(Zeroizing::new("t0ken".into()));
         assert!(phr
             .share_with_credentials(&selection, url, Some(token), 8, 0, |_| {})
             .is_err());
-        match phr.saved_recipient(url).unwrap() {
-            Some(RecipientAuth::Bearer(saved)) => assert_eq!(saved.as_str(), "t0ken"),
-            _ => panic!("the token was not saved"),
-        }
+        assert!(
+            phr.saved_recipient(url).unwrap().is_none(),
+            "a failed share saved its token"
+        );
     }
 }

@@ -19,7 +19,7 @@ pub fn run(cx: &Context, args: &ShareArgs) -> anyhow::Result<()> {
         if cx.json {
             print_json(&preview)?;
         } else {
-            print_preview(&preview, &url);
+            print_preview(&preview, &phr_api::redact_url(&url));
         }
         return Ok(());
     }

@@ -453,3 +453,150 @@ fn the_report_travels_as_a_diagnostic_report_with_its_pdf() {
     assert_eq!(refused.status.code(), Some(65));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot be pseudonymised"));
 }
+
+/// `phr share --to URL` with the test token, steps only, small bundles.
+fn share_steps_with_token(vault: &Path, url: &str) -> Command {
+    let mut cmd = phr(vault);
+    cmd.args(["share", "--to", url, "--auth", "bearer", "--token", TOKEN])
+        .args(["--types", "steps", "--bundle-size", "8"]);
+    cmd
+}
+
+/// A loopback server answering every request with `307` to `location`,
+/// after reading the request (head and `Content-Length` body).
+fn redirecting_server(location: String) -> u16 {
+    use std::io::{BufRead, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = std::io::BufReader::new(stream);
+            let mut length = 0;
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                if let Some((name, value)) = line.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+                line.clear();
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let _ = reader.get_mut().write_all(
+                format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+        }
+    });
+    port
+}
+
+#[test]
+fn a_redirect_fails_the_share_and_nothing_goes_where_it_points() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (vault, _, _, _) = demo_vault(dir.path());
+    let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    elsewhere.set_nonblocking(true).expect("nonblocking");
+    let location = format!(
+        "http://127.0.0.1:{}/fhir",
+        elsewhere.local_addr().expect("addr").port()
+    );
+    let port = redirecting_server(location.clone());
+    let out = run(&mut share_steps_with_token(
+        &vault,
+        &format!("http://127.0.0.1:{port}/fhir"),
+    ));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains("307") && stderr.contains(&location),
+        "{stderr}"
+    );
+    assert!(
+        elsewhere.accept().is_err(),
+        "the bundle was re-sent to the redirect target"
+    );
+    let shares = json(ok(phr(&vault).args(["--json", "shares"])));
+    assert_eq!(shares[0]["result"], "failed", "{shares}");
+    let error = shares[0]["error"].as_str().expect("error");
+    assert!(
+        error.contains("307") && error.contains(&location),
+        "{error}"
+    );
+}
+
+#[test]
+fn refused_and_dry_run_shares_save_no_credentials() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (vault, _, _, _) = demo_vault(dir.path());
+    let server = TestServer::start(&["--token", TOKEN]);
+    let saved_only = [
+        "share",
+        "--to",
+        &server.base,
+        "--types",
+        "steps",
+        "--bundle-size",
+        "8",
+    ];
+    let refused_for_lack_of_a_token = |why: &str| {
+        let out = run(phr(&vault).args(saved_only));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(6), "{why}: {stderr}");
+        assert!(stderr.contains("401"), "{why}: {stderr}");
+    };
+
+    ok(share_steps_with_token(&vault, &server.base).arg("--dry-run"));
+    refused_for_lack_of_a_token("a dry run saved its token");
+
+    server.control("fail?count=1&status=401");
+    let refused = run(&mut share_steps_with_token(&vault, &server.base));
+    assert_eq!(refused.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("401"));
+    refused_for_lack_of_a_token("a refused share saved its token");
+
+    // After a complete share the token is kept and used.
+    ok(&mut share_steps_with_token(&vault, &server.base));
+    let again = json(ok(phr(&vault).arg("--json").args(saved_only)));
+    assert_eq!(again["result"], "complete");
+}
+
+#[test]
+fn credentials_in_the_url_are_never_stored_or_shown() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (vault, _, _, _) = demo_vault(dir.path());
+    let server = TestServer::start(&["--token", TOKEN]);
+    let secrets = ["hunter2-pass", "url-secret-5d1e"];
+    let url = format!(
+        "{}?access_token={}",
+        server
+            .base
+            .replacen("http://", &format!("http://phr-user:{}@", secrets[0]), 1),
+        secrets[1]
+    );
+    let share = |extra: &[&str]| run(share_steps_with_token(&vault, &url).args(extra));
+    let mut printed = Vec::new();
+    for out in [share(&["--dry-run"]), share(&[])] {
+        printed.push(String::from_utf8_lossy(&out.stdout).into_owned());
+        printed.push(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let shares = ok(phr(&vault).args(["--json", "shares"]));
+    let listed = json(shares.clone());
+    let recipient = listed[0]["recipient"].as_str().expect("recipient");
+    assert!(
+        recipient.contains("***@127.0.0.1") && recipient.contains("access_token=***"),
+        "{recipient}"
+    );
+    printed.extend([
+        shares,
+        ok(phr(&vault).arg("shares")),
+        ok(phr(&vault).args(["--json", "audit"])),
+        ok(phr(&vault).arg("audit")),
+    ]);
+    for text in &printed {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{secret} shown: {text}");
+        }
+    }
+}
