@@ -72,9 +72,11 @@ fn runtime() -> Result<tokio::runtime::Runtime, WearableError> {
         .map_err(|e| WearableError::Runtime(e.to_string()))
 }
 
-/// The services a scan looks for: every protocol's and Heart Rate.
+/// The services a scan looks for: every protocol's and Heart Rate, in the
+/// order scans list a wearable's protocols (stable since the first
+/// release, not the order of preference).
 fn services() -> Vec<(u128, &'static str)> {
-    Protocol::ALL
+    [Protocol::BangleJs, Protocol::InfiniTime, Protocol::Pams]
         .iter()
         .map(|p| (p.service(), p.name()))
         .chain([(HEART_RATE_SERVICE, HEART_RATE)])
