@@ -289,3 +289,18 @@ pub fn live_heart_rate(
         readings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scan_looks_for_every_protocol_and_heart_rate() {
+        let names: Vec<&str> = services().iter().map(|(_, name)| *name).collect();
+        for protocol in Protocol::ALL {
+            assert!(names.contains(&protocol.name()), "{names:?}");
+        }
+        assert_eq!(names.last(), Some(&HEART_RATE));
+        assert_eq!(names.len(), Protocol::ALL.len() + 1);
+    }
+}
