@@ -287,7 +287,12 @@ fn read_body(response: Response) -> Result<String, ClientError> {
     response
         .take(MAX_RESPONSE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| ClientError::Network(format!("reading the answer: {e}")))?;
+        .map_err(|e| {
+            ClientError::Network(format!(
+                "reading the answer: {}",
+                redact_urls(&e.to_string())
+            ))
+        })?;
     if bytes.len() as u64 > MAX_RESPONSE_BYTES {
         return Err(too_large);
     }
@@ -529,33 +534,30 @@ impl FhirClient {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(Duration::from_secs);
-                    let body = match read_body(response) {
-                        Ok(body) => body,
+                    match read_body(response) {
                         // Cut off while reading: retried like a network error.
-                        Err(ClientError::Network(_)) if !last => {
-                            std::thread::sleep(backoff);
-                            backoff = (backoff * 2).min(self.retry.max_backoff);
-                            continue;
-                        }
+                        Err(ClientError::Network(_)) if !last => {}
                         Err(err) => return Err(err),
-                    };
-                    if status == StatusCode::UNAUTHORIZED
-                        && matches!(self.auth, Auth::SmartBackend { .. })
-                        && !renewed
-                    {
-                        // The token may have expired early: renew once.
-                        renewed = true;
-                        self.token = None;
-                        attempt -= 1;
-                        continue;
-                    }
-                    let transient =
-                        status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
-                    if !transient || last {
-                        return Ok((status, body, attempt));
-                    }
-                    if let Some(wait) = retry_after {
-                        backoff = wait.min(self.retry.max_backoff);
+                        Ok(body) => {
+                            if status == StatusCode::UNAUTHORIZED
+                                && matches!(self.auth, Auth::SmartBackend { .. })
+                                && !renewed
+                            {
+                                // The token may have expired early: renew once.
+                                renewed = true;
+                                self.token = None;
+                                attempt -= 1;
+                                continue;
+                            }
+                            let transient =
+                                status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+                            if !transient || last {
+                                return Ok((status, body, attempt));
+                            }
+                            if let Some(wait) = retry_after {
+                                backoff = wait.min(self.retry.max_backoff);
+                            }
+                        }
                     }
                 }
             }
