@@ -516,6 +516,28 @@ impl Phr {
         Ok(self.analysis(&person, from, to, threshold, true)?.report)
     }
 
+    /// The local days `phr analyze` covers when not told: up to `to`, else
+    /// up to the person's latest day of data (not after `today`; yesterday
+    /// when there is none), from `from`, else the 13 days before, so
+    /// imported history is analysed where it is, not where today is.
+    pub fn analysis_period(
+        &self,
+        person: Option<&str>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<(NaiveDate, NaiveDate)> {
+        let to = match to {
+            Some(to) => to,
+            None => {
+                let person = self.person(person)?;
+                let latest = self.days_of(&person)?.last().map(|d| d.date);
+                latest.map_or(today - chrono::Days::new(1), |day| day.min(today))
+            }
+        };
+        Ok((from.unwrap_or(to - chrono::Days::new(13)), to))
+    }
+
     /// [`Phr::analyze`], also returning the grid analysed and its wear mask
     /// (`require_sleep_scoring`: see `analyze_with_wear`).
     pub(crate) fn analysis(

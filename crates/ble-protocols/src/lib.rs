@@ -76,8 +76,9 @@ pub(crate) fn push_stage(
     });
 }
 
-/// The samples of one decoded batch, one entry per kind present; the
-/// longest sleep episode of the batch is marked the main sleep.
+/// The samples of one decoded batch, one entry per kind present; on each
+/// night the longest sleep episode is marked the main sleep (see
+/// [`mark_main_sleep`]).
 pub(crate) fn batches(
     steps: Vec<phr_model::StepCount>,
     heart: Vec<phr_model::HeartRate>,
@@ -85,15 +86,71 @@ pub(crate) fn batches(
     mut sleep: Vec<phr_model::SleepEpisode>,
 ) -> Vec<phr_model::Samples> {
     use phr_model::Samples;
-    if let Some(longest) = sleep.iter_mut().max_by_key(|e| e.end.utc - e.start.utc) {
-        longest.is_main = true;
-    }
+    mark_main_sleep(&mut sleep);
     Samples::batches(steps, heart, activity, sleep)
+}
+
+/// Marks the longest episode of each night as the main sleep and the
+/// others not. An episode belongs to the night of the local date twelve
+/// hours before its midpoint: a sleep from 23:00 to 07:00 to the evening it
+/// began, an afternoon nap to the night that follows it (where the night's
+/// sleep, being longer, stays the main one).
+pub fn mark_main_sleep(sleep: &mut [phr_model::SleepEpisode]) {
+    use std::collections::BTreeMap;
+    let night = |e: &phr_model::SleepEpisode| {
+        let midpoint = e.start.utc + (e.end.utc - e.start.utc) / 2;
+        phr_model::Stamp::new(midpoint - 12 * 3600, e.start.offset_seconds).local_date()
+    };
+    let mut longest: BTreeMap<chrono::NaiveDate, usize> = BTreeMap::new();
+    for (idx, episode) in sleep.iter().enumerate() {
+        let length = episode.end.utc - episode.start.utc;
+        longest
+            .entry(night(episode))
+            .and_modify(|best| {
+                if length > sleep[*best].end.utc - sleep[*best].start.utc {
+                    *best = idx;
+                }
+            })
+            .or_insert(idx);
+    }
+    for episode in sleep.iter_mut() {
+        episode.is_main = false;
+    }
+    for idx in longest.into_values() {
+        sleep[idx].is_main = true;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn episode(start: i64, hours: f64) -> phr_model::SleepEpisode {
+        phr_model::SleepEpisode {
+            start: phr_model::Stamp::new(start, 3600),
+            end: phr_model::Stamp::new(start + (hours * 3600.0) as i64, 3600),
+            is_main: true,
+            method: "device".into(),
+            stages: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_longest_sleep_of_each_night_is_the_main_one() {
+        // 2026-03-01 22:00 (UTC+1) for 8 h; a 1 h nap at 14:00 the next
+        // day; that evening 23:30 for 7 h; and a 2 h wake-up doze at 07:00
+        // after it, on the same night.
+        let night1 = 1_772_398_800;
+        let mut sleep = vec![
+            episode(night1, 8.0),
+            episode(night1 + 16 * 3600, 1.0),
+            episode(night1 + 25 * 3600 + 1800, 7.0),
+            episode(night1 + 33 * 3600, 0.5),
+        ];
+        mark_main_sleep(&mut sleep);
+        let mains: Vec<bool> = sleep.iter().map(|e| e.is_main).collect();
+        assert_eq!(mains, vec![true, false, true, false]);
+    }
 
     #[test]
     fn sig_uuid_expands_the_base_uuid() {

@@ -18,15 +18,14 @@ pub fn file(input: &Path, threshold: f64, json: bool) -> anyhow::Result<()> {
     }
 }
 
-/// `phr analyze`: stored data from `--from` (default: 14 days up to
-/// `--to`) to `--to` (default: yesterday).
+/// `phr analyze`: stored data from `--from` to `--to` (by default the
+/// person's latest 14 days of data: [`phr_api::Phr::analysis_period`]).
 pub fn run(cx: &Context, args: &AnalyzeArgs) -> anyhow::Result<()> {
-    let to = args
-        .to
-        .unwrap_or_else(|| chrono::Local::now().date_naive() - chrono::Days::new(1));
-    let from = args.from.unwrap_or(to - chrono::Days::new(13));
     let phr = cx.open()?;
-    let report = phr.analyze(args.person.person.as_deref(), from, to, args.threshold)?;
+    let person = args.person.person.as_deref();
+    let today = chrono::Local::now().date_naive();
+    let (from, to) = phr.analysis_period(person, args.from, args.to, today)?;
+    let report = phr.analyze(person, from, to, args.threshold)?;
     if cx.json {
         print_json(&report)?;
     } else {

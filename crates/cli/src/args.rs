@@ -32,13 +32,16 @@ pub enum Command {
         #[arg(long, default_value = phr_api::DEFAULT_TIME_ZONE)]
         tz: String,
     },
-    /// Import a minute activity CSV (`timestamp,count`, local time), all or nothing.
+    /// Import an activity file, all or nothing: a minute CSV (`timestamp,count`,
+    /// local time), an Actiwatch .AWD or an ActiGraph .agd (detected from its
+    /// content). Importing it again stores nothing twice.
     Import {
-        /// The file to import.
+        /// The file to import (minute CSV, .AWD or .agd).
         file: PathBuf,
         #[command(flatten)]
         person: PersonArg,
-        /// Name of the source the data came from (default "CSV import").
+        /// Name of the source the data came from (default: "CSV import" for
+        /// a CSV, the device's model and serial for a device file).
         #[arg(long, value_name = "LABEL")]
         device: Option<String>,
     },

@@ -169,3 +169,50 @@ fn vault_analysis_matches_the_file_analysis() {
     assert_eq!(out.status.code(), Some(65));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no activity data"));
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    for json in [false, true] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_phr"));
+        cmd.env_remove("PHR_VAULT").env_remove("PHR_PASSPHRASE");
+        cmd.args(["analyze", "actigraphy", "--input"])
+            .arg(reference("files/regular_9d.AWD"));
+        if json {
+            cmd.arg("--json");
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("phr starts");
+        // `phr ... | head -0`: the reader is gone before anything is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("phr ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "json {json}: {stderr}");
+        assert!(stderr.is_empty(), "json {json}: {stderr}");
+    }
+}
+
+#[test]
+fn import_help_names_every_format_it_reads() {
+    let help = ok(Command::new(env!("CARGO_BIN_EXE_phr")).args(["import", "--help"]));
+    for format in ["CSV", ".AWD", ".agd"] {
+        assert!(help.contains(format), "{format}: {help}");
+    }
+}
+
+#[test]
+fn analyze_without_dates_covers_the_latest_days_of_imported_history() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    // Nine days of March 2024: long before today.
+    ok(phr(&vault)
+        .arg("import")
+        .arg(reference("recordings/regular_9d.csv")));
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(phr(&vault).args(["--json", "analyze"]))).expect("json");
+    assert_eq!(report["format"], "vault", "{report}");
+    assert_eq!(report["start"], "2024-03-04T00:00:00", "{report}");
+    assert!(report["nights"].as_array().is_some_and(|n| !n.is_empty()));
+}

@@ -300,3 +300,22 @@ fn a_wrong_watch_clock_is_read_and_corrected() {
         assert!(!again.device_reset, "the checkpoint is found again");
     }
 }
+
+/// Two weeks synced at once: every night has its main sleep, not only the
+/// longest night of the batch.
+#[test]
+fn each_night_of_a_long_batch_has_its_main_sleep() {
+    let mut link = SimulatedLink::new("Bangle.js sim", history(14), LinkFaults::default());
+    let batch = run(fetch_history(&mut link, None, WAIT, jst, |_| {})).expect("fetch");
+    let sleep: Vec<&phr_model::SleepEpisode> = batch
+        .samples
+        .iter()
+        .filter_map(|s| match s {
+            Samples::Sleep(v) => Some(v),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(sleep.len(), 13, "one episode per night");
+    assert_eq!(sleep.iter().filter(|e| e.is_main).count(), 13);
+}
