@@ -70,7 +70,9 @@ impl From<VaultError> for ApiError {
     fn from(err: VaultError) -> Self {
         let code = match &err {
             VaultError::WrongPassphrase => ErrorCode::WrongPassphrase,
-            VaultError::Tampered { .. } | VaultError::KdfOutOfBounds(_) => ErrorCode::Tampered,
+            VaultError::Tampered { .. }
+            | VaultError::KdfOutOfBounds(_)
+            | VaultError::Damaged { .. } => ErrorCode::Tampered,
             VaultError::Locked => ErrorCode::Locked,
             VaultError::NewerVersion { .. } => ErrorCode::NewerVersion,
             VaultError::NotAVault { .. } => ErrorCode::NotAVault,

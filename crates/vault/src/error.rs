@@ -78,9 +78,30 @@ pub enum VaultError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The vault file is damaged (truncated, overwritten, its audit log
+    /// broken where an unlock must be recorded): only verification runs.
+    #[error("the vault is damaged ({detail}); verify it and restore a backup")]
+    Damaged {
+        /// What is damaged.
+        detail: String,
+    },
     /// SQLite failed.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for VaultError {
+    /// SQLite's "malformed" and "not a database" mean a damaged file.
+    fn from(err: rusqlite::Error) -> Self {
+        match err.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                VaultError::Damaged {
+                    detail: err.to_string(),
+                }
+            }
+            _ => VaultError::Sqlite(err),
+        }
+    }
 }
 
 /// Shorthand for vault results.

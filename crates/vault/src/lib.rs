@@ -50,6 +50,9 @@ pub struct Vault {
     path: PathBuf,
     vault_id: [u8; 16],
     keys: Option<Keys>,
+    /// Set when the vault opened but its unlock could not be recorded (the
+    /// audit log is broken): only the integrity checks run.
+    damaged: Option<String>,
 }
 
 /// What an ingest changed.
@@ -111,7 +114,8 @@ mod row {
         )
     }
     pub fn chunks(device: i64, kind: u8, day: i64) -> (Vec<u8>, String) {
-        let kind_name = SampleKind::from_code(kind).map_or("unknown kind", |k| k.name());
+        let kind_name = SampleKind::from_code(kind)
+            .map_or_else(|| format!("unknown kind {kind}"), |k| k.name().to_string());
         (
             format!("chunks|device={device}|kind={kind}|day={day}").into_bytes(),
             format!(
@@ -159,12 +163,42 @@ fn map_crypto(err: CryptoError) -> VaultError {
     }
 }
 
+/// Whether the file begins with SQLite's 16-byte magic string.
+fn starts_as_sqlite(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut magic = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && &magic == b"SQLite format 3\0"
+}
+
+/// The vault's keys, unless it is locked or damaged.
+fn unlocked<'a>(keys: &'a Option<Keys>, damaged: &Option<String>) -> Result<&'a Keys> {
+    if let Some(detail) = damaged {
+        return Err(VaultError::Damaged {
+            detail: detail.clone(),
+        });
+    }
+    keys.as_ref().ok_or(VaultError::Locked)
+}
+
 fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // Probe that this is a database at all before touching journal settings.
-    schema::version(&conn).map_err(|_| VaultError::NotAVault {
-        path: path.to_path_buf(),
+    // A file that starts as a SQLite database but cannot be read (truncated,
+    // overwritten) is a damaged vault, not a foreign file.
+    schema::version(&conn).map_err(|_| {
+        if starts_as_sqlite(path) {
+            VaultError::Damaged {
+                detail: format!("{} cannot be read as a database", path.display()),
+            }
+        } else {
+            VaultError::NotAVault {
+                path: path.to_path_buf(),
+            }
+        }
     })?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -211,6 +245,7 @@ impl Vault {
             path: path.to_path_buf(),
             vault_id,
             keys: Some(keys),
+            damaged: None,
         };
         let tx = write_transaction(&mut vault.conn)?;
         schema::migrate(&tx)?;
@@ -256,7 +291,10 @@ impl Vault {
         if version == 0 {
             return Err(not_a_vault());
         }
-        let header = read_header(&conn).map_err(|_| not_a_vault())?;
+        let header = read_header(&conn).map_err(|err| match err {
+            VaultError::Damaged { .. } => err,
+            _ => not_a_vault(),
+        })?;
         let kdf: KdfParams =
             serde_json::from_str(&header.kdf_json).map_err(|_| VaultError::WrongPassphrase)?;
         kdf.check_bounds().map_err(VaultError::KdfOutOfBounds)?;
@@ -274,17 +312,27 @@ impl Vault {
             path: path.to_path_buf(),
             vault_id: header.vault_id,
             keys: Some(keys),
+            damaged: None,
         };
         let tx = write_transaction(&mut vault.conn)?;
         schema::migrate(&tx)?;
         let keys = vault.keys.as_ref().ok_or(VaultError::Locked)?;
-        append_audit(
+        match append_audit(
             &tx,
             keys,
             &vault.vault_id,
             &AuditEvent::new(AuditAction::Unlock, "vault unlocked"),
-        )?;
-        tx.commit()?;
+        ) {
+            Ok(_) => tx.commit()?,
+            // The unlock cannot be recorded: nothing is written (the
+            // transaction rolls back) and only the integrity checks run, so
+            // `verify` can still say what is wrong.
+            Err(err @ (VaultError::AuditBroken { .. } | VaultError::Tampered { .. })) => {
+                drop(tx);
+                vault.damaged = Some(err.to_string());
+            }
+            Err(err) => return Err(err),
+        }
         Ok(vault)
     }
 
@@ -305,6 +353,11 @@ impl Vault {
     }
 
     fn keys(&self) -> Result<&Keys> {
+        unlocked(&self.keys, &self.damaged)
+    }
+
+    /// The keys for the integrity checks, which run on a damaged vault too.
+    fn integrity_keys(&self) -> Result<&Keys> {
         self.keys.as_ref().ok_or(VaultError::Locked)
     }
 
@@ -332,7 +385,7 @@ impl Vault {
         )
         .map_err(map_crypto)?;
         let vault_id = self.vault_id;
-        let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
+        let keys = unlocked(&self.keys, &self.damaged)?;
         let tx = write_transaction(&mut self.conn)?;
         let changed = tx.execute(
             "UPDATE header SET kdf = ?1, salt = ?2, wrapped_key = ?3 WHERE id = 1 AND wrapped_key = ?4",
@@ -358,7 +411,7 @@ impl Vault {
     /// Adds a person.
     pub fn add_person(&mut self, person: &NewPerson) -> Result<Person> {
         let vault_id = self.vault_id;
-        let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
+        let keys = unlocked(&self.keys, &self.damaged)?;
         let tx = write_transaction(&mut self.conn)?;
         let added = insert_person(&tx, keys, person)?;
         append_audit(
@@ -452,7 +505,7 @@ impl Vault {
             validate(batch)?;
         }
         let vault_id = self.vault_id;
-        let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
+        let keys = unlocked(&self.keys, &self.damaged)?;
         let tx = write_transaction(&mut self.conn)?;
         let device = device_for(&tx, keys, person, source)?;
         let mut report = IngestReport {
@@ -520,7 +573,7 @@ impl Vault {
         event: Option<&AuditEvent>,
     ) -> Result<()> {
         let vault_id = self.vault_id;
-        let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
+        let keys = unlocked(&self.keys, &self.damaged)?;
         let tx = write_transaction(&mut self.conn)?;
         write_record(&tx, keys, namespace, key, value)?;
         if let Some(event) = event {
@@ -576,7 +629,7 @@ impl Vault {
     /// Appends an entry to the audit log.
     pub fn append_audit(&mut self, event: &AuditEvent) -> Result<u64> {
         let vault_id = self.vault_id;
-        let keys = self.keys.as_ref().ok_or(VaultError::Locked)?;
+        let keys = unlocked(&self.keys, &self.damaged)?;
         let tx = write_transaction(&mut self.conn)?;
         let seq = append_audit(&tx, keys, &vault_id, event)?;
         tx.commit()?;
@@ -585,7 +638,7 @@ impl Vault {
 
     /// The whole audit log, oldest first (each entry authenticated).
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
-        let keys = self.keys()?;
+        let keys = self.integrity_keys()?;
         let mut stmt = self
             .conn
             .prepare("SELECT seq, sealed FROM audit ORDER BY seq")?;
@@ -602,7 +655,7 @@ impl Vault {
     /// chained, and the sealed head pointing at the last one. Returns the
     /// number of entries.
     pub fn verify_audit(&self) -> Result<u64> {
-        let keys = self.keys()?;
+        let keys = self.integrity_keys()?;
         let (head_aad, head_name) = row::audit_head(&self.vault_id);
         let head_sealed: Option<Vec<u8>> =
             self.conn
@@ -669,7 +722,7 @@ impl Vault {
     /// Opens and decodes every sealed record in every table and checks the
     /// audit chain; lists every problem found, naming the record.
     pub fn verify(&self) -> Result<VerifyReport> {
-        let keys = self.keys()?;
+        let keys = self.integrity_keys()?;
         let mut report = VerifyReport::default();
         let mut check = |result: Result<()>| match result {
             Ok(()) => report.records_checked += 1,
@@ -708,14 +761,17 @@ impl Vault {
             )?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
+                let (device, kind, day): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
                 check(
-                    open_chunk(
-                        keys,
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        &r.get::<_, Vec<u8>>(3)?,
-                    )
+                    match u8::try_from(kind) {
+                        Ok(kind) => open_chunk(keys, device, kind, day, &r.get::<_, Vec<u8>>(3)?),
+                        Err(_) => Err(VaultError::Tampered {
+                            record: format!(
+                                "chunks (device {device}, unknown kind {kind}, day {})",
+                                day_name(day)
+                            ),
+                        }),
+                    }
                     .map(drop),
                 );
             }
@@ -816,6 +872,19 @@ fn append_audit(
             .ok_or(VaultError::Tampered { record: head_name })?,
     };
     let seq = last_seq + 1;
+    let beyond_head: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM audit WHERE seq >= ?1)",
+        [seq as i64],
+        |r| r.get(0),
+    )?;
+    if beyond_head {
+        return Err(VaultError::AuditBroken {
+            seq,
+            reason: format!(
+                "entry {seq} exists beyond the sealed head, which records {last_seq} entries (entries were inserted)"
+            ),
+        });
+    }
     let body = audit::EntryBody {
         at_utc: now_utc(),
         action: event.action,

@@ -314,3 +314,115 @@ fn sync_simulated_uses_the_sync_engine_and_a_second_run_adds_nothing() {
         "{stderr}"
     );
 }
+
+/// A vault holding one imported day, for the integrity tests.
+fn vault_with_a_day(dir: &Path) -> PathBuf {
+    let vault = init(dir);
+    let input = dir.join("d.csv");
+    minute_csv(&input, 4, date(2026, 5, 1), 1);
+    ok(phr(&vault).arg("import").arg(&input));
+    vault
+}
+
+fn audit_rows(vault: &Path) -> (i64, Vec<u8>) {
+    let conn = Connection::open(vault).expect("raw");
+    let count = conn
+        .query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))
+        .expect("count");
+    let head = conn
+        .query_row("SELECT audit_head FROM header", [], |r| r.get(0))
+        .expect("head");
+    (count, head)
+}
+
+#[test]
+fn an_injected_audit_entry_is_an_integrity_failure_and_verify_still_runs_read_only() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = vault_with_a_day(dir.path());
+    Connection::open(&vault)
+        .expect("raw")
+        .execute(
+            "INSERT INTO audit (seq, hash, sealed) SELECT MAX(seq) + 1, hash, sealed FROM audit",
+            [],
+        )
+        .expect("inject");
+    let before = audit_rows(&vault);
+    let input = dir.path().join("e.csv");
+    minute_csv(&input, 5, date(2026, 5, 2), 1);
+    for args in [vec!["days"], vec!["import", input.to_str().expect("utf-8")]] {
+        let out = run(phr(&vault).args(&args));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {stderr}");
+        assert!(stderr.contains("audit log broken"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("UNIQUE"), "{args:?}: {stderr}");
+    }
+    let out = run(phr(&vault).arg("verify"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    assert!(stdout.contains("damaged: record audit (entry 4)"), "{stdout}");
+    assert!(!stdout.contains("Checked 0 sealed records"), "{stdout}");
+    let out = run(phr(&vault).args(["audit", "--verify"]));
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(audit_rows(&vault), before, "verify wrote to the vault");
+}
+
+#[test]
+fn verify_reports_an_unknown_chunk_kind_and_checks_the_rest() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = vault_with_a_day(dir.path());
+    Connection::open(&vault)
+        .expect("raw")
+        .execute(
+            "UPDATE chunks SET kind = 300 WHERE rowid = (SELECT MIN(rowid) FROM chunks)",
+            [],
+        )
+        .expect("edit kind");
+    let out = run(phr(&vault).args(["--json", "verify"]));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let problems = report["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].as_str().expect("text").contains("kind 300"),
+        "{problems:?}"
+    );
+    assert!(report["records_checked"].as_u64().expect("count") >= 2);
+    assert!(report["audit_entries"].as_u64().expect("count") >= 4);
+}
+
+#[test]
+fn a_truncated_vault_is_reported_damaged_not_foreign() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = vault_with_a_day(dir.path());
+    let bytes = std::fs::read(&vault).expect("read");
+    assert!(bytes.len() > 8192, "{} bytes", bytes.len());
+    for keep in [bytes.len() / 2, 4096, 50] {
+        std::fs::write(&vault, &bytes[..keep]).expect("truncate");
+        for args in [vec!["days"], vec!["verify"]] {
+            let out = run(phr(&vault).args(&args));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(4),
+                "{keep} bytes, {args:?}: {stderr}"
+            );
+            assert!(
+                stderr.contains("damaged"),
+                "{keep} bytes, {args:?}: {stderr}"
+            );
+            assert!(
+                !stderr.contains("not a PHR vault"),
+                "{keep} bytes: {stderr}"
+            );
+        }
+    }
+    // A file that never was a vault still says so.
+    std::fs::write(&vault, b"just some text, not a database at all\n").expect("write");
+    let out = run(phr(&vault).arg("days"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a PHR vault"));
+}
