@@ -6,8 +6,8 @@ use crate::{ApiError, Result};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use phr_analysis::{
     daily_completeness, metrics_and_sleep, non_wear_mask, roenneberg, sleep_episodes,
-    CircadianConfig, ColeKripkeOptions, ColeKripkeSettings, CountScale, EpochSeries, IsIvOptions,
-    NonWearRule, Recording, RoennebergOptions,
+    CircadianConfig, ColeKripkeOptions, ColeKripkeSettings, EpochSeries, NonWearRule, Recording,
+    RoennebergOptions,
 };
 use phr_import::ActivityRecording;
 use phr_model::{ActivityEpoch, CircadianMetrics};
@@ -217,26 +217,47 @@ pub fn analyze_recording(
     Ok(analyze_with_wear(recording, threshold, true)?.0)
 }
 
-/// Raw-count metrics per consecutive 7-day period.
-fn weekly_metrics(circadian: &Recording<'_>, start: NaiveDateTime) -> Vec<WeekDto> {
-    let week = 7 * 86_400;
-    let hourly = IsIvOptions {
+/// Raw-count metrics of each whole 7-day week from the recording's start,
+/// each week analysed as a recording of its own (with its part of the
+/// wear mask, if given). Unlike pyActigraphy's per-period functions, which
+/// count only periods that fit strictly inside the span (so 14 days of
+/// minutes make one), two weeks of data make two weeks; a trailing part
+/// week is left out.
+fn weekly_metrics(series: &EpochSeries, worn: Option<&[bool]>) -> Vec<WeekDto> {
+    let config = CircadianConfig {
         freq_seconds: 3600,
-        scale: CountScale::Raw,
+        threshold: 4.0,
     };
-    let is_p = circadian.interdaily_stability_per_period(week, hourly);
-    let iv_p = circadian.intradaily_variability_per_period(week, hourly);
-    let l5_p = circadian.l5_per_period(week, CountScale::Raw);
-    let m10_p = circadian.m10_per_period(week, CountScale::Raw);
-    let ra_p = circadian.relative_amplitude_per_period(week, CountScale::Raw);
-    (0..is_p.len().min(l5_p.len()))
-        .map(|i| WeekDto {
-            from: (start + chrono::Duration::days(7 * i as i64)).date(),
-            is: is_p[i],
-            iv: iv_p.get(i).copied().flatten(),
-            l5: l5_p[i].map(|w| w.value),
-            m10: m10_p.get(i).copied().flatten().map(|w| w.value),
-            ra: ra_p.get(i).copied().flatten(),
+    let epoch = u64::from(series.epoch_seconds.max(1));
+    let per_week = (7 * 86_400 / epoch) as usize;
+    if per_week == 0 {
+        return Vec::new();
+    }
+    (0..series.len() / per_week)
+        .filter_map(|i| {
+            let range = i * per_week..(i + 1) * per_week;
+            let start = series.start + chrono::Duration::days(7 * i as i64);
+            let week = EpochSeries::new(
+                start,
+                series.epoch_seconds,
+                series.counts[range.clone()].to_vec(),
+            )
+            .ok()?;
+            let metrics = match worn {
+                Some(worn) => Recording::with_wear_mask(&week, &worn[range])
+                    .ok()?
+                    .metrics(&config),
+                None => Recording::new(&week).metrics(&config),
+            }
+            .raw;
+            Some(WeekDto {
+                from: start.date(),
+                is: metrics.is,
+                iv: metrics.iv,
+                l5: metrics.l5,
+                m10: metrics.m10,
+                ra: metrics.ra,
+            })
         })
         .collect()
 }
@@ -333,8 +354,8 @@ pub(crate) fn analyze_with_wear(
             fraction: d.fraction,
         })
         .collect();
-    let weekly = weekly_metrics(&Recording::new(&series), series.start);
-    let weekly_worn_only = weekly_metrics(&worn_recording, series.start);
+    let weekly = weekly_metrics(&series, None);
+    let weekly_worn_only = weekly_metrics(&series, Some(&worn));
     let epoch = u64::from(series.epoch_seconds);
     let report = ActigraphyReport {
         minutes: series.len() as u64 * epoch / 60,
@@ -392,6 +413,40 @@ pub fn wall_clock_grid(epochs: &[ActivityEpoch]) -> Option<ActivityRecording> {
 mod tests {
     use super::*;
     use phr_analysis::WindowActivity;
+
+    /// Minutes of a regular rhythm: active 08:00 to 22:00, still at night.
+    fn days_of_minutes(days: usize) -> EpochSeries {
+        let counts = (0..days * 1440)
+            .map(|i| {
+                let minute = i % 1440;
+                Some(if (480..1320).contains(&minute) {
+                    200.0 + (i % 7) as f64
+                } else {
+                    2.0
+                })
+            })
+            .collect();
+        let start = NaiveDateTime::parse_from_str("2026-03-02 00:00:00", "%Y-%m-%d %H:%M:%S")
+            .expect("start");
+        EpochSeries::new(start, 60, counts).expect("series")
+    }
+
+    #[test]
+    fn two_weeks_of_data_make_two_weeks_of_trend() {
+        for (days, weeks) in [(14, 2), (13, 1), (21, 3), (6, 0)] {
+            let series = days_of_minutes(days);
+            let weekly = weekly_metrics(&series, None);
+            assert_eq!(weekly.len(), weeks, "{days} days");
+            let worn = vec![true; series.len()];
+            assert_eq!(weekly_metrics(&series, Some(&worn)), weekly, "{days} days");
+        }
+        let weekly = weekly_metrics(&days_of_minutes(14), None);
+        assert_eq!(weekly[1].from.to_string(), "2026-03-09");
+        assert!(
+            weekly.iter().all(|w| w.is.is_some_and(|is| is > 0.9)),
+            "{weekly:?}"
+        );
+    }
 
     /// The onsets print as `HH:MM:SS` of the window's start (the text `phr
     /// analyze --json` has always had) and read back as the same figures.

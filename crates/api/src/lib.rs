@@ -752,7 +752,8 @@ impl Phr {
             .change_passphrase(new_passphrase, KdfParams::default())?)
     }
 
-    /// The audit log, oldest first.
+    /// The audit log, oldest first, with credentials in recipient URLs
+    /// redacted ([`redact_urls`]).
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
         Ok(self
             .vault
@@ -762,7 +763,9 @@ impl Phr {
                 seq: entry.seq,
                 at_utc: entry.at_utc,
                 action: entry.action.name(),
-                detail: entry.detail,
+                // Entries written before recipient URLs were redacted may
+                // hold credentials given in a URL: no front end shows them.
+                detail: redact_urls(&entry.detail),
             })
             .collect())
     }

@@ -45,12 +45,7 @@ pub fn audit(cx: &Context, verify: bool) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let mut log = phr.audit_log()?;
-    // Entries written before recipient URLs were redacted may hold
-    // credentials given in a URL: never shown.
-    for entry in &mut log {
-        entry.detail = phr_api::redact_urls(&entry.detail);
-    }
+    let log = phr.audit_log()?;
     if cx.json {
         print_json(&log)?;
     } else {
