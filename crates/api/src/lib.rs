@@ -272,6 +272,11 @@ fn check_passphrase(passphrase: &str) -> Result<()> {
             "the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters"
         )));
     }
+    if passphrase.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "the passphrase must not be only spaces or other blank characters",
+        ));
+    }
     Ok(())
 }
 

@@ -426,3 +426,24 @@ fn a_truncated_vault_is_reported_damaged_not_foreign() {
     let out = run(phr(&vault).arg("days"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a PHR vault"));
 }
+
+#[test]
+fn a_passphrase_of_only_whitespace_is_refused_by_init_and_passwd() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let blank = " \t        \u{3000}  ";
+    let new = dir.path().join("blank.phr");
+    let out = run(phr(&new).env("PHR_PASSPHRASE", blank).arg("init"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(65), "{stderr}");
+    assert!(stderr.contains("only spaces"), "{stderr}");
+    assert!(!new.exists(), "a vault was created");
+
+    let vault = init(dir.path());
+    let out = run(phr(&vault)
+        .env("PHR_NEW_PASSPHRASE", blank)
+        .arg("passwd"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(65), "{stderr}");
+    assert!(stderr.contains("only spaces"), "{stderr}");
+    ok(phr(&vault).arg("days"));
+}
