@@ -13,7 +13,7 @@ use phr_import::ActivityRecording;
 use phr_model::{ActivityEpoch, CircadianMetrics};
 use serde::Serialize;
 
-const TIME: &str = "%Y-%m-%dT%H:%M:%S";
+pub(crate) const TIME: &str = "%Y-%m-%dT%H:%M:%S";
 
 /// `cole_kripke.settings` of a recording that was scored (pyActigraphy's
 /// `mean` settings); anything else says why it was not.

@@ -65,6 +65,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+/// The source named in a sleep CSV for nights scored from activity.
+const SCORED_SOURCE: &str = "scored from activity (Cole-Kripke)";
+
 /// Shortest passphrase accepted for a new vault or a passphrase change.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 
@@ -735,6 +738,12 @@ impl Phr {
                 per_device.push((device.label.clone(), samples));
             }
         }
+        if kind == CsvKind::Sleep {
+            let scored = self.scored_nights(&person, &per_device)?;
+            if !scored.is_empty() {
+                per_device.push((SCORED_SOURCE.to_string(), Samples::Sleep(scored)));
+            }
+        }
         let rows = export::write_csv(kind, &per_device, out)
             .map_err(|e| ApiError::new(ErrorCode::Io, format!("writing the CSV failed: {e}")))?;
         self.vault.append_audit(&AuditEvent::new(
@@ -746,6 +755,61 @@ impl Phr {
             ),
         ))?;
         Ok(rows)
+    }
+
+    /// The nights scored from a person's activity (Cole-Kripke over their
+    /// whole span of data, as `phr analyze` finds them) that no stored
+    /// sleep episode overlaps: derived, and marked so by their method.
+    fn scored_nights(
+        &self,
+        person: &Person,
+        stored: &[(String, Samples)],
+    ) -> Result<Vec<phr_model::SleepEpisode>> {
+        let days = self.days_of(person)?;
+        let (Some(first), Some(last)) = (days.first(), days.last()) else {
+            return Ok(Vec::new());
+        };
+        if days.iter().all(|d| d.samples == 0) {
+            return Ok(Vec::new());
+        }
+        let zone = zone_of(person)?;
+        // Scoring that cannot run (too little or too coarse activity) adds
+        // nothing; the stored sleep is still exported.
+        let Ok(analysis) = self.analysis(person, first.date, last.date, 4.0, false) else {
+            return Ok(Vec::new());
+        };
+        let report = analysis.report;
+        let stored_spans: Vec<(i64, i64)> = stored
+            .iter()
+            .filter_map(|(_, samples)| match samples {
+                Samples::Sleep(v) => Some(v.iter().map(|e| (e.start.utc, e.end.utc))),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let instant = |text: &str| -> Option<phr_model::Stamp> {
+            use chrono::TimeZone;
+            let local = chrono::NaiveDateTime::parse_from_str(text, analyze::TIME).ok()?;
+            let utc = zone.from_local_datetime(&local).earliest()?.timestamp();
+            phr_model::Stamp::in_zone(utc, zone).ok()
+        };
+        Ok(report
+            .nights
+            .iter()
+            .filter_map(|night| {
+                let (start, end) = (instant(&night.start)?, instant(&night.end)?);
+                let overlaps = stored_spans
+                    .iter()
+                    .any(|&(a, b)| a < end.utc && start.utc < b);
+                (!overlaps).then(|| phr_model::SleepEpisode {
+                    start,
+                    end,
+                    is_main: true,
+                    method: format!("cole-kripke:{}", analyze::SCORED_SETTINGS),
+                    stages: Vec::new(),
+                })
+            })
+            .collect())
     }
 
     /// Changes the passphrase (the data key is rewrapped, nothing else is

@@ -216,3 +216,25 @@ fn analyze_without_dates_covers_the_latest_days_of_imported_history() {
     assert_eq!(report["start"], "2024-03-04T00:00:00", "{report}");
     assert!(report["nights"].as_array().is_some_and(|n| !n.is_empty()));
 }
+
+#[test]
+fn a_sleep_export_of_actigraphy_only_holds_the_scored_nights() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    ok(phr(&vault)
+        .arg("import")
+        .arg(reference("recordings/regular_9d.csv")));
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(phr(&vault).args(["--json", "analyze"]))).expect("json");
+    let nights = report["nights"].as_array().expect("nights").len();
+    assert!(nights > 0, "{report}");
+    let csv = ok(phr(&vault).args(["export", "csv", "--kind", "sleep"]));
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), nights, "{csv}");
+    assert!(rows.iter().all(|r| r.contains("cole-kripke:mean")), "{csv}");
+    let first_start = report["nights"][0]["start"]
+        .as_str()
+        .expect("start")
+        .replace('T', " ");
+    assert!(rows[0].starts_with(&first_start), "{csv}");
+}
