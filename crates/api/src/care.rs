@@ -302,7 +302,9 @@ impl Phr {
             let settings = self.alert_settings_of(person)?;
             let fresh = phr_care::evaluate_history(person.id, &days, &settings);
             for alert in fresh {
-                let existing = self.vault.record(ALERTS, &alert.id)?;
+                let existing = self
+                    .vault
+                    .record(ALERTS, &self.vault.lookup_key(ALERTS, &alert.id)?)?;
                 let stored: Option<StoredAlert> = existing
                     .map(|v| serde_json::from_slice(&v))
                     .transpose()
@@ -324,7 +326,7 @@ impl Phr {
                 let bytes = serde_json::to_vec(&value).map_err(json_error)?;
                 self.vault.put_record(
                     ALERTS,
-                    &value.alert.id,
+                    &self.vault.lookup_key(ALERTS, &value.alert.id)?,
                     &bytes,
                     Some(&AuditEvent::new(AuditAction::Profile, detail)),
                 )?;
@@ -487,7 +489,8 @@ impl Phr {
         if note.trim().is_empty() {
             return Err(ApiError::invalid("the note must not be empty"));
         }
-        let value = self.vault.record(ALERTS, id)?.ok_or_else(|| {
+        let key = self.vault.lookup_key(ALERTS, id)?;
+        let value = self.vault.record(ALERTS, &key)?.ok_or_else(|| {
             ApiError::invalid(format!("no alert {id:?}; `phr care alerts` lists them"))
         })?;
         let mut stored: StoredAlert = serde_json::from_slice(&value).map_err(json_error)?;
@@ -502,7 +505,7 @@ impl Phr {
         );
         self.vault.put_record(
             ALERTS,
-            id,
+            &key,
             &bytes,
             Some(&AuditEvent::new(AuditAction::Profile, detail)),
         )?;

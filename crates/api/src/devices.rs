@@ -3,10 +3,10 @@
 //! checkpoint and audit entry in one vault transaction. Nothing here speaks
 //! a protocol; a wearable protocol is added in `phr-wearables` alone.
 
-use crate::{sha256_hex, zone_of, ApiError, ErrorCode, Phr, Progress, Result};
+use crate::{zone_of, ApiError, ErrorCode, Phr, Progress, Result};
 use chrono::NaiveDate;
 use phr_model::{DeviceId, NewDevice, Person, Samples};
-use phr_vault::{AuditAction, AuditEvent, IngestReport};
+use phr_vault::{AuditAction, AuditEvent, IngestReport, Vault};
 use phr_wearables::{Outcome, Protocol, SyncRequest, Target, WearableError};
 use serde::Serialize;
 
@@ -181,9 +181,15 @@ pub fn scan_devices(seconds: u64) -> Result<Vec<FoundDevice>> {
         .collect())
 }
 
-/// The vault key of a source's checkpoint.
-fn checkpoint_key(person: &Person, source: &NewDevice) -> String {
-    sha256_hex(format!("{}|{}", person.id.0, source.source_key).as_bytes())
+/// The vault key of a source's checkpoint (keyed, see [`Vault::lookup_key`]).
+fn checkpoint_key(
+    vault: &Vault,
+    protocol: Protocol,
+    person: &Person,
+    source: &NewDevice,
+) -> Result<String> {
+    let text = format!("{}|{}", person.id.0, source.source_key);
+    Ok(vault.lookup_key(protocol.checkpoint_namespace(), &text)?)
 }
 
 fn millis(d: std::time::Duration) -> f64 {
@@ -230,7 +236,7 @@ impl Phr {
             firmware: Some(env!("CARGO_PKG_VERSION").into()),
         };
         let protocol = Protocol::BangleJs;
-        let key = checkpoint_key(&person, &source);
+        let key = checkpoint_key(&self.vault, protocol, &person, &source)?;
         let checkpoint = self.read_checkpoint(protocol, &key)?;
         let mut link = phr_wearables::SimulatedLink::new(&label, history, faults);
         let request = SyncRequest {
@@ -354,7 +360,10 @@ impl Phr {
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
         self.vault.put_record(
             PAIRED_NAMESPACE,
-            &sha256_hex(format!("{}|{}", person.id.0, found.address).as_bytes()),
+            &self.vault.lookup_key(
+                PAIRED_NAMESPACE,
+                &format!("{}|{}", person.id.0, found.address),
+            )?,
             &value,
             Some(&AuditEvent::new(
                 AuditAction::Profile,
@@ -442,7 +451,7 @@ impl Phr {
                 model: Some(model.into()),
                 ..NewDevice::default()
             };
-            let key = checkpoint_key(&person, &source);
+            let key = checkpoint_key(&self.vault, protocol, &person, &source)?;
             targets.push(Target {
                 address: device.address.clone(),
                 protocol,

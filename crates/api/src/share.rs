@@ -796,7 +796,7 @@ impl Phr {
         );
         self.vault.put_record(
             RECIPIENT_NAMESPACE,
-            &crate::sha256_hex(url.as_bytes()),
+            &self.vault.lookup_key(RECIPIENT_NAMESPACE, url)?,
             &value,
             None,
         )?;
@@ -805,9 +805,10 @@ impl Phr {
 
     /// The credentials saved for a recipient URL, if any.
     pub fn saved_recipient(&self, url: &str) -> Result<Option<RecipientAuth>> {
-        let Some(value) = self
-            .vault
-            .record(RECIPIENT_NAMESPACE, &crate::sha256_hex(url.as_bytes()))?
+        let Some(value) = self.vault.record(
+            RECIPIENT_NAMESPACE,
+            &self.vault.lookup_key(RECIPIENT_NAMESPACE, url)?,
+        )?
         else {
             return Ok(None);
         };
@@ -833,7 +834,7 @@ impl Phr {
     /// The per-recipient secret for pseudonyms and date shifts (created on
     /// first use, kept sealed).
     fn recipient_secret(&mut self, recipient: &str) -> Result<Zeroizing<Vec<u8>>> {
-        let key = crate::sha256_hex(recipient.as_bytes());
+        let key = self.vault.lookup_key("pseudonym-secret", recipient)?;
         if let Some(secret) = self.vault.record("pseudonym-secret", &key)? {
             return Ok(Zeroizing::new(secret));
         }

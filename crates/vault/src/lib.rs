@@ -248,12 +248,12 @@ impl Vault {
             damaged: None,
         };
         let tx = write_transaction(&mut vault.conn)?;
-        schema::migrate(&tx)?;
+        let keys = vault.keys.as_ref().ok_or(VaultError::Locked)?;
+        schema::migrate(&tx, || rekey_records(&tx, keys))?;
         tx.execute(
             "INSERT INTO header (id, magic, vault_id, kdf, salt, wrapped_key) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
             params![MAGIC, &vault_id[..], kdf_json, &salt[..], wrapped],
         )?;
-        let keys = vault.keys.as_ref().ok_or(VaultError::Locked)?;
         let person = insert_person(&tx, keys, owner)?;
         append_audit(
             &tx,
@@ -315,8 +315,8 @@ impl Vault {
             damaged: None,
         };
         let tx = write_transaction(&mut vault.conn)?;
-        schema::migrate(&tx)?;
         let keys = vault.keys.as_ref().ok_or(VaultError::Locked)?;
+        schema::migrate(&tx, || rekey_records(&tx, keys))?;
         match append_audit(
             &tx,
             keys,
@@ -350,6 +350,16 @@ impl Vault {
     /// The file this vault lives in.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The clear key under which to store a record about `text` in
+    /// `namespace`: HMAC-SHA256 under the lookup subkey, in hex, with the
+    /// namespace as domain separation. Equal texts give equal keys within
+    /// this vault only; without the data key the text cannot be confirmed
+    /// or guessed from the key. Use it for every record key derived from
+    /// something identifying (an address, a URL, a source, an alert).
+    pub fn lookup_key(&self, namespace: &str, text: &str) -> Result<String> {
+        Ok(record_lookup_key(self.keys()?, namespace, text))
     }
 
     fn keys(&self) -> Result<&Keys> {
@@ -834,6 +844,88 @@ fn read_header(conn: &Connection) -> Result<Header> {
         salt,
         wrapped_key,
     })
+}
+
+fn record_lookup_key(keys: &Keys, namespace: &str, text: &str) -> String {
+    hex(&keys.lookup_tag(format!("record|{}|{namespace}|{text}", namespace.len()).as_bytes()))
+}
+
+/// Version 1 stored record keys as the plain SHA-256 (hex) of their text,
+/// and alert records under the alert id itself.
+fn sha256_hex(text: &str) -> String {
+    hex(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref())
+}
+
+/// The namespace whose version-1 keys were their text (alert ids).
+const V1_ALERTS: &str = "alert";
+
+/// Migration 1 -> 2: every record key that was an unkeyed hash of its text
+/// (or an alert id) is recomputed with [`Vault::lookup_key`]. The texts are
+/// found where version 1 took them from: `person|source` of every device
+/// (sync checkpoints), `person|address` of paired-device records, and the
+/// `url` of recipient records (recipients and their pseudonym secrets). A
+/// record whose text is not found, or that fails to open, keeps its key
+/// (verify reports the latter).
+fn rekey_records(tx: &Transaction<'_>, keys: &Keys) -> Result<()> {
+    let mut texts = std::collections::HashMap::new();
+    {
+        let mut stmt = tx.prepare("SELECT id, person_id, lookup, sealed FROM devices")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (id, person, lookup, sealed): (i64, i64, Vec<u8>, Vec<u8>) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            if let Ok(device) = open_device(keys, id, person, &lookup, &sealed) {
+                let text = format!("{person}|{}", device.source_key);
+                texts.insert(sha256_hex(&text), text);
+            }
+        }
+    }
+    let mut records = Vec::new();
+    {
+        let mut stmt = tx.prepare("SELECT namespace, key, sealed FROM records")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (namespace, key, sealed): (String, String, Vec<u8>) =
+                (r.get(0)?, r.get(1)?, r.get(2)?);
+            let (aad, _) = row::records(&namespace, &key);
+            if let Ok(value) = keys.open(&aad, &sealed) {
+                records.push((namespace, key, Zeroizing::new(value)));
+            }
+        }
+    }
+    for (_, _, value) in &records {
+        let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(value) else {
+            continue;
+        };
+        let mut candidates = Vec::new();
+        if let (Some(person), Some(address)) = (
+            fields.get("person").and_then(|v| v.as_i64()),
+            fields.get("address").and_then(|v| v.as_str()),
+        ) {
+            candidates.push(format!("{person}|{address}"));
+        }
+        if let Some(url) = fields.get("url").and_then(|v| v.as_str()) {
+            candidates.push(url.to_string());
+        }
+        for text in candidates {
+            texts.insert(sha256_hex(&text), text);
+        }
+    }
+    for (namespace, key, value) in &records {
+        let text = if namespace == V1_ALERTS {
+            Some(key)
+        } else {
+            texts.get(key)
+        };
+        let Some(text) = text else { continue };
+        let new_key = record_lookup_key(keys, namespace, text);
+        tx.execute(
+            "DELETE FROM records WHERE namespace = ?1 AND key = ?2",
+            params![namespace, key],
+        )?;
+        write_record(tx, keys, namespace, &new_key, value)?;
+    }
+    Ok(())
 }
 
 fn write_record(

@@ -2,10 +2,21 @@
 
 use rusqlite::Connection;
 
+/// One step of the schema's history.
+enum Migration {
+    /// Plain SQL.
+    Sql(&'static str),
+    /// Work that needs the keys, done by the caller's callback: re-keying
+    /// the clear record keys of version 1 (plain SHA-256 of their text)
+    /// under the lookup subkey.
+    RekeyRecords,
+}
+
 /// Each entry migrates from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Migration] = &[
     // 0 -> 1: the first layout.
-    "CREATE TABLE header (
+    Migration::Sql(
+        "CREATE TABLE header (
          id          INTEGER PRIMARY KEY CHECK (id = 1),
          magic       TEXT NOT NULL,
          vault_id    BLOB NOT NULL,
@@ -45,6 +56,9 @@ const MIGRATIONS: &[&str] = &[
          hash   BLOB NOT NULL,
          sealed BLOB NOT NULL
      );",
+    ),
+    // 1 -> 2: record keys that were unkeyed hashes become keyed MACs.
+    Migration::RekeyRecords,
 ];
 
 /// The schema version this build writes.
@@ -56,11 +70,17 @@ pub fn version(conn: &Connection) -> rusqlite::Result<u32> {
 }
 
 /// Applies every migration above the current version, inside the caller's
-/// transaction.
-pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+/// transaction; `rekey` does [`Migration::RekeyRecords`].
+pub fn migrate(
+    conn: &Connection,
+    mut rekey: impl FnMut() -> crate::Result<()>,
+) -> crate::Result<()> {
     let current = version(conn)?;
-    for (idx, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        conn.execute_batch(sql)?;
+    for (idx, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        match step {
+            Migration::Sql(sql) => conn.execute_batch(sql)?,
+            Migration::RekeyRecords => rekey()?,
+        }
         conn.pragma_update(None, "user_version", idx as u32 + 1)?;
     }
     Ok(())

@@ -121,3 +121,135 @@ fn kdf_bounds_admit_the_defaults_and_the_benchmark_setting() {
     };
     assert!(below.check_bounds().is_err());
 }
+
+fn sha256_hex(text: &str) -> String {
+    ring::digest::digest(&ring::digest::SHA256, text.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn clear_keys(path: &Path) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(path).expect("raw");
+    let mut stmt = conn
+        .prepare("SELECT namespace, key FROM records ORDER BY namespace, key")
+        .expect("query");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+#[test]
+fn lookup_keys_are_keyed_and_domain_separated() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (vault, _) = new_vault(dir.path());
+    let key = vault.lookup_key("paired", "1|AA:BB").expect("key");
+    assert_eq!(key.len(), 64);
+    assert_ne!(key, sha256_hex("1|AA:BB"));
+    assert_eq!(key, vault.lookup_key("paired", "1|AA:BB").expect("key"));
+    assert_ne!(key, vault.lookup_key("recipient", "1|AA:BB").expect("key"));
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).expect("dir");
+    let (second, _) = new_vault(&other);
+    assert_ne!(key, second.lookup_key("paired", "1|AA:BB").expect("key"));
+}
+
+/// A vault as version 1 left it: record keys that are plain SHA-256 of
+/// their text (alerts under their id), user_version 1.
+#[test]
+fn a_version_one_vault_is_rekeyed_and_still_finds_its_records() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut vault, path) = new_vault(dir.path());
+    let log = week(3, date(2026, 4, 1));
+    vault
+        .ingest_with_record(
+            OWNER,
+            &source("watch"),
+            &[Samples::Activity(log.activity.clone())],
+            Some(("sync-checkpoint", &sha256_hex("1|test:watch"), b"offset 42")),
+            &import_event(),
+        )
+        .expect("ingest");
+    let url = "https://ehr.example.org/fhir";
+    let alert_id = sha256_hex("1|night_activity|2026-04-03T01:00:00");
+    let paired = br#"{"person":1,"address":"C4:7C:8D:6A:01:02","name":"Bangle.js 1a2b","protocols":["banglejs"],"bonded":false}"#;
+    let old: Vec<(&str, String, Vec<u8>)> = vec![
+        (
+            "alert",
+            alert_id.clone(),
+            br#"{"alert":{"id":"x"}}"#.to_vec(),
+        ),
+        ("paired", sha256_hex("1|C4:7C:8D:6A:01:02"), paired.to_vec()),
+        (
+            "recipient",
+            sha256_hex(url),
+            format!(r#"{{"url":"{url}","auth":"none"}}"#).into_bytes(),
+        ),
+        ("pseudonym-secret", sha256_hex(url), b"secret".to_vec()),
+        ("alert-settings", "1".into(), b"{}".to_vec()),
+        ("unknown", sha256_hex("nobody knows"), b"kept".to_vec()),
+    ];
+    for (namespace, key, value) in &old {
+        vault.put_record(namespace, key, value, None).expect("put");
+    }
+    drop(vault);
+    rusqlite::Connection::open(&path)
+        .expect("raw")
+        .pragma_update(None, "user_version", 1)
+        .expect("downgrade");
+
+    let vault = Vault::open(&path, PASSPHRASE).expect("open migrates");
+    let texts = [
+        (
+            "sync-checkpoint",
+            "1|test:watch".to_string(),
+            b"offset 42".to_vec(),
+        ),
+        ("alert", alert_id.clone(), old[0].2.clone()),
+        (
+            "paired",
+            "1|C4:7C:8D:6A:01:02".to_string(),
+            old[1].2.clone(),
+        ),
+        ("recipient", url.to_string(), old[2].2.clone()),
+        ("pseudonym-secret", url.to_string(), b"secret".to_vec()),
+    ];
+    let keys = clear_keys(&path);
+    for (namespace, text, value) in &texts {
+        let key = vault.lookup_key(namespace, text).expect("key");
+        assert_eq!(
+            vault.record(namespace, &key).expect("read").as_deref(),
+            Some(value.as_slice()),
+            "{namespace} not found under its new key"
+        );
+        assert!(
+            !keys
+                .iter()
+                .any(|(ns, k)| ns == namespace && (k == &sha256_hex(text) || k == text)),
+            "{namespace} still under its old key: {keys:?}"
+        );
+    }
+    assert_eq!(
+        vault
+            .record("alert-settings", "1")
+            .expect("read")
+            .as_deref(),
+        Some(&b"{}"[..])
+    );
+    assert_eq!(
+        vault
+            .record("unknown", &sha256_hex("nobody knows"))
+            .expect("read")
+            .as_deref(),
+        Some(&b"kept"[..])
+    );
+    assert_eq!(keys.len(), old.len() + 1);
+    let report = vault.verify().expect("verify");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    drop(vault);
+    // Opening again changes no key.
+    Vault::open(&path, PASSPHRASE).expect("open");
+    assert_eq!(clear_keys(&path), keys);
+}
