@@ -21,6 +21,7 @@ pub const COMMANDS: &[&str] = &[
     "cancel",
     "dashboard",
     "alerts",
+    "care_overview",
     "ack_alert",
     "share_preview",
     "share",

@@ -278,6 +278,17 @@ pub async fn alerts(
     .await
 }
 
+/// Everyone in the vault with open alerts by severity, last sync and days
+/// since data, for the caregiver's overview.
+#[tauri::command]
+pub async fn care_overview(session: Shared<'_>) -> Answer<Vec<phr_api::CaredPerson>> {
+    with_phr(&session, move |phr| {
+        let today = phr.local_today(None, now_utc())?;
+        phr.care_people(today)
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn ack_alert(
     session: Shared<'_>,

@@ -83,6 +83,7 @@ pub fn run() -> tauri::Result<()> {
             commands::cancel,
             commands::dashboard,
             commands::alerts,
+            commands::care_overview,
             commands::ack_alert,
             commands::share_preview,
             commands::share,

@@ -337,7 +337,11 @@ impl Phr {
     /// A person's data sources with when data last came from each (from the
     /// audit log, so syncs and imports by any front end count).
     pub fn device_summaries(&self, person: Option<&str>) -> Result<Vec<DeviceSummary>> {
-        let person = self.person(person)?;
+        self.device_summaries_of(&self.person(person)?)
+    }
+
+    /// [`Phr::device_summaries`] of a person already resolved.
+    pub(crate) fn device_summaries_of(&self, person: &Person) -> Result<Vec<DeviceSummary>> {
         let devices = self.vault.devices(person.id)?;
         let mut last: BTreeMap<i64, i64> = BTreeMap::new();
         for entry in self.vault.audit_log()? {

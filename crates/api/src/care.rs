@@ -4,7 +4,7 @@
 
 use crate::{ApiError, ErrorCode, Lang, Phr, Result};
 use chrono::{Days, NaiveDate};
-use phr_care::{Alert, AlertSettings, DayFeatures, FeatureSettings, Recordings};
+use phr_care::{Alert, AlertSettings, DayFeatures, FeatureSettings, Recordings, Severity};
 use phr_model::{local_midnight, Person, PersonId, Role, SampleKind, Samples};
 use phr_vault::{AuditAction, AuditEvent};
 use serde::{Deserialize, Serialize};
@@ -79,6 +79,15 @@ pub struct CaredPerson {
     pub name: String,
     /// Alerts not acknowledged yet.
     pub open_alerts: usize,
+    /// Of those, `urgent` ones.
+    pub open_urgent: usize,
+    /// Of those, `warning` ones.
+    pub open_warning: usize,
+    /// Whole days from the last day with data to today (none without data).
+    pub days_since_data: Option<i64>,
+    /// When data last came from any of their sources, by sync or import
+    /// (Unix seconds, UTC).
+    pub last_sync_utc: Option<i64>,
     /// Relation to the vault owner.
     pub role: Role,
     /// IANA time zone.
@@ -424,23 +433,60 @@ impl Phr {
             .count())
     }
 
-    /// Everyone in the vault with their last day of data and open alerts
-    /// (alerts are evaluated and stored first), in the vault's order.
+    /// Everyone in the vault with their last day of data, last sync and
+    /// open alerts by severity (alerts are evaluated and stored first), in
+    /// the vault's order.
     pub fn care_people(&mut self, today: NaiveDate) -> Result<Vec<CaredPerson>> {
         let mut rows = Vec::new();
         for person in self.people()? {
             let last_day = self.days_of(&person)?.last().map(|d| d.date);
-            let open_alerts = self.open_alert_count_of(&person, today)?;
+            let open: Vec<Severity> = self
+                .evaluate_and_store_alerts(&person, None, today)?
+                .iter()
+                .filter(|s| s.acknowledged.is_none())
+                .map(|s| s.alert.severity)
+                .collect();
+            let last_sync_utc = self
+                .device_summaries_of(&person)?
+                .iter()
+                .filter_map(|d| d.last_sync_utc)
+                .max();
+            let count = |severity| open.iter().filter(|s| **s == severity).count();
             rows.push(CaredPerson {
                 id: person.id,
                 last_day,
                 name: person.display_name,
-                open_alerts,
+                open_alerts: open.len(),
+                open_urgent: count(Severity::Urgent),
+                open_warning: count(Severity::Warning),
+                days_since_data: last_day.map(|d| (today - d).num_days()),
+                last_sync_utc,
                 role: person.role,
                 time_zone: person.time_zone,
             });
         }
         Ok(rows)
+    }
+
+    /// Every person's open (unacknowledged) alerts, evaluated and stored
+    /// first: the most severe first, then by local start.
+    pub fn care_open_alerts_all(&mut self, today: NaiveDate, lang: Lang) -> Result<Vec<AlertDto>> {
+        let mut open = Vec::new();
+        for person in self.people()? {
+            open.extend(
+                self.evaluate_and_store_alerts(&person, None, today)?
+                    .into_iter()
+                    .filter(|s| s.acknowledged.is_none()),
+            );
+        }
+        open.sort_by(|a, b| {
+            b.alert
+                .severity
+                .cmp(&a.alert.severity)
+                .then(a.alert.start.cmp(&b.alert.start))
+                .then(a.alert.person.0.cmp(&b.alert.person.0))
+        });
+        Ok(open.iter().map(|s| dto(s, lang)).collect())
     }
 
     /// Evaluates alerts after new data arrived for `person` from the local

@@ -352,6 +352,10 @@ pub enum CareAction {
     Alerts {
         #[command(flatten)]
         person: PersonArg,
+        /// Every person's open (unacknowledged) alerts, the most severe
+        /// first, then by time: who needs a caregiver now.
+        #[arg(long, conflicts_with_all = ["person", "since"])]
+        all: bool,
         /// Only alerts ending on or after this local day.
         #[arg(long, value_name = "DATE")]
         since: Option<chrono::NaiveDate>,

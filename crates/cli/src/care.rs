@@ -11,9 +11,10 @@ pub fn run(cx: &Context, action: CareAction) -> anyhow::Result<()> {
         CareAction::People => people(cx),
         CareAction::Alerts {
             person,
+            all,
             since,
             lang,
-        } => alerts(cx, person.person.as_deref(), since, lang),
+        } => alerts(cx, (!all).then_some(person.person.as_deref()), since, lang),
         CareAction::Ack { id, note, lang } => ack(cx, &id, &note, lang),
         CareAction::Evaluate {
             people,
@@ -55,20 +56,43 @@ pub fn people(cx: &Context) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `phr care alerts`: one person's alerts (`person` is `Some`), or with
+/// `--all` (`None`) every person's open ones, most severe first.
 fn alerts(
     cx: &Context,
-    person: Option<&str>,
+    person: Option<Option<&str>>,
     since: Option<NaiveDate>,
     lang: LangArg,
 ) -> anyhow::Result<()> {
     let mut phr = cx.open()?;
-    let alerts = phr.care_alerts(person, since, today(), lang.into())?;
+    let alerts = match person {
+        Some(person) => phr.care_alerts(person, since, today(), lang.into())?,
+        None => phr.care_open_alerts_all(today(), lang.into())?,
+    };
+    let names: std::collections::BTreeMap<i64, String> = if person.is_none() {
+        phr.people()?
+            .into_iter()
+            .map(|p| (p.id.0, p.display_name))
+            .collect()
+    } else {
+        Default::default()
+    };
     if cx.json {
         print_json(&alerts)?;
     } else if alerts.is_empty() {
         println!("No alerts.");
+        // The owner by default: say when the people cared for have some.
+        if person == Some(None) {
+            let others = phr.care_open_alerts_all(today(), lang.into())?.len();
+            if others > 0 {
+                println!("{others} open alert(s) for others: `phr care alerts --all`.");
+            }
+        }
     } else {
         for a in alerts {
+            if let Some(name) = names.get(&a.person) {
+                print!("{name}: ");
+            }
             println!(
                 "{}  {:<8} {:<15} {} to {}{}\n    {}",
                 a.id,

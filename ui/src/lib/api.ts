@@ -407,6 +407,25 @@ export function alerts(person: number, since: string | null, lang: Lang): Promis
   return call('alerts', { person: pid(person), since, lang });
 }
 
+/** One person in the caregiver's overview (`CaredPerson` in the façade). */
+export interface CaredPerson {
+  id: number;
+  name: string;
+  role: string;
+  time_zone: string;
+  last_day: string | null;
+  open_alerts: number;
+  open_urgent: number;
+  open_warning: number;
+  days_since_data: number | null;
+  last_sync_utc: number | null;
+}
+
+/** Everyone with open alerts by severity, last sync and days since data. */
+export function careOverview(): Promise<CaredPerson[]> {
+  return call('care_overview', {});
+}
+
 export function ackAlert(id: string, note: string, lang: Lang): Promise<Alert> {
   return call('ack_alert', { id, note, lang });
 }

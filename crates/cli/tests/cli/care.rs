@@ -261,3 +261,85 @@ fn the_evaluation_command_prints_false_alarm_and_detection_rates() {
     let out = run(phr(&vault).args(["care", "evaluate", "--weeks", "3"]));
     assert_eq!(out.status.code(), Some(65));
 }
+
+#[test]
+fn the_overview_lists_every_persons_open_alerts_most_severe_first() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    for (name, wander) in [
+        ("Tanaka Haruko", vec![date(2026, 4, 16), date(2026, 4, 18)]),
+        ("Sato Kenji", vec![date(2026, 4, 17)]),
+    ] {
+        ok(phr(&vault).args(["people", "add", name]));
+        let csv = dir.path().join(format!("{name}.csv"));
+        csv_with_wandering(&csv, &wander);
+        ok(phr(&vault).arg("import").arg(&csv).args(["--person", name]));
+    }
+    // The owner has no data: the default list says where the alerts are.
+    let own = ok(phr(&vault).args(["care", "alerts"]));
+    assert!(own.contains("No alerts.") && own.contains("--all"), "{own}");
+
+    let all = |vault: &Path| -> Vec<serde_json::Value> {
+        serde_json::from_str::<serde_json::Value>(&ok(
+            phr(vault).args(["--json", "care", "alerts", "--all"])
+        ))
+        .expect("json")
+        .as_array()
+        .expect("array")
+        .clone()
+    };
+    let alerts = all(&vault);
+    let people: std::collections::BTreeSet<i64> = alerts
+        .iter()
+        .map(|a| a["person"].as_i64().expect("person"))
+        .collect();
+    assert_eq!(people, [2, 3].into_iter().collect(), "{alerts:#?}");
+    let rank = |a: &serde_json::Value| match a["severity"].as_str() {
+        Some("urgent") => 0,
+        Some("warning") => 1,
+        _ => 2,
+    };
+    for pair in alerts.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        assert!(
+            rank(a) < rank(b) || (rank(a) == rank(b) && a["start"].as_str() <= b["start"].as_str()),
+            "{a}\n{b}"
+        );
+    }
+    let text = ok(phr(&vault).args(["care", "alerts", "--all"]));
+    assert!(
+        text.contains("Tanaka Haruko: ") && text.contains("Sato Kenji: "),
+        "{text}"
+    );
+
+    // An acknowledged alert leaves the overview; the person list counts it.
+    let first = alerts[0]["id"].as_str().expect("id").to_string();
+    ok(phr(&vault).args(["care", "ack", &first, "--note", "checked on"]));
+    assert_eq!(all(&vault).len(), alerts.len() - 1);
+    let rows: serde_json::Value =
+        serde_json::from_str(&ok(phr(&vault).args(["--json", "care", "people"]))).expect("json");
+    let open: u64 = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["open_alerts"].as_u64().expect("open"))
+        .sum();
+    assert_eq!(open as usize, alerts.len() - 1);
+    for row in rows.as_array().expect("rows").iter().skip(1) {
+        assert!(
+            row["days_since_data"].as_i64().is_some_and(|d| d > 100),
+            "{row}"
+        );
+        assert!(row["last_sync_utc"].is_i64(), "{row}");
+        assert!(
+            row["open_urgent"].is_u64() && row["open_warning"].is_u64(),
+            "{row}"
+        );
+    }
+    let clash = run(phr(&vault).args(["care", "alerts", "--all", "--person", "2"]));
+    assert_eq!(
+        clash.status.code(),
+        Some(2),
+        "clap refuses --all with --person"
+    );
+}
