@@ -130,6 +130,10 @@ pub struct Preview {
     pub example: Option<serde_json::Value>,
 }
 
+/// The recipient a file export's Consent names: whoever the owner hands
+/// the file to (a URI that says so, never the local path).
+const FILE_RECIPIENT: &str = "urn:phr-companion:file-export";
+
 /// The record kept of a share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShareRecord {
@@ -685,7 +689,9 @@ impl Phr {
         };
         let mut all = collected.shared.clone();
         all.extend(collected.observations.iter().cloned());
-        all.push(Self::consent_for(&collected, &destination, purpose)?);
+        // The Consent travels with the file: it names no local path (the
+        // owner's own share record keeps where the file was written).
+        all.push(Self::consent_for(&collected, FILE_RECIPIENT, purpose)?);
         all.push(
             phr_fhir::provenance(&collected.context, &collected.observations)
                 .map_err(fhir_error)?

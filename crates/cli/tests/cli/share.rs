@@ -338,6 +338,13 @@ fn fhir_files_pass_both_validators_and_pseudonymised_ones_hold_no_identity() {
         plain.contains("Demo wearer"),
         "the clinical export names the patient"
     );
+    // Nothing that leaves names a path of this computer.
+    let here = dir.path().to_string_lossy().into_owned();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read");
+        assert!(!text.contains(&here) && !text.contains("file:"), "{file:?}");
+    }
+    assert!(plain.contains("urn:phr-companion:file-export"), "the Consent's recipient");
     let mut pseudonymised = String::new();
     for entry in std::fs::read_dir(&research).expect("dir") {
         pseudonymised
