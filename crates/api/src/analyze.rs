@@ -195,8 +195,13 @@ pub struct ActigraphyReport {
     pub non_wear_minutes: u64,
     /// The raw metrics again with non-wear masked as missing.
     pub raw_worn_only: MetricsDto,
-    /// Nights found (Roenneberg rest periods scored with Cole-Kripke).
+    /// Nights found (Roenneberg rest periods scored with Cole-Kripke),
+    /// whole ones only: a rest period that the start or end of the data
+    /// cuts is not a night's figures (see `nights_cut_by_period`).
     pub nights: Vec<NightDto>,
+    /// Rest periods left out of `nights` because the start or the end of
+    /// the period analysed cut them.
+    pub nights_cut_by_period: usize,
     /// Completeness per local day.
     pub completeness: Vec<CompletenessDto>,
     /// Raw metrics per consecutive 7-day period (trend), oldest first.
@@ -323,11 +328,22 @@ pub(crate) fn analyze_with_wear(
         ),
         Err(e) => return Err(ApiError::invalid(e.to_string())),
     };
+    let first = series.start;
+    let end = series.start
+        + chrono::Duration::seconds(series.len() as i64 * i64::from(series.epoch_seconds));
+    // The last epoch's start: a rest period reaching it runs past the data.
+    let last = end - chrono::Duration::seconds(i64::from(series.epoch_seconds));
+    let mut nights_cut_by_period = 0;
     let nights = match &scores {
         Some(scores) => {
             let rest = roenneberg(&series, &RoennebergOptions::default());
             sleep_episodes(&series, &rest.periods, scores, 1)
                 .into_iter()
+                .filter(|n| {
+                    let whole = n.start > first && n.end < last;
+                    nights_cut_by_period += usize::from(!whole);
+                    whole
+                })
                 .map(|n| NightDto {
                     night_of: n.night_of,
                     start: n.start.format(TIME).to_string(),
@@ -369,6 +385,7 @@ pub(crate) fn analyze_with_wear(
         non_wear_minutes: worn.iter().filter(|w| !**w).count() as u64 * epoch / 60,
         raw_worn_only: MetricsDto::new(&worn_only.raw, None),
         nights,
+        nights_cut_by_period,
         completeness,
         weekly,
         weekly_worn_only,
@@ -429,6 +446,39 @@ mod tests {
         let start = NaiveDateTime::parse_from_str("2026-03-02 00:00:00", "%Y-%m-%d %H:%M:%S")
             .expect("start");
         EpochSeries::new(start, 60, counts).expect("series")
+    }
+
+    #[test]
+    fn nights_cut_by_the_period_are_left_out_and_counted() {
+        // Midnight to midnight: the first night began before the data and
+        // the last one runs past it; the two between are whole.
+        let series = days_of_minutes(3);
+        let recording = ActivityRecording {
+            format: phr_import::FileFormat::Csv,
+            subject: None,
+            device_model: None,
+            device_serial: None,
+            start: series.start,
+            epoch_seconds: 60,
+            counts: series.counts.clone(),
+            steps: None,
+        };
+        let report = analyze_recording(&recording, 4.0).expect("analysis");
+        assert_eq!(report.nights.len(), 2, "{:#?}", report.nights);
+        // The morning the data begins in is cut (the 2 h before the data
+        // end are too short to be a rest period at all).
+        assert_eq!(report.nights_cut_by_period, 1);
+        assert!(
+            report.nights.iter().all(|n| n.start.ends_with("22:00:00")),
+            "{:#?}",
+            report.nights
+        );
+        let nights: Vec<String> = report
+            .nights
+            .iter()
+            .map(|n| n.night_of.to_string())
+            .collect();
+        assert_eq!(nights, vec!["2026-03-02", "2026-03-03"]);
     }
 
     #[test]

@@ -704,8 +704,20 @@ mod tests {
             .collect();
         assert_eq!(
             keys,
-            ["id", "last_day", "name", "open_alerts", "role", "time_zone"]
+            [
+                "days_since_data",
+                "id",
+                "last_day",
+                "last_sync_utc",
+                "name",
+                "open_alerts",
+                "open_urgent",
+                "open_warning",
+                "role",
+                "time_zone"
+            ]
         );
+        assert_eq!(json["days_since_data"], 1);
         assert_eq!(json["role"], "cared_for");
     }
 }
