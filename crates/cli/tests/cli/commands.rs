@@ -359,7 +359,10 @@ fn an_injected_audit_entry_is_an_integrity_failure_and_verify_still_runs_read_on
     let out = run(phr(&vault).arg("verify"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(4), "{stdout}");
-    assert!(stdout.contains("damaged: record audit (entry 4)"), "{stdout}");
+    assert!(
+        stdout.contains("damaged: record audit (entry 4)"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("Checked 0 sealed records"), "{stdout}");
     let out = run(phr(&vault).args(["audit", "--verify"]));
     assert_eq!(out.status.code(), Some(4));
@@ -439,9 +442,7 @@ fn a_passphrase_of_only_whitespace_is_refused_by_init_and_passwd() {
     assert!(!new.exists(), "a vault was created");
 
     let vault = init(dir.path());
-    let out = run(phr(&vault)
-        .env("PHR_NEW_PASSPHRASE", blank)
-        .arg("passwd"));
+    let out = run(phr(&vault).env("PHR_NEW_PASSPHRASE", blank).arg("passwd"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(65), "{stderr}");
     assert!(stderr.contains("only spaces"), "{stderr}");

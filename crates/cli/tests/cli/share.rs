@@ -344,7 +344,10 @@ fn fhir_files_pass_both_validators_and_pseudonymised_ones_hold_no_identity() {
         let text = std::fs::read_to_string(file).expect("read");
         assert!(!text.contains(&here) && !text.contains("file:"), "{file:?}");
     }
-    assert!(plain.contains("urn:phr-companion:file-export"), "the Consent's recipient");
+    assert!(
+        plain.contains("urn:phr-companion:file-export"),
+        "the Consent's recipient"
+    );
     let mut pseudonymised = String::new();
     for entry in std::fs::read_dir(&research).expect("dir") {
         pseudonymised
