@@ -13,6 +13,7 @@
 //! This is the one parser that opens a file itself, because the format is a
 //! database: it is opened read-only and never written.
 
+use crate::lines::quoted;
 use crate::recording::plausible_span;
 use crate::{ActivityRecording, FileFormat, ImportError, MAX_EPOCHS};
 use chrono::{DateTime, NaiveDateTime};
@@ -32,9 +33,33 @@ fn ticks_to_local(ticks: i64) -> Option<NaiveDateTime> {
     DateTime::from_timestamp(seconds, nanos).map(|t| t.naive_utc())
 }
 
+/// The most SQLite virtual-machine steps reading one file may take: 64 per
+/// epoch a recording may hold, plus a little for the settings. A plain
+/// table scan takes about 10 per row; past this the read is aborted.
+const MAX_STEPS: u64 = 64 * MAX_EPOCHS + (1 << 20);
+/// Steps between two calls of the progress handler.
+const STEPS_PER_CHECK: u16 = 1000;
+/// The most pages of 4 KiB the connection's temporary database may hold
+/// (64 MiB, in memory). The statements run here need none.
+const MAX_TEMP_PAGES: u32 = 16 * 1024;
+
 /// Reads an `.agd` file. `progress` is called with rows read so far.
-pub fn read_agd(
+///
+/// The file is data from elsewhere, so it is read defensively: opened
+/// read-only and immutable (`file:…?mode=ro&immutable=1`: no journal, lock
+/// or write, nothing changed on disk); refused unless `data` and `settings`
+/// are ordinary tables and the schema has no view, trigger or generated
+/// column (so no SQL of the file's own runs); `data` read in storage order,
+/// at most [`MAX_EPOCHS`] rows, and sorted here, so SQLite needs no sorter or
+/// temporary file; temporary storage kept in memory and capped; and the
+/// whole read aborted after a bounded number of SQLite steps.
+pub fn read_agd(path: &Path, progress: impl FnMut(u64)) -> Result<ActivityRecording, ImportError> {
+    read_agd_within(path, MAX_STEPS, progress)
+}
+
+fn read_agd_within(
     path: &Path,
+    max_steps: u64,
     mut progress: impl FnMut(u64),
 ) -> Result<ActivityRecording, ImportError> {
     let file = path.display().to_string();
@@ -42,11 +67,17 @@ pub fn read_agd(
         file: file.clone(),
         message,
     };
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| fail(format!("cannot open as an ActiGraph .agd database: {e}")))?;
+    let conn = open_guarded(path, max_steps)
+        .map_err(|e| fail(format!("cannot open as an ActiGraph .agd database: {e}")))?;
+    check_schema(&conn).map_err(|e| fail(e.message()))?;
+    let steps_exceeded = |e: &rusqlite::Error| {
+        e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted)
+    };
+    let too_long = || {
+        fail(format!(
+            "reading took more than {max_steps} SQLite steps and was stopped; the file is not one ActiLife writes"
+        ))
+    };
     let setting = |name: &str| -> Result<Option<String>, ImportError> {
         conn.query_row(
             "SELECT settingValue FROM settings WHERE settingName = ?1",
@@ -55,6 +86,9 @@ pub fn read_agd(
         )
         .optional()
         .map_err(|e| {
+            if steps_exceeded(&e) {
+                return too_long();
+            }
             fail(format!(
                 "not an ActiGraph .agd file (no readable settings table: {e})"
             ))
@@ -69,7 +103,8 @@ pub fn read_agd(
         .filter(|s| *s > 0)
         .ok_or_else(|| {
             fail(format!(
-                "settings epochlength {epoch_text:?} is not a positive whole number of seconds"
+                "settings epochlength {} is not a positive whole number of seconds",
+                quoted(&epoch_text)
             ))
         })?;
     let columns: Vec<String> = conn
@@ -82,8 +117,10 @@ pub fn read_agd(
         }
     }
     let has_steps = columns.iter().any(|c| c == "steps");
+    // No ORDER BY: a sort would need SQLite's sorter and temporary storage
+    // for as many rows as the file holds; the rows are sorted below instead.
     let sql = format!(
-        "SELECT rowid, dataTimestamp, axis1, axis2, axis3, {} FROM data ORDER BY dataTimestamp",
+        "SELECT rowid, dataTimestamp, axis1, axis2, axis3, {} FROM data",
         if has_steps { "steps" } else { "NULL" }
     );
     let mut stmt = conn
@@ -92,38 +129,49 @@ pub fn read_agd(
     let mut rows = stmt
         .query([])
         .map_err(|e| fail(format!("cannot read the data table: {e}")))?;
-    let epoch_ticks = i64::from(epoch_seconds) * TICKS_PER_SECOND;
-    let mut first_ticks: Option<i64> = None;
-    let mut counts: Vec<Option<f64>> = Vec::new();
-    let mut steps: Vec<Option<f64>> = Vec::new();
-    let mut n_rows = 0u64;
-    while let Some(row) = rows
-        .next()
-        .map_err(|e| fail(format!("data table damaged: {e}")))?
-    {
-        n_rows += 1;
-        if n_rows.is_multiple_of(8192) {
-            progress(n_rows);
+    let mut table: Vec<Row> = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| {
+        if steps_exceeded(&e) {
+            too_long()
+        } else {
+            fail(format!("data table damaged: {e}"))
+        }
+    })? {
+        if table.len() as u64 >= MAX_EPOCHS {
+            return Err(fail(format!(
+                "the data table has more than {MAX_EPOCHS} rows; a recording spans at most {MAX_EPOCHS} epochs"
+            )));
         }
         let rowid: i64 = row.get(0).unwrap_or(0);
         let row_err = |message: String| fail(format!("data row {rowid}: {message}"));
-        let ticks: i64 = row
-            .get(1)
-            .map_err(|e| row_err(format!("bad dataTimestamp: {e}")))?;
-        let axes: [f64; 3] = [
-            row.get::<_, Option<f64>>(2)
-                .map_err(|e| row_err(format!("bad axis1: {e}")))?
-                .unwrap_or(f64::NAN),
-            row.get::<_, Option<f64>>(3)
-                .map_err(|e| row_err(format!("bad axis2: {e}")))?
-                .unwrap_or(f64::NAN),
-            row.get::<_, Option<f64>>(4)
-                .map_err(|e| row_err(format!("bad axis3: {e}")))?
-                .unwrap_or(f64::NAN),
-        ];
-        let step: Option<f64> = row.get(5).map_err(|e| row_err(format!("bad steps: {e}")))?;
-        let first = *first_ticks.get_or_insert(ticks);
-        let offset = ticks
+        let axis = |idx: usize, name: &str| {
+            row.get::<_, Option<f64>>(idx)
+                .map_err(|e| row_err(format!("bad {name}: {e}")))
+                .map(|a| a.unwrap_or(f64::NAN))
+        };
+        table.push(Row {
+            rowid,
+            ticks: row
+                .get(1)
+                .map_err(|e| row_err(format!("bad dataTimestamp: {e}")))?,
+            axes: [axis(2, "axis1")?, axis(3, "axis2")?, axis(4, "axis3")?],
+            step: row.get(5).map_err(|e| row_err(format!("bad steps: {e}")))?,
+        });
+        if table.len().is_multiple_of(8192) {
+            progress(table.len() as u64);
+        }
+    }
+    drop(rows);
+    table.sort_by_key(|r| (r.ticks, r.rowid));
+    let epoch_ticks = i64::from(epoch_seconds) * TICKS_PER_SECOND;
+    let mut counts: Vec<Option<f64>> = Vec::with_capacity(table.len());
+    let mut steps: Vec<Option<f64>> = Vec::with_capacity(table.len());
+    let first_ticks = table.first().map(|r| r.ticks);
+    for r in &table {
+        let row_err = |message: String| fail(format!("data row {}: {message}", r.rowid));
+        let first = first_ticks.unwrap_or(r.ticks);
+        let offset = r
+            .ticks
             .checked_sub(first)
             .ok_or_else(|| row_err("timestamp out of range".into()))?;
         if offset % epoch_ticks != 0 {
@@ -142,12 +190,13 @@ pub fn read_agd(
         }
         counts.resize(slot, None);
         steps.resize(slot, None);
+        let axes = r.axes;
         let magnitude = (axes[0] * axes[0] + axes[1] * axes[1] + axes[2] * axes[2]).sqrt();
         if axes.iter().any(|a| *a < 0.0) {
             return Err(row_err("negative axis count".into()));
         }
         counts.push(magnitude.is_finite().then_some(magnitude));
-        steps.push(step.filter(|s| s.is_finite()));
+        steps.push(r.step.filter(|s| s.is_finite()));
     }
     let first = first_ticks.ok_or_else(|| fail("the data table is empty".into()))?;
     let start = ticks_to_local(first)
@@ -158,7 +207,7 @@ pub fn read_agd(
                 phr_model::PLAUSIBLE_YEARS
             ))
         })?;
-    progress(n_rows);
+    progress(table.len() as u64);
     Ok(ActivityRecording {
         format: FileFormat::Agd,
         subject: setting("subjectname")?.filter(|s| !s.is_empty()),
@@ -169,6 +218,130 @@ pub fn read_agd(
         counts,
         steps: has_steps.then_some(steps),
     })
+}
+
+/// One row of the `data` table as stored.
+struct Row {
+    rowid: i64,
+    ticks: i64,
+    axes: [f64; 3],
+    step: Option<f64>,
+}
+
+/// `path` as an SQLite URI opening it read-only and immutable; every byte
+/// but unreserved ones and `/` percent-encoded, so `?`, `#` and `%` in a
+/// name stay part of the name.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for b in path.as_os_str().as_encoded_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                uri.push(char::from(*b))
+            }
+            _ => uri.push_str(&format!("%{b:02X}")),
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    uri
+}
+
+/// Opens `path` read-only and immutable, with temporary storage in memory
+/// and capped, and a progress handler that interrupts any statement once
+/// `max_steps` virtual-machine steps have run on the connection.
+fn open_guarded(path: &Path, max_steps: u64) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        immutable_uri(path),
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // `hard_heap_limit` would cap memory too, but for the whole process
+    // (the vault's connection included), so it is not set here.
+    conn.execute_batch(&format!(
+        "PRAGMA temp_store = MEMORY; PRAGMA temp.max_page_count = {MAX_TEMP_PAGES};"
+    ))?;
+    let checks = max_steps.div_ceil(u64::from(STEPS_PER_CHECK));
+    let mut done = 0u64;
+    conn.progress_handler(
+        i32::from(STEPS_PER_CHECK),
+        Some(move || {
+            done += 1;
+            done > checks
+        }),
+    );
+    Ok(conn)
+}
+
+/// Why a database's schema is refused.
+enum SchemaError {
+    /// Reading the schema failed.
+    Sql(rusqlite::Error),
+    /// A view, trigger or other object that would run the file's own SQL.
+    Refused(String),
+}
+
+impl From<rusqlite::Error> for SchemaError {
+    fn from(e: rusqlite::Error) -> Self {
+        SchemaError::Sql(e)
+    }
+}
+
+impl SchemaError {
+    fn message(self) -> String {
+        match self {
+            SchemaError::Sql(e) => format!("not an ActiGraph .agd file (unreadable schema: {e})"),
+            SchemaError::Refused(why) => {
+                format!("not an ActiGraph .agd file as ActiLife writes it: {why}; refused")
+            }
+        }
+    }
+}
+
+/// Refuses a schema with a view or trigger, a `data` or `settings` that is
+/// not an ordinary table, or a generated column in either.
+fn check_schema(conn: &Connection) -> Result<(), SchemaError> {
+    let mut stmt = conn.prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_schema")?;
+    let objects: Vec<(String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if let Some((kind, name, _)) = objects
+        .iter()
+        .find(|(kind, _, _)| kind == "view" || kind == "trigger")
+    {
+        return Err(SchemaError::Refused(format!(
+            "it holds a {kind} ({})",
+            quoted(name)
+        )));
+    }
+    for table in ["data", "settings"] {
+        let Some((kind, _, sql)) = objects
+            .iter()
+            .find(|(_, name, _)| name.eq_ignore_ascii_case(table))
+        else {
+            continue; // reported when it is read
+        };
+        let virtual_table = sql
+            .split_whitespace()
+            .take(2)
+            .any(|w| w.eq_ignore_ascii_case("virtual"));
+        if kind != "table" || virtual_table {
+            return Err(SchemaError::Refused(format!(
+                "{table} is not an ordinary table"
+            )));
+        }
+        // hidden: 2 = generated virtual column, 3 = generated stored column.
+        let generated: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_xinfo(?1) WHERE hidden IN (2, 3)",
+            [table],
+            |r| r.get(0),
+        )?;
+        if generated {
+            return Err(SchemaError::Refused(format!(
+                "{table} has a generated column"
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -266,6 +439,111 @@ mod tests {
             .expect_err("empty")
             .to_string()
             .contains("empty"));
+    }
+
+    /// A file whose schema `sql` replaces or adds to the real one.
+    fn hostile(dir: &Path, name: &str, sql: &str) -> std::path::PathBuf {
+        let path = agd(dir, &[(T0, 1.0, 1.0, 1.0, 0.0)]);
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch(sql).expect("hostile schema");
+        drop(conn);
+        let renamed = dir.join(name);
+        std::fs::rename(&path, &renamed).expect("rename");
+        renamed
+    }
+
+    /// Red-team finding: `data` replaced by an endless recursive view made
+    /// import sort rows forever, filling /var/tmp. Now refused at once, as
+    /// are triggers, virtual tables and generated columns.
+    #[test]
+    fn views_triggers_and_generated_columns_are_refused_at_once() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let cases = [
+            (
+                "view.agd",
+                "DROP TABLE data;
+                 CREATE VIEW data AS WITH RECURSIVE r(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM r)
+                 SELECT 636909372000000000 + n * 600000000 AS dataTimestamp,
+                        n AS axis1, n AS axis2, n AS axis3, n AS steps FROM r;",
+                "holds a view (\"data\")",
+            ),
+            (
+                "trigger.agd",
+                "CREATE TABLE log (x); CREATE TRIGGER t AFTER INSERT ON settings BEGIN INSERT INTO log VALUES (1); END;",
+                "holds a trigger (\"t\")",
+            ),
+            (
+                "generated.agd",
+                "DROP TABLE data;
+                 CREATE TABLE data (dataTimestamp INTEGER, axis1 REAL, axis2 REAL,
+                   axis3 AS (length(printf('%.*c', 100000000, 'x'))));",
+                "data has a generated column",
+            ),
+        ];
+        for (name, sql, why) in cases {
+            let path = hostile(dir.path(), name, sql);
+            let started = std::time::Instant::now();
+            let message = read_agd(&path, |_| {}).expect_err(name).to_string();
+            assert!(
+                started.elapsed().as_secs() < 2,
+                "{name}: {:?}",
+                started.elapsed()
+            );
+            assert!(
+                message.starts_with(&path.display().to_string()) && message.contains(why),
+                "{message}"
+            );
+            assert!(message.contains("refused"), "{message}");
+        }
+    }
+
+    #[test]
+    fn reading_stops_after_its_step_budget() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let rows: Vec<_> = (0..2000)
+            .map(|k| (T0 + k * MIN, 1.0, 1.0, 1.0, 0.0))
+            .collect();
+        let path = agd(dir.path(), &rows);
+        assert_eq!(
+            read_agd(&path, |_| {})
+                .expect("within the budget")
+                .counts
+                .len(),
+            2000
+        );
+        let message = read_agd_within(&path, 5_000, |_| {})
+            .expect_err("over budget")
+            .to_string();
+        assert!(message.contains("more than 5000 SQLite steps"), "{message}");
+    }
+
+    #[test]
+    fn odd_file_names_open_the_file_they_name() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = agd(dir.path(), &[(T0, 3.0, 4.0, 0.0, 2.0)]);
+        let odd = dir.path().join("a b?mode=rw#%41 é.agd");
+        std::fs::rename(&path, &odd).expect("rename");
+        let before = std::fs::read(&odd).expect("read");
+        assert_eq!(
+            read_agd(&odd, |_| {}).expect("reads").counts,
+            vec![Some(5.0)]
+        );
+        assert_eq!(std::fs::read(&odd).expect("read"), before, "never written");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+        assert_eq!(names.len(), 1, "no journal or other file left: {names:?}");
+    }
+
+    #[test]
+    fn a_huge_setting_is_quoted_short() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = hostile(
+            dir.path(),
+            "big.agd",
+            "UPDATE settings SET settingValue = printf('%.*c', 1000000, 'x') WHERE settingName = 'epochlength';",
+        );
+        let message = read_agd(&path, |_| {}).expect_err("bad epoch").to_string();
+        assert!(message.len() < 300, "{} bytes", message.len());
+        assert!(message.contains("(1000000 bytes)"), "{message}");
     }
 
     proptest! {

@@ -9,6 +9,7 @@
 //! `M` event marker. Activity is the first whitespace-separated field, as in
 //! pyActigraphy's reader.
 
+use crate::lines::{quoted, BoundedLines};
 use crate::recording::plausible_span;
 use crate::{ActivityRecording, FileFormat, ImportError, MAX_EPOCHS};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -75,9 +76,11 @@ pub fn parse_awd(
     let mut header: Vec<String> = Vec::with_capacity(HEADER_LINES);
     let mut counts = Vec::new();
     let mut bytes = 0u64;
-    for (idx, line) in input.lines().enumerate() {
+    for (idx, line) in BoundedLines::new(input).enumerate() {
         let line_no = idx + 1;
-        let line = line.map_err(|e| err(line_no, format!("not readable text: {e}")))?;
+        let line = line
+            .map_err(|e| err(line_no, e.message(|e| format!("not readable text: {e}"))))?
+            .text;
         bytes += line.len() as u64 + 1;
         if line_no.is_multiple_of(4096) {
             progress(bytes);
@@ -91,11 +94,13 @@ pub fn parse_awd(
             continue;
         }
         let first = text.split_whitespace().next().unwrap_or_default();
-        let count: u64 = first.parse().map_err(|_| {
-            err(
-                line_no,
-                format!("activity {first:?} is not a whole number of 0 or more"),
-            )
+        let count: u32 = first.parse().map_err(|_| {
+            let why = if first.bytes().all(|b| b.is_ascii_digit()) {
+                format!("is more than {}, the largest count", u32::MAX)
+            } else {
+                "is not a whole number of 0 or more".into()
+            };
+            err(line_no, format!("activity {} {why}", quoted(first)))
         })?;
         if counts.len() as u64 >= MAX_EPOCHS {
             return Err(err(
@@ -103,7 +108,7 @@ pub fn parse_awd(
                 format!("more than {MAX_EPOCHS} epochs; a recording holds at most that many"),
             ));
         }
-        counts.push(Some(count as f64));
+        counts.push(Some(f64::from(count)));
     }
     if header.len() < HEADER_LINES {
         return Err(err(
@@ -115,8 +120,9 @@ pub fn parse_awd(
         err(
             2,
             format!(
-                "start {:?} {:?} is not a date like 01-Jan-2018 and a time like 08:30",
-                header[1], header[2]
+                "start {} {} is not a date like 01-Jan-2018 and a time like 08:30",
+                quoted(&header[1]),
+                quoted(&header[2])
             ),
         )
     })?;
@@ -124,8 +130,8 @@ pub fn parse_awd(
         err(
             4,
             format!(
-                "epoch code {:?} is not one of 1, 2, 4, 8, 20, 81, C1, C2",
-                header[3]
+                "epoch code {} is not one of 1, 2, 4, 8, 20, 81, C1, C2",
+                quoted(&header[3])
             ),
         )
     })?;
@@ -177,6 +183,45 @@ mod tests {
         assert!(!looks_like_awd(b"timestamp,count\n2026-01-01 00:00:00,1\n"));
     }
 
+    /// Red-team finding: counts above `u32::MAX` were clamped silently.
+    #[test]
+    fn the_largest_count_is_kept_and_a_larger_one_refused() {
+        let text = "x\n01-Jan-2018\n08:30\n4\n0\nV1\nF\n4294967295\n";
+        let rec = parse_awd(text.as_bytes(), "t.AWD", |_| {}).expect("parses");
+        assert_eq!(rec.counts, vec![Some(f64::from(u32::MAX))]);
+        let err = parse_awd(
+            format!("{text}99999999999999999999999\n").as_bytes(),
+            "t.AWD",
+            |_| {},
+        )
+        .expect_err("too large");
+        assert!(
+            err.to_string().starts_with("t.AWD, line 9: activity"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn endless_bytes_without_a_newline_are_refused_early() {
+        let given = std::rc::Rc::default();
+        let zeros = crate::lines::Zeros {
+            left: 256 << 20,
+            given: std::rc::Rc::clone(&given),
+        };
+        let err =
+            parse_awd(std::io::BufReader::new(zeros), "zero.AWD", |_| {}).expect_err("refused");
+        assert!(
+            err.to_string()
+                .starts_with("zero.AWD, line 1: line longer than 65536 bytes"),
+            "{err}"
+        );
+        assert!(
+            given.get() <= crate::MAX_LINE_BYTES + 16 * 1024,
+            "read {}",
+            given.get()
+        );
+    }
+
     #[test]
     fn twelve_hour_clock_and_short_epochs() {
         let text =
@@ -207,6 +252,11 @@ mod tests {
             ),
             ("x\n01-Jan-2018\n08:30\n", "line 4", "3 of its 7 lines"),
             (
+                "x\n01-Jan-2018\n08:30\n4\n0\nV1\nF\n4294967295\n4294967296\n",
+                "line 9",
+                "\"4294967296\" is more than 4294967295",
+            ),
+            (
                 "x\n01-Jan-1850\n08:30\n4\n0\nV1\nF\n1\n",
                 "line 2",
                 "outside the years 1900-2199",
@@ -221,6 +271,17 @@ mod tests {
                 "{message}"
             );
         }
+        let huge = parse_awd(
+            format!("x\n01-Jan-2018\n08:30\n{}\n", "4".repeat(70_000)).as_bytes(),
+            "t.AWD",
+            |_| {},
+        )
+        .expect_err("long line")
+        .to_string();
+        assert_eq!(
+            huge,
+            "t.AWD, line 4: line longer than 65536 bytes; is this a text file of one reading per line?"
+        );
         let empty = parse_awd(
             "x\n01-Jan-2018\n08:30\n4\n0\nV1\nF\n".as_bytes(),
             "t.AWD",

@@ -7,16 +7,25 @@
 //! returning anything, and report the first problem with its line, so that a
 //! caller can store a file all-or-nothing. Wall-clock times in files are
 //! resolved to instants in the person's time zone, DST included.
+//!
+//! Hostile input is bounded: a text line may be at most [`MAX_LINE_BYTES`]
+//! long, an error quotes at most 80 characters of a bad field, a recording
+//! spans at most [`MAX_EPOCHS`] epochs, and an `.agd` database is opened
+//! read-only and immutable, with views, triggers, virtual tables and
+//! generated columns refused and its reading bounded in steps (see
+//! [`read_agd`]).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod agd;
 mod awd;
+mod lines;
 mod minute_csv;
 mod recording;
 
 pub use agd::{read_agd, SQLITE_MAGIC};
 pub use awd::{looks_like_awd, parse_awd};
+pub use lines::MAX_LINE_BYTES;
 pub use minute_csv::{parse_minute_csv, MinuteCsv};
 pub use recording::{ActivityRecording, FileFormat, MAX_EPOCHS};
 

@@ -12,6 +12,7 @@
 //!   (gaps are allowed and stay gaps).
 //! * An empty count, `NaN` or `NA` is a missing epoch (a gap, not a zero).
 
+use crate::lines::{quoted, BoundedLines, Line};
 use crate::{ImportError, MAX_EPOCHS};
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
@@ -91,12 +92,21 @@ pub fn parse_minute_csv(
     let mut previous: Option<(Stamp, u64)> = None;
     let mut epoch_seconds: Option<i64> = None;
     let mut bytes_read = 0u64;
-    for (idx, line) in input.lines().enumerate() {
+    let mut cut_short: Option<(u64, &str)> = None;
+    for (idx, line) in BoundedLines::new(input).enumerate() {
         let line_no = idx as u64 + 1;
         result.lines = line_no;
-        let line = line.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => line_error(line_no, "not UTF-8 text".into()),
-            _ => line_error(line_no, format!("read failed: {e}")),
+        let Line {
+            text: line,
+            terminated,
+        } = line.map_err(|e| {
+            line_error(
+                line_no,
+                e.message(|e| match e.kind() {
+                    std::io::ErrorKind::InvalidData => "not UTF-8 text".into(),
+                    _ => format!("read failed: {e}"),
+                }),
+            )
         })?;
         bytes_read += line.len() as u64 + 1;
         if line_no.is_multiple_of(4096) {
@@ -106,10 +116,8 @@ pub fn parse_minute_csv(
         if text.is_empty() {
             continue;
         }
-        let fields: Vec<&str> = text
-            .split(',')
-            .map(|f| f.trim().trim_matches('"'))
-            .collect();
+        let raw: Vec<&str> = text.split(',').map(str::trim).collect();
+        let fields: Vec<&str> = raw.iter().map(|f| f.trim_matches('"')).collect();
         let (time_col, count_col) = match columns {
             Some(cols) => cols,
             None => {
@@ -120,7 +128,8 @@ pub fn parse_minute_csv(
                         line_error(
                             line_no,
                             format!(
-                                "expected a header naming a timestamp and a count column, or a first row like `2026-03-01 00:00:00,12`; found {text:?}"
+                                "expected a header naming a timestamp and a count column, or a first row like `2026-03-01 00:00:00,12`; found {}",
+                                quoted(text)
                             ),
                         )
                     })?
@@ -138,10 +147,25 @@ pub fn parse_minute_csv(
         let local = parse_time(time_text).ok_or_else(|| {
             line_error(
                 line_no,
-                format!("{time_text:?} is not a timestamp like 2026-03-01 00:00:00"),
+                format!(
+                    "{} is not a timestamp like 2026-03-01 00:00:00",
+                    quoted(time_text)
+                ),
             )
         })?;
         let count_text = fields.get(count_col).copied().unwrap_or("");
+        // Whether this row looks cut short, which is an error if it is the
+        // last (a row of the file's middle keeps its documented meaning).
+        let unclosed = |col: usize| raw.get(col).is_some_and(|f| unclosed_quote(f));
+        cut_short = if count_col >= fields.len() {
+            Some((line_no, "the row has no count field"))
+        } else if !terminated && count_text.is_empty() {
+            Some((line_no, "the last row ends before its count"))
+        } else if !terminated && (unclosed(time_col) || unclosed(count_col)) {
+            Some((line_no, "the last row ends inside a quoted field"))
+        } else {
+            None
+        };
         let stamp = Stamp::from_local(local, zone, previous.map(|p| p.0))
             .map_err(|e| line_error(line_no, e.to_string()))?;
         if !PLAUSIBLE_UTC.contains(&stamp.utc) {
@@ -202,7 +226,10 @@ pub fn parse_minute_csv(
         let count = parse_count(count_text).ok_or_else(|| {
             line_error(
                 line_no,
-                format!("count {count_text:?} is not a whole number of 0 or more"),
+                format!(
+                    "count {} is not a whole number of 0 or more",
+                    quoted(count_text)
+                ),
             )
         })?;
         result.epochs.push(ActivityEpoch {
@@ -210,6 +237,9 @@ pub fn parse_minute_csv(
             epoch_seconds: 0, // set below once the epoch is known
             count,
         });
+    }
+    if let Some((line, why)) = cut_short {
+        return Err(line_error(line, format!("{why}; is the file cut short?")));
     }
     if result.epochs.is_empty() {
         return Err(ImportError::File {
@@ -223,6 +253,11 @@ pub fn parse_minute_csv(
     }
     progress(bytes_read);
     Ok(result)
+}
+
+/// Whether a field holds an odd number of quotes: one opened and not closed.
+fn unclosed_quote(field: &str) -> bool {
+    field.matches('"').count() % 2 == 1
 }
 
 fn header_columns(fields: &[&str]) -> Option<(usize, usize)> {
@@ -364,6 +399,90 @@ mod tests {
         assert_eq!(line, 2);
         assert!(message.contains("172800 seconds after line 1"), "{message}");
         assert!(parse("2026-03-01 00:00,1\n2026-03-02 00:00,1\n").is_ok());
+    }
+
+    /// Red-team finding: no line-length limit, and a bad field echoed
+    /// whole in the error.
+    #[test]
+    fn a_huge_line_or_field_gives_a_short_error() {
+        let rows = "timestamp,count\n2026-03-01 00:00:00,1\n";
+        let (line, message) = error_line(&format!(
+            "{rows}2026-03-01 00:01:00,{}\n",
+            "7".repeat(1 << 20)
+        ));
+        assert_eq!(line, 3);
+        assert!(message.contains("longer than 65536 bytes"), "{message}");
+        let err = parse(&format!("{rows}{}\n", "x".repeat(1 << 20))).expect_err("long");
+        assert!(err.to_string().len() < 200, "{err}");
+        let (line, message) = error_line(&format!(
+            "{rows}2026-03-01 00:01:00,{}\n",
+            "x".repeat(60_000)
+        ));
+        assert_eq!(line, 3);
+        assert!(
+            message.len() < 200 && message.contains("(60000 bytes)"),
+            "{message}"
+        );
+        let (_, message) = error_line(&format!("{}\n", "y".repeat(60_000)));
+        assert!(
+            message.len() < 300 && message.contains("expected a header"),
+            "{message}"
+        );
+        let (_, message) = error_line(&format!("{rows}{},1\n", "2".repeat(60_000)));
+        assert!(
+            message.len() < 200 && message.contains("not a timestamp"),
+            "{message}"
+        );
+    }
+
+    /// `/dev/zero`-like input: refused after reading about one line's
+    /// worth, not grown in memory without end.
+    #[test]
+    fn endless_bytes_without_a_newline_are_refused_early() {
+        let given = std::rc::Rc::default();
+        let zeros = crate::lines::Zeros {
+            left: 256 << 20,
+            given: std::rc::Rc::clone(&given),
+        };
+        let err = parse_minute_csv(std::io::BufReader::new(zeros), "/dev/zero", tokyo(), |_| {})
+            .expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "/dev/zero, line 1: line longer than 65536 bytes; is this a text file of one reading per line?"
+        );
+        assert!(
+            given.get() <= crate::MAX_LINE_BYTES + 16 * 1024,
+            "read {}",
+            given.get()
+        );
+    }
+
+    /// Red-team finding: a last row cut short was taken for a gap.
+    #[test]
+    fn a_last_row_cut_short_is_an_error_on_its_line() {
+        let rows = "timestamp,count\n2026-03-01 00:00:00,1\n";
+        for (tail, why) in [
+            ("2026-03-01 00:01", "no count field"),
+            ("2026-03-01 00:01:00\n\n", "no count field"),
+            ("2026-03-01 00:01:00,", "ends before its count"),
+            ("2026-03-01 00:01:00,\"12", "inside a quoted field"),
+        ] {
+            let (line, message) = error_line(&format!("{rows}{tail}"));
+            assert_eq!(line, 3, "{tail:?}: {message}");
+            assert!(
+                message.contains(why) && message.contains("cut short"),
+                "{message}"
+            );
+        }
+        // Empty counts with their line ending stay gaps, and so does a row
+        // without a count field in the middle of the file.
+        for tail in [
+            "2026-03-01 00:01:00,\n",
+            "2026-03-01 00:01:00\n2026-03-01 00:02:00,4",
+            "2026-03-01 00:01:00,\"12\"",
+        ] {
+            assert!(parse(&format!("{rows}{tail}")).is_ok(), "{tail:?}");
+        }
     }
 
     #[test]
