@@ -337,22 +337,9 @@ impl Phr {
     /// A person's data sources with when data last came from each (from the
     /// audit log, so syncs and imports by any front end count).
     pub fn device_summaries(&self, person: Option<&str>) -> Result<Vec<DeviceSummary>> {
-        self.device_summaries_of(&self.person(person)?)
-    }
-
-    /// [`Phr::device_summaries`] of a person already resolved.
-    pub(crate) fn device_summaries_of(&self, person: &Person) -> Result<Vec<DeviceSummary>> {
+        let person = self.person(person)?;
         let devices = self.vault.devices(person.id)?;
-        let mut last: BTreeMap<i64, i64> = BTreeMap::new();
-        for entry in self.vault.audit_log()? {
-            if !matches!(entry.action, AuditAction::Sync | AuditAction::Import) {
-                continue;
-            }
-            if let Some(device) = source_device_of(&entry.detail) {
-                let at = last.entry(device).or_insert(entry.at_utc);
-                *at = (*at).max(entry.at_utc);
-            }
-        }
+        let last = self.last_ingest_by_device()?;
         let mut out = Vec::new();
         for d in devices {
             let battery_percent = self
@@ -369,6 +356,22 @@ impl Phr {
             });
         }
         Ok(out)
+    }
+
+    /// When data last came from each source (device id to Unix seconds),
+    /// by sync or import, read from the audit log once for the vault.
+    pub(crate) fn last_ingest_by_device(&self) -> Result<BTreeMap<i64, i64>> {
+        let mut last: BTreeMap<i64, i64> = BTreeMap::new();
+        for entry in self.vault.audit_log()? {
+            if !matches!(entry.action, AuditAction::Sync | AuditAction::Import) {
+                continue;
+            }
+            if let Some(device) = source_device_of(&entry.detail) {
+                let at = last.entry(device).or_insert(entry.at_utc);
+                *at = (*at).max(entry.at_utc);
+            }
+        }
+        Ok(last)
     }
 
     /// A person's data sources with their battery and last sync, as

@@ -437,6 +437,7 @@ impl Phr {
     /// open alerts by severity (alerts are evaluated and stored first), in
     /// the vault's order.
     pub fn care_people(&mut self, today: NaiveDate) -> Result<Vec<CaredPerson>> {
+        let last_ingest = self.last_ingest_by_device()?;
         let mut rows = Vec::new();
         for person in self.people()? {
             let last_day = self.days_of(&person)?.last().map(|d| d.date);
@@ -447,9 +448,10 @@ impl Phr {
                 .map(|s| s.alert.severity)
                 .collect();
             let last_sync_utc = self
-                .device_summaries_of(&person)?
+                .vault
+                .devices(person.id)?
                 .iter()
-                .filter_map(|d| d.last_sync_utc)
+                .filter_map(|d| last_ingest.get(&d.id.0).copied())
                 .max();
             let count = |severity| open.iter().filter(|s| **s == severity).count();
             rows.push(CaredPerson {

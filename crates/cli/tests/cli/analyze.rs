@@ -202,16 +202,21 @@ fn import_help_names_every_format_it_reads() {
     }
 }
 
-#[test]
-fn analyze_without_dates_covers_the_latest_days_of_imported_history() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let vault = init(dir.path());
-    // Nine days of March 2024: long before today.
+/// A vault holding nine days of March 2024 (long before today), and
+/// `phr analyze --json` of it without dates.
+fn imported_9d(dir: &Path) -> (PathBuf, serde_json::Value) {
+    let vault = init(dir);
     ok(phr(&vault)
         .arg("import")
         .arg(reference("recordings/regular_9d.csv")));
-    let report: serde_json::Value =
-        serde_json::from_str(&ok(phr(&vault).args(["--json", "analyze"]))).expect("json");
+    let report = serde_json::from_str(&ok(phr(&vault).args(["--json", "analyze"]))).expect("json");
+    (vault, report)
+}
+
+#[test]
+fn analyze_without_dates_covers_the_latest_days_of_imported_history() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_, report) = imported_9d(dir.path());
     assert_eq!(report["format"], "vault", "{report}");
     assert_eq!(report["start"], "2024-03-04T00:00:00", "{report}");
     assert!(report["nights"].as_array().is_some_and(|n| !n.is_empty()));
@@ -220,12 +225,7 @@ fn analyze_without_dates_covers_the_latest_days_of_imported_history() {
 #[test]
 fn a_sleep_export_of_actigraphy_only_holds_the_scored_nights() {
     let dir = tempfile::tempdir().expect("tmp");
-    let vault = init(dir.path());
-    ok(phr(&vault)
-        .arg("import")
-        .arg(reference("recordings/regular_9d.csv")));
-    let report: serde_json::Value =
-        serde_json::from_str(&ok(phr(&vault).args(["--json", "analyze"]))).expect("json");
+    let (vault, report) = imported_9d(dir.path());
     let nights = report["nights"].as_array().expect("nights").len();
     assert!(nights > 0, "{report}");
     let csv = ok(phr(&vault).args(["export", "csv", "--kind", "sleep"]));
