@@ -228,6 +228,7 @@ impl Phr {
             .into_iter()
             .map(|(date, slots)| DayActivity {
                 date,
+                skipped: 0..0,
                 minutes: slots
                     .into_iter()
                     .map(|(sum, n)| (n > 0).then(|| sum / f64::from(n)))

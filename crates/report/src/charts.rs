@@ -13,6 +13,8 @@ const INK: RGBColor = RGBColor(31, 78, 121);
 const MISSING: RGBColor = RGBColor(200, 200, 200);
 const REST: RGBColor = RGBColor(226, 232, 246);
 const GRID: RGBColor = RGBColor(150, 150, 150);
+/// Outline of the minutes a clock change skipped (a white strip, dashed).
+const CLOCK: RGBColor = RGBColor(214, 110, 0);
 const FONT: &str = "sans-serif";
 
 fn chart_error<E: std::error::Error + Send + Sync>(err: DrawingAreaErrorKind<E>) -> ReportError {
@@ -20,13 +22,24 @@ fn chart_error<E: std::error::Error + Send + Sync>(err: DrawingAreaErrorKind<E>)
 }
 
 /// One bin of a day: the mean count of its recorded minutes, or `None`
-/// when fewer than half of them were recorded.
+/// when fewer than half of them were recorded. Minutes the clock skipped
+/// (`DayActivity::skipped`) do not count either way; a bin made only of
+/// them is `Some(0.0)` (drawn flat, under the "clock changed" strip).
 fn bins(day: &DayActivity) -> Vec<Option<f64>> {
-    day.minutes
-        .chunks(BIN_MINUTES)
-        .map(|chunk| {
-            let present: Vec<f64> = chunk.iter().flatten().copied().collect();
-            (present.len() * 2 >= chunk.len())
+    let skipped = &day.skipped;
+    (0..day.minutes.len())
+        .step_by(BIN_MINUTES)
+        .map(|start| {
+            let end = (start + BIN_MINUTES).min(day.minutes.len());
+            let existing: Vec<Option<f64>> = (start..end)
+                .filter(|m| !skipped.contains(m))
+                .map(|m| day.minutes[m])
+                .collect();
+            if existing.is_empty() {
+                return Some(0.0);
+            }
+            let present: Vec<f64> = existing.iter().flatten().copied().collect();
+            (present.len() * 2 >= existing.len())
                 .then(|| present.iter().sum::<f64>() / present.len() as f64)
         })
         .collect()
@@ -164,6 +177,35 @@ pub(crate) fn actogram(
         }
         chart.draw_series(missing).map_err(chart_error)?;
         chart.draw_series(bars).map_err(chart_error)?;
+        // Minutes that did not exist (clocks went forward): a white strip
+        // with a dashed outline, over whatever was drawn beneath.
+        let per_minute = 4.0 / 1440.0;
+        let mut gaps = Vec::new();
+        let mut outlines = Vec::new();
+        for r in 0..rows {
+            let y = center(r);
+            for half in 0..2 {
+                let Some(day) = days.get(r + half) else {
+                    continue;
+                };
+                if day.skipped.is_empty() {
+                    continue;
+                }
+                let offset = half as f64 * 4.0;
+                let a = offset + day.skipped.start as f64 * per_minute;
+                let b = (offset + day.skipped.end as f64 * per_minute).min(8.0);
+                let (lo, hi) = (y - 0.45, y + 0.45);
+                gaps.push(Rectangle::new([(a, lo), (b, hi)], WHITE.filled()));
+                outlines.push(plotters::element::DashedPathElement::new(
+                    vec![(a, lo), (a, hi), (b, hi), (b, lo), (a, lo)],
+                    2,
+                    2,
+                    CLOCK.stroke_width(1),
+                ));
+            }
+        }
+        chart.draw_series(gaps).map_err(chart_error)?;
+        chart.draw_series(outlines).map_err(chart_error)?;
         root.present().map_err(chart_error)?;
     }
     Ok(svg)
@@ -237,6 +279,7 @@ mod tests {
         DayActivity {
             date: NaiveDate::from_ymd_opt(2026, 11, d).expect("valid date"),
             minutes,
+            skipped: 0..0,
         }
     }
 
@@ -269,5 +312,27 @@ mod tests {
             "grey gap drawn"
         );
         assert!(svg.contains("Mon 2026-11-02"));
+    }
+
+    /// A spring-forward day: 02:00–02:59 did not exist (the caller leaves
+    /// those minutes `None`). No grey block there, a "clock changed" strip.
+    #[test]
+    fn skipped_hour_is_neither_activity_nor_missing() {
+        let mut minutes = vec![Some(10.0); 1440];
+        for m in minutes.iter_mut().skip(120).take(60) {
+            *m = None;
+        }
+        let spring = DayActivity {
+            skipped: 120..180,
+            ..day(2, minutes)
+        };
+        let b = bins(&spring);
+        assert!(b.iter().all(Option::is_some), "no bin is missing: {b:?}");
+        assert_eq!(b[11], Some(10.0));
+        assert_eq!(b[12], Some(0.0), "a skipped bin draws no activity");
+        let svg = actogram(&[spring], &[], Lang::En).expect("chart");
+        let svg = svg.to_ascii_uppercase();
+        assert!(!svg.contains("#C8C8C8"), "no grey 'no data' block: {svg}");
+        assert!(svg.contains("#D66E00"), "the clock-change strip is drawn");
     }
 }

@@ -13,6 +13,12 @@ pub struct DayActivity {
     pub date: NaiveDate,
     /// One count per minute from local midnight.
     pub minutes: Vec<Option<f64>>,
+    /// Wall-clock minutes from local midnight that did not exist that day
+    /// (the hour skipped when clocks go forward, e.g. `120..180` for
+    /// 02:00–02:59); an empty range (`0..0`) on other days. These minutes
+    /// are neither activity nor missing data: the actogram draws them as a
+    /// "clock changed" strip and completeness does not count them.
+    pub skipped: std::ops::Range<usize>,
 }
 
 /// One night (a rest period scored for sleep).

@@ -85,11 +85,15 @@ fn completeness_lines(input: &ReportInput) -> Vec<String> {
         .filter(|(_, f)| *f < THIN)
         .map(|(d, f)| format!("{} ({})", text::date(lang, *d), text::percent(*f)))
         .collect();
-    // The longest run of consecutive minutes without data.
+    // The longest run of consecutive minutes without data. Minutes a clock
+    // change skipped did not exist: they neither count nor end a run.
     let mut longest = (0usize, None);
     let mut run = (0usize, None);
     for day in &input.days {
         for (i, m) in day.minutes.iter().enumerate() {
+            if day.skipped.contains(&i) {
+                continue;
+            }
             if m.is_none() {
                 if run.0 == 0 {
                     run.1 = day
@@ -479,4 +483,66 @@ pub(crate) fn build(input: &ReportInput) -> Result<View, ReportError> {
         settings,
         footer: l.footer.into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DayActivity;
+    use chrono::NaiveDate;
+    use phr_model::CircadianMetrics;
+
+    fn date(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).expect("valid date")
+    }
+
+    /// A small input in `lang` over `days`, with no nights or alerts.
+    pub(crate) fn input(lang: Lang, days: Vec<DayActivity>) -> ReportInput {
+        let from = days.first().map_or(date(1), |d| d.date);
+        let to = days.last().map_or(date(1), |d| d.date);
+        ReportInput {
+            lang,
+            person_name: "Test".into(),
+            time_zone: "Europe/London".into(),
+            from,
+            to,
+            generated: to.and_hms_opt(12, 0, 0).expect("valid time"),
+            software: "test".into(),
+            steps: Vec::new(),
+            worn: days.iter().map(|d| (d.date, 1.0)).collect(),
+            days,
+            nights: Vec::new(),
+            circadian: CircadianMetrics::default(),
+            weekly: Vec::new(),
+            alerts: Vec::new(),
+            sources: Vec::new(),
+            settings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn skipped_minutes_are_not_a_gap() {
+        // Clocks went forward at 01:00 (Europe/London, 29 March 2026):
+        // 01:00–01:59 did not exist. A 30-minute gap later that day is the
+        // longest; the skipped hour is not reported as missing.
+        let mut minutes = vec![Some(5.0); 1440];
+        for m in minutes.iter_mut().skip(60).take(60) {
+            *m = None;
+        }
+        for m in minutes.iter_mut().skip(600).take(30) {
+            *m = None;
+        }
+        let spring = DayActivity {
+            date: date(29),
+            minutes,
+            skipped: 60..120,
+        };
+        let lines = completeness_lines(&input(Lang::En, vec![spring]));
+        let gap = lines.iter().find(|l| l.starts_with("Longest gap"));
+        assert_eq!(
+            gap.map(String::as_str),
+            Some("Longest gap: 0 h 30 min from 2026-03-29 10:00."),
+            "{lines:?}"
+        );
+    }
 }

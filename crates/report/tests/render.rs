@@ -33,7 +33,11 @@ fn input(lang: Lang) -> ReportInput {
                     })
                 })
                 .collect();
-            DayActivity { date, minutes }
+            DayActivity {
+                date,
+                minutes,
+                skipped: 0..0,
+            }
         })
         .collect();
     let nights: Vec<Night> = (0..13)
