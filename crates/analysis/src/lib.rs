@@ -59,17 +59,30 @@ pub fn metrics_and_sleep(
     config: &CircadianConfig,
     sleep: &ColeKripkeOptions,
 ) -> (MetricsByScale, Result<SleepScores, AnalysisError>) {
+    metrics_and_sleep_of(series, series, config, sleep)
+}
+
+/// [`metrics_and_sleep`] with the metrics of `rhythm` and the scores of
+/// `sleep_series`: the same recording laid on two grids, such as the
+/// wall-clock grid a circadian profile needs and the grid of real elapsed
+/// time that sleep durations need across a daylight-saving change.
+pub fn metrics_and_sleep_of(
+    rhythm: &EpochSeries,
+    sleep_series: &EpochSeries,
+    config: &CircadianConfig,
+    sleep: &ColeKripkeOptions,
+) -> (MetricsByScale, Result<SleepScores, AnalysisError>) {
     /// Below this many epochs a thread costs more than it saves.
     const PARALLEL_FROM: usize = 30 * 1440;
-    if series.len() < PARALLEL_FROM {
+    if rhythm.len().max(sleep_series.len()) < PARALLEL_FROM {
         return (
-            Recording::new(series).metrics(config),
-            cole_kripke(series, sleep),
+            Recording::new(rhythm).metrics(config),
+            cole_kripke(sleep_series, sleep),
         );
     }
     std::thread::scope(|scope| {
-        let scores = scope.spawn(|| cole_kripke(series, sleep));
-        let metrics = Recording::new(series).metrics(config);
+        let scores = scope.spawn(|| cole_kripke(sleep_series, sleep));
+        let metrics = Recording::new(rhythm).metrics(config);
         let scores = scores
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

@@ -3,9 +3,10 @@
 //! the vault.
 
 use crate::{ApiError, Result};
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::Tz;
 use phr_analysis::{
-    daily_completeness, metrics_and_sleep, non_wear_mask, roenneberg, sleep_episodes,
+    daily_completeness, metrics_and_sleep_of, non_wear_mask, roenneberg, sleep_episodes,
     CircadianConfig, ColeKripkeOptions, ColeKripkeSettings, EpochSeries, NonWearRule, Recording,
     RoennebergOptions,
 };
@@ -105,7 +106,15 @@ pub struct NightDto {
     pub start: String,
     /// End of the rest period (get-up time), local.
     pub end: String,
-    /// Time in bed, minutes.
+    /// `start` as an instant with its UTC offset (RFC 3339), where the
+    /// wearer's zone is known (analyses of the vault): unambiguous in the
+    /// hour a clock repeats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_instant: Option<String>,
+    /// `end` as an instant with its UTC offset (RFC 3339), as `start_instant`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_instant: Option<String>,
+    /// Time in bed, minutes of real time (`end - start` as instants).
     pub time_in_bed_minutes: f64,
     /// Total sleep time, minutes.
     pub total_sleep_minutes: f64,
@@ -117,6 +126,27 @@ pub struct NightDto {
     pub sleep_efficiency: f64,
     /// Wake bouts after sleep onset.
     pub awakenings: u32,
+}
+
+impl NightDto {
+    /// Start and end as moments in `zone`: the instants where they are
+    /// known, else the local times (the earlier of a repeated one).
+    pub(crate) fn span(&self, zone: Tz) -> Option<(phr_model::Stamp, phr_model::Stamp)> {
+        let moment = |instant: &Option<String>, local: &str| {
+            let utc = match instant {
+                Some(text) => DateTime::parse_from_rfc3339(text).ok()?.timestamp(),
+                None => {
+                    let local = NaiveDateTime::parse_from_str(local, TIME).ok()?;
+                    zone.from_local_datetime(&local).earliest()?.timestamp()
+                }
+            };
+            phr_model::Stamp::in_zone(utc, zone).ok()
+        };
+        Some((
+            moment(&self.start_instant, &self.start)?,
+            moment(&self.end_instant, &self.end)?,
+        ))
+    }
 }
 
 /// Raw-count metrics of one 7-day period, for trends (pyActigraphy's
@@ -219,7 +249,11 @@ pub fn analyze_recording(
     recording: &ActivityRecording,
     threshold: f64,
 ) -> Result<ActigraphyReport> {
-    Ok(analyze_with_wear(recording, threshold, true)?.0)
+    let grids = Grids {
+        wall: recording,
+        real: None,
+    };
+    Ok(analyze_with_wear(grids, threshold, true)?.0)
 }
 
 /// Raw-count metrics of each whole 7-day week from the recording's start,
@@ -267,13 +301,50 @@ fn weekly_metrics(series: &EpochSeries, worn: Option<&[bool]>) -> Vec<WeekDto> {
         .collect()
 }
 
-/// [`analyze_recording`], also returning the wear mask (`true` = worn, one
-/// per epoch of the recording's grid). Without `require_sleep_scoring`, a
-/// recording Cole-Kripke cannot score (epochs longer than a minute, as the
-/// 10-minute records of a Bangle.js) gets no nights and a `cole_kripke`
-/// whose `settings` say why, instead of an error.
+/// Where a grid of real elapsed time lies: the instant of its first epoch
+/// and the wearer's zone, so a position on it converts to the wall-clock
+/// time the wearer's clock showed (which a daylight-saving change makes
+/// jump by an hour).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeline {
+    /// UTC seconds of the grid's first epoch.
+    pub(crate) first_utc: i64,
+    /// The wearer's zone.
+    pub(crate) zone: Tz,
+}
+
+impl Timeline {
+    /// The moment of `at`, a time on a real-time grid starting at `start`
+    /// (whose naive times count elapsed seconds from the first epoch's
+    /// wall-clock time).
+    fn moment(&self, start: NaiveDateTime, at: NaiveDateTime) -> Option<DateTime<Tz>> {
+        let utc = self.first_utc + (at - start).num_seconds();
+        self.zone.timestamp_opt(utc, 0).single()
+    }
+}
+
+/// The recording analysed, on the grids its parts need. Circadian metrics
+/// (IS, IV, L5, M10) are defined on clock hours and take the wall-clock
+/// grid, as pyActigraphy does; sleep scoring, nights, non-wear and
+/// completeness measure durations and take real elapsed time. The two are
+/// the same grid unless a daylight-saving change falls inside (always, for
+/// a file, whose times carry no zone).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Grids<'a> {
+    /// One value per wall-clock epoch (see [`wall_clock_grid`]).
+    pub(crate) wall: &'a ActivityRecording,
+    /// One value per epoch of real time and where it lies
+    /// (see [`real_time_grid`]), or `None` when `wall` is also that.
+    pub(crate) real: Option<(&'a ActivityRecording, Timeline)>,
+}
+
+/// [`analyze_recording`] of [`Grids`], also returning the wear mask
+/// (`true` = worn, one per epoch of the wall-clock grid). Without
+/// `require_sleep_scoring`, a recording Cole-Kripke cannot score (epochs
+/// longer than a minute, as the 10-minute records of a Bangle.js) gets no
+/// nights and a `cole_kripke` whose `settings` say why, instead of an error.
 pub(crate) fn analyze_with_wear(
-    recording: &ActivityRecording,
+    grids: Grids<'_>,
     threshold: f64,
     require_sleep_scoring: bool,
 ) -> Result<(ActigraphyReport, Vec<bool>)> {
@@ -282,12 +353,27 @@ pub(crate) fn analyze_with_wear(
             "threshold {threshold} must be a number of 0 or more"
         )));
     }
-    let series = EpochSeries::new(
-        recording.start,
-        recording.epoch_seconds,
-        recording.counts.clone(),
-    )
-    .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let series_of = |recording: &ActivityRecording| {
+        EpochSeries::new(
+            recording.start,
+            recording.epoch_seconds,
+            recording.counts.clone(),
+        )
+        .map_err(|e| ApiError::invalid(e.to_string()))
+    };
+    let series = series_of(grids.wall)?;
+    let (timed, timeline) = match grids.real {
+        Some((real, timeline)) => (series_of(real)?, Some(timeline)),
+        None => (series.clone(), None),
+    };
+    // Local wall-clock time of a time on the real-time grid.
+    let local = |at: NaiveDateTime| match timeline {
+        Some(t) => t.moment(timed.start, at).map_or(at, |m| m.naive_local()),
+        None => at,
+    };
+    let instant = |at: NaiveDateTime| {
+        timeline.and_then(|t| t.moment(timed.start, at).map(|m| m.to_rfc3339()))
+    };
     let config = CircadianConfig {
         freq_seconds: 3600,
         threshold,
@@ -296,11 +382,15 @@ pub(crate) fn analyze_with_wear(
         settings: ColeKripkeSettings::Mean,
         ..ColeKripkeOptions::default()
     };
-    let (metrics, ck_result) = metrics_and_sleep(&series, &config, &ck_options);
+    let (metrics, ck_result) = metrics_and_sleep_of(&series, &timed, &config, &ck_options);
 
-    let wear_rule = NonWearRule::for_epoch(series.epoch_seconds);
-    // `true` = worn.
-    let worn = non_wear_mask(&series, &wear_rule);
+    let wear_rule = NonWearRule::for_epoch(timed.epoch_seconds);
+    // `true` = worn, on real time; then on the wall-clock grid.
+    let worn_timed = non_wear_mask(&timed, &wear_rule);
+    let worn = match timeline {
+        Some(_) => wall_clock_mask(&series, &timed, &worn_timed, local),
+        None => worn_timed.clone(),
+    };
     let worn_recording =
         Recording::with_wear_mask(&series, &worn).map_err(|e| ApiError::invalid(e.to_string()))?;
     let worn_only = worn_recording.metrics(&config);
@@ -314,7 +404,7 @@ pub(crate) fn analyze_with_wear(
                     .sleep
                     .iter()
                     .position(|s| *s)
-                    .map(|i| scores.time_of(i).format(TIME).to_string()),
+                    .map(|i| local(scores.time_of(i)).format(TIME).to_string()),
             };
             (Some(scores), summary)
         }
@@ -328,48 +418,57 @@ pub(crate) fn analyze_with_wear(
         ),
         Err(e) => return Err(ApiError::invalid(e.to_string())),
     };
-    let first = series.start;
-    let end = series.start
-        + chrono::Duration::seconds(series.len() as i64 * i64::from(series.epoch_seconds));
+    let first = timed.start;
+    let end = timed.start
+        + chrono::Duration::seconds(timed.len() as i64 * i64::from(timed.epoch_seconds));
     // The last epoch's start: a rest period reaching it runs past the data.
-    let last = end - chrono::Duration::seconds(i64::from(series.epoch_seconds));
+    let last = end - chrono::Duration::seconds(i64::from(timed.epoch_seconds));
     let mut nights_cut_by_period = 0;
     let nights = match &scores {
         Some(scores) => {
-            let rest = roenneberg(&series, &RoennebergOptions::default());
-            sleep_episodes(&series, &rest.periods, scores, 1)
+            let rest = roenneberg(&timed, &RoennebergOptions::default());
+            sleep_episodes(&timed, &rest.periods, scores, 1)
                 .into_iter()
                 .filter(|n| {
                     let whole = n.start > first && n.end < last;
                     nights_cut_by_period += usize::from(!whole);
                     whole
                 })
-                .map(|n| NightDto {
-                    night_of: n.night_of,
-                    start: n.start.format(TIME).to_string(),
-                    end: n.end.format(TIME).to_string(),
-                    time_in_bed_minutes: minutes(n.time_in_bed_seconds),
-                    total_sleep_minutes: minutes(n.total_sleep_seconds),
-                    sleep_onset_latency_minutes: minutes(n.sleep_onset_latency_seconds),
-                    waso_minutes: minutes(n.waso_seconds),
-                    sleep_efficiency: n.sleep_efficiency,
-                    awakenings: n.awakenings,
+                .map(|n| {
+                    let start = local(n.start);
+                    NightDto {
+                        // As `SleepEpisode::night_of`, on the wall clock.
+                        night_of: (start - chrono::Duration::hours(12)).date(),
+                        start: start.format(TIME).to_string(),
+                        end: local(n.end).format(TIME).to_string(),
+                        start_instant: instant(n.start),
+                        end_instant: instant(n.end),
+                        time_in_bed_minutes: minutes(n.time_in_bed_seconds),
+                        total_sleep_minutes: minutes(n.total_sleep_seconds),
+                        sleep_onset_latency_minutes: minutes(n.sleep_onset_latency_seconds),
+                        waso_minutes: minutes(n.waso_seconds),
+                        sleep_efficiency: n.sleep_efficiency,
+                        awakenings: n.awakenings,
+                    }
                 })
                 .collect()
         }
         None => Vec::new(),
     };
-    let completeness = daily_completeness(&series, Some(&worn))
-        .map_err(|e| ApiError::invalid(e.to_string()))?
-        .into_iter()
-        .map(|d| CompletenessDto {
-            date: d.date,
-            recorded_epochs: d.recorded_epochs,
-            worn_epochs: d.valid_epochs,
-            epochs_per_day: d.epochs_per_day,
-            fraction: d.fraction,
-        })
-        .collect();
+    let completeness = match timeline {
+        Some(timeline) => zoned_completeness(&timed, &worn_timed, timeline),
+        None => daily_completeness(&timed, Some(&worn_timed))
+            .map_err(|e| ApiError::invalid(e.to_string()))?
+            .into_iter()
+            .map(|d| CompletenessDto {
+                date: d.date,
+                recorded_epochs: d.recorded_epochs,
+                worn_epochs: d.valid_epochs,
+                epochs_per_day: d.epochs_per_day,
+                fraction: d.fraction,
+            })
+            .collect(),
+    };
     let weekly = weekly_metrics(&series, None);
     let weekly_worn_only = weekly_metrics(&series, Some(&worn));
     let epoch = u64::from(series.epoch_seconds);
@@ -381,8 +480,10 @@ pub(crate) fn analyze_with_wear(
         binarized: MetricsDto::new(&metrics.binarized, Some(threshold)),
         cole_kripke: cole_kripke_summary,
         epoch_seconds: series.epoch_seconds,
-        format: recording.format.name().to_string(),
-        non_wear_minutes: worn.iter().filter(|w| !**w).count() as u64 * epoch / 60,
+        format: grids.wall.format.name().to_string(),
+        non_wear_minutes: worn_timed.iter().filter(|w| !**w).count() as u64
+            * u64::from(timed.epoch_seconds)
+            / 60,
         raw_worn_only: MetricsDto::new(&worn_only.raw, None),
         nights,
         nights_cut_by_period,
@@ -393,17 +494,108 @@ pub(crate) fn analyze_with_wear(
     Ok((report, worn))
 }
 
+/// The wear mask of the real-time grid `timed` carried to the wall-clock
+/// grid `wall` (`local`: the wall-clock time of a time on `timed`). A
+/// wall-clock epoch that repeats (autumn) is worn when either of its real
+/// epochs is; one that never existed (spring) holds no count and is not.
+fn wall_clock_mask(
+    wall: &EpochSeries,
+    timed: &EpochSeries,
+    worn: &[bool],
+    local: impl Fn(NaiveDateTime) -> NaiveDateTime,
+) -> Vec<bool> {
+    let epoch = i64::from(wall.epoch_seconds.max(1));
+    let mut mask = vec![false; wall.len()];
+    for (i, worn) in worn.iter().enumerate() {
+        let offset = (local(timed.time_of(i)) - wall.start).num_seconds();
+        if offset < 0 {
+            continue;
+        }
+        if let Some(slot) = mask.get_mut((offset / epoch) as usize) {
+            *slot |= *worn;
+        }
+    }
+    mask
+}
+
+/// Completeness per local day of a real-time grid: a day has as many
+/// epochs as it has real time (1,380 minutes the day clocks go forward,
+/// 1,500 the day they go back).
+fn zoned_completeness(
+    timed: &EpochSeries,
+    worn: &[bool],
+    timeline: Timeline,
+) -> Vec<CompletenessDto> {
+    let epoch = i64::from(timed.epoch_seconds.max(1));
+    let mut out: Vec<CompletenessDto> = Vec::new();
+    for (i, count) in timed.counts.iter().enumerate() {
+        let utc = timeline.first_utc + i as i64 * epoch;
+        let Some(moment) = timeline.zone.timestamp_opt(utc, 0).single() else {
+            continue;
+        };
+        let date = moment.date_naive();
+        if out.last().map(|d| d.date) != Some(date) {
+            let length = phr_model::local_midnight(date + chrono::Days::new(1), timeline.zone)
+                - phr_model::local_midnight(date, timeline.zone);
+            out.push(CompletenessDto {
+                date,
+                recorded_epochs: 0,
+                worn_epochs: 0,
+                epochs_per_day: usize::try_from(length / epoch).unwrap_or(0),
+                fraction: 0.0,
+            });
+        }
+        if let Some(day) = out.last_mut() {
+            day.recorded_epochs += 1;
+            if count.is_some() && worn.get(i).copied().unwrap_or(false) {
+                day.worn_epochs += 1;
+            }
+        }
+    }
+    for day in &mut out {
+        day.fraction = if day.epochs_per_day == 0 {
+            0.0
+        } else {
+            day.worn_epochs as f64 / day.epochs_per_day as f64
+        };
+    }
+    out
+}
+
 /// Lays stored epochs (sorted by instant) on the wearer's wall-clock grid
 /// from their first to their last epoch. Daylight saving: wall-clock slots
 /// skipped in spring stay gaps; the two epochs of each repeated autumn slot
 /// are averaged, so the grid keeps one value per wall-clock epoch.
 pub fn wall_clock_grid(epochs: &[ActivityEpoch]) -> Option<ActivityRecording> {
+    grid_by(epochs, |e, first| {
+        (e.at.local() - first.at.local()).num_seconds()
+    })
+}
+
+/// Lays stored epochs (sorted by instant) on a grid of real elapsed time
+/// from their first to their last epoch, with the [`Timeline`] that tells
+/// each position's instant and wall-clock time in `zone`. The grid's naive
+/// times count from the first epoch's wall-clock time.
+pub(crate) fn real_time_grid(
+    epochs: &[ActivityEpoch],
+    zone: Tz,
+) -> Option<(ActivityRecording, Timeline)> {
+    let grid = grid_by(epochs, |e, first| e.at.utc - first.at.utc)?;
+    let first_utc = epochs.first()?.at.utc;
+    Some((grid, Timeline { first_utc, zone }))
+}
+
+/// Epochs on a grid by their offset in seconds from the first (`offset`);
+/// several epochs in one slot are averaged.
+fn grid_by(
+    epochs: &[ActivityEpoch],
+    offset: impl Fn(&ActivityEpoch, &ActivityEpoch) -> i64,
+) -> Option<ActivityRecording> {
     let first = epochs.first()?;
     let epoch_seconds = first.epoch_seconds.max(1);
-    let start: NaiveDateTime = first.at.local();
     let mut sums: Vec<(f64, u32)> = Vec::new();
     for e in epochs {
-        let offset = (e.at.local() - start).num_seconds();
+        let offset = offset(e, first);
         if offset < 0 {
             continue;
         }
@@ -420,7 +612,7 @@ pub fn wall_clock_grid(epochs: &[ActivityEpoch]) -> Option<ActivityRecording> {
         .collect();
     Some(ActivityRecording::on_grid(
         phr_import::FileFormat::Csv,
-        start,
+        first.at.local(),
         epoch_seconds,
         counts,
     ))
@@ -546,5 +738,110 @@ mod tests {
             raw,
             r#"{"IS":null,"IV":null,"L5":null,"M10":null,"RA":null,"l5_onset":null,"m10_onset":null}"#
         );
+    }
+}
+
+#[cfg(test)]
+mod daylight_saving {
+    use crate::Phr;
+    use chrono::{NaiveDate, NaiveTime, TimeZone};
+    use std::fmt::Write;
+
+    /// A Berlin vault holding `days` days of minutes from `first`: in bed
+    /// 23:24 to 07:00 by the wall clock (a few counts a minute), active by
+    /// day, written as a minute CSV of local times and imported.
+    fn berlin(first: &str, days: u64) -> (tempfile::TempDir, Phr) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut phr = Phr::init(
+            &dir.path().join("v.phr"),
+            "correct horse battery",
+            "Anna",
+            "Europe/Berlin",
+        )
+        .unwrap();
+        let zone = chrono_tz::Europe::Berlin;
+        let first: NaiveDate = first.parse().unwrap();
+        let start = phr_model::local_midnight(first, zone);
+        let end = phr_model::local_midnight(first + chrono::Days::new(days), zone);
+        let (bed, up) = (
+            NaiveTime::from_hms_opt(23, 24, 0).unwrap(),
+            NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
+        );
+        let mut csv = String::from("timestamp,count\n");
+        for (i, utc) in (start..end).step_by(60).enumerate() {
+            let local = zone.timestamp_opt(utc, 0).unwrap().naive_local();
+            let in_bed = local.time() >= bed || local.time() < up;
+            let count = if in_bed { 1 + i % 3 } else { 150 + i % 13 };
+            writeln!(csv, "{},{count}", local.format("%Y-%m-%d %H:%M:%S")).unwrap();
+        }
+        let path = dir.path().join("berlin.csv");
+        std::fs::write(&path, csv).unwrap();
+        phr.import_file(&path, None, None, |_| {}).unwrap();
+        (dir, phr)
+    }
+
+    /// Minutes between a night's start and end instants.
+    fn elapsed(night: &super::NightDto) -> f64 {
+        let at = |t: &Option<String>| {
+            chrono::DateTime::parse_from_rfc3339(t.as_deref().unwrap())
+                .unwrap()
+                .timestamp()
+        };
+        (at(&night.end_instant) - at(&night.start_instant)) as f64 / 60.0
+    }
+
+    fn night<'a>(report: &'a super::ActigraphyReport, of: &str) -> &'a super::NightDto {
+        let of: NaiveDate = of.parse().unwrap();
+        report
+            .nights
+            .iter()
+            .find(|n| n.night_of == of)
+            .unwrap_or_else(|| panic!("no night of {of}: {:#?}", report.nights))
+    }
+
+    #[test]
+    fn the_night_clocks_go_forward_is_an_hour_shorter_in_real_time() {
+        let (_dir, phr) = berlin("2026-03-22", 14);
+        let (from, to) = ("2026-03-22".parse().unwrap(), "2026-04-04".parse().unwrap());
+        let report = phr.analyze(None, from, to, 4.0).unwrap();
+        let short = night(&report, "2026-03-28");
+        let before = night(&report, "2026-03-27");
+        assert_eq!(short.start, "2026-03-28T23:24:00");
+        assert_eq!(short.end, "2026-03-29T07:00:00");
+        assert_eq!(short.time_in_bed_minutes, 396.0, "{short:#?}");
+        assert_eq!(before.time_in_bed_minutes, 456.0, "{before:#?}");
+        assert!(short.total_sleep_minutes <= short.time_in_bed_minutes);
+        for n in &report.nights {
+            assert_eq!(n.time_in_bed_minutes, elapsed(n), "{n:#?}");
+        }
+        let day = |d: &str| {
+            let d: NaiveDate = d.parse().unwrap();
+            report.completeness.iter().find(|c| c.date == d).unwrap()
+        };
+        assert_eq!(day("2026-03-29").epochs_per_day, 1380);
+        assert_eq!(day("2026-03-29").recorded_epochs, 1380);
+        assert_eq!(day("2026-03-29").fraction, 1.0);
+        assert_eq!(day("2026-03-30").epochs_per_day, 1440);
+    }
+
+    #[test]
+    fn the_night_clocks_go_back_is_an_hour_longer_in_real_time() {
+        let (_dir, phr) = berlin("2026-10-18", 14);
+        let (from, to) = ("2026-10-18".parse().unwrap(), "2026-10-31".parse().unwrap());
+        let report = phr.analyze(None, from, to, 4.0).unwrap();
+        let long = night(&report, "2026-10-24");
+        assert_eq!(long.start, "2026-10-24T23:24:00");
+        assert_eq!(long.end, "2026-10-25T07:00:00");
+        assert_eq!(long.time_in_bed_minutes, 516.0, "{long:#?}");
+        assert_eq!(night(&report, "2026-10-25").time_in_bed_minutes, 456.0);
+        for n in &report.nights {
+            assert_eq!(n.time_in_bed_minutes, elapsed(n), "{n:#?}");
+        }
+        let day = report
+            .completeness
+            .iter()
+            .find(|c| c.date.to_string() == "2026-10-25")
+            .unwrap();
+        assert_eq!((day.epochs_per_day, day.fraction), (1500, 1.0));
     }
 }

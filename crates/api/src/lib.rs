@@ -573,8 +573,13 @@ impl Phr {
                 person.display_name
             ))
         })?;
+        let real = analyze::real_time_grid(&epochs, zone);
+        let grids = analyze::Grids {
+            wall: &recording,
+            real: real.as_ref().map(|(grid, timeline)| (grid, *timeline)),
+        };
         let (mut report, worn) =
-            analyze::analyze_with_wear(&recording, threshold, require_sleep_scoring)?;
+            analyze::analyze_with_wear(grids, threshold, require_sleep_scoring)?;
         report.format = "vault".into();
         Ok(Analysis {
             report,
@@ -778,17 +783,11 @@ impl Phr {
             })
             .flatten()
             .collect();
-        let instant = |text: &str| -> Option<phr_model::Stamp> {
-            use chrono::TimeZone;
-            let local = chrono::NaiveDateTime::parse_from_str(text, analyze::TIME).ok()?;
-            let utc = zone.from_local_datetime(&local).earliest()?.timestamp();
-            phr_model::Stamp::in_zone(utc, zone).ok()
-        };
         Ok(report
             .nights
             .iter()
             .filter_map(|night| {
-                let (start, end) = (instant(&night.start)?, instant(&night.end)?);
+                let (start, end) = night.span(zone)?;
                 let overlaps = stored_spans
                     .iter()
                     .any(|&(a, b)| a < end.utc && start.utc < b);

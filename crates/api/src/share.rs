@@ -383,12 +383,7 @@ impl Phr {
         if let Some(report) = &report {
             if types.contains(&ShareType::Sleep) {
                 for night in &report.nights {
-                    let parse = |text: &str| {
-                        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
-                            .ok()
-                            .and_then(|local| Stamp::from_local(local, zone, None).ok())
-                    };
-                    let (Some(start), Some(end)) = (parse(&night.start), parse(&night.end)) else {
+                    let Some((start, end)) = night.span(zone) else {
                         continue;
                     };
                     if !in_range(&start) || end.utc <= start.utc {
