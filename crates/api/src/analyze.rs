@@ -742,7 +742,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod daylight_saving {
+pub(crate) mod daylight_saving {
     use crate::Phr;
     use chrono::{NaiveDate, NaiveTime, TimeZone};
     use std::fmt::Write;
@@ -750,7 +750,7 @@ mod daylight_saving {
     /// A Berlin vault holding `days` days of minutes from `first`: in bed
     /// 23:24 to 07:00 by the wall clock (a few counts a minute), active by
     /// day, written as a minute CSV of local times and imported.
-    fn berlin(first: &str, days: u64) -> (tempfile::TempDir, Phr) {
+    pub(crate) fn berlin(first: &str, days: u64) -> (tempfile::TempDir, Phr) {
         let dir = tempfile::tempdir().unwrap();
         let mut phr = Phr::init(
             &dir.path().join("v.phr"),

@@ -139,6 +139,24 @@ fn device_night(episode: &phr_model::SleepEpisode) -> Night {
     }
 }
 
+/// The wall-clock minutes of `date` that did not exist in `zone` (the hour
+/// skipped when clocks go forward), as minutes from midnight; `0..0` on
+/// other days.
+fn skipped_minutes(date: NaiveDate, zone: chrono_tz::Tz) -> std::ops::Range<usize> {
+    use chrono::TimeZone;
+    let midnight = date.and_time(NaiveTime::MIN);
+    let missing: Vec<usize> = (0..1440)
+        .filter(|m| {
+            let local = midnight + chrono::Duration::minutes(*m as i64);
+            zone.from_local_datetime(&local).earliest().is_none()
+        })
+        .collect();
+    match (missing.first(), missing.last()) {
+        (Some(&a), Some(&b)) => a..b + 1,
+        _ => 0..0,
+    }
+}
+
 fn parse_local(text: &str) -> Result<NaiveDateTime> {
     NaiveDateTime::parse_from_str(text, TIME)
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("bad local time {text:?}: {e}")))
@@ -228,7 +246,7 @@ impl Phr {
             .into_iter()
             .map(|(date, slots)| DayActivity {
                 date,
-                skipped: 0..0,
+                skipped: skipped_minutes(date, zone),
                 minutes: slots
                     .into_iter()
                     .map(|(sum, n)| (n > 0).then(|| sum / f64::from(n)))
@@ -269,13 +287,19 @@ impl Phr {
             .filter(|n| (from..=to).contains(&n.night_of))
             .map(|n| {
                 let bed = parse_local(&n.start)?;
+                // Onset in real time after bed time, then on the wall clock
+                // (a clock change may fall between them).
+                let latency = (n.sleep_onset_latency_minutes * 60.0).round() as i64;
+                let onset = match n.span(zone) {
+                    Some((start, _)) => Stamp::in_zone(start.utc + latency, zone)
+                        .map_err(|e| ApiError::invalid(e.to_string()))?
+                        .local(),
+                    None => bed + chrono::Duration::seconds(latency),
+                };
                 Ok(Night {
                     night_of: n.night_of,
                     bed,
-                    onset: bed
-                        + chrono::Duration::seconds(
-                            (n.sleep_onset_latency_minutes * 60.0).round() as i64
-                        ),
+                    onset,
                     wake: parse_local(&n.end)?,
                     total_sleep_minutes: n.total_sleep_minutes,
                     efficiency: n.sleep_efficiency,
@@ -482,5 +506,40 @@ mod tests {
         ] {
             assert_eq!(ReportFormat::for_file(Path::new(name)), format, "{name}");
         }
+    }
+
+    #[test]
+    fn the_hour_clocks_skip_is_neither_data_nor_missing() {
+        let berlin = chrono_tz::Europe::Berlin;
+        let day = |d: &str| d.parse::<NaiveDate>().unwrap();
+        assert_eq!(skipped_minutes(day("2026-03-29"), berlin), 120..180);
+        assert_eq!(skipped_minutes(day("2026-10-25"), berlin), 0..0);
+        assert_eq!(
+            skipped_minutes(day("2026-03-29"), chrono_tz::Asia::Tokyo),
+            0..0
+        );
+
+        let (_dir, mut phr) = crate::analyze::daylight_saving::berlin("2026-03-22", 14);
+        let now = local_midnight(day("2026-04-05"), berlin);
+        let input = phr
+            .report_input(None, day("2026-03-22"), day("2026-04-04"), Lang::En, now)
+            .unwrap();
+        let spring = input
+            .days
+            .iter()
+            .find(|d| d.date == day("2026-03-29"))
+            .unwrap();
+        assert_eq!(spring.skipped, 120..180);
+        let missing: Vec<usize> = (0..1440).filter(|m| spring.minutes[*m].is_none()).collect();
+        assert_eq!(missing, (120..180).collect::<Vec<_>>());
+        let night = input
+            .nights
+            .iter()
+            .find(|n| n.night_of == day("2026-03-28"))
+            .unwrap();
+        assert!(
+            night.bed < night.onset && night.onset < night.wake,
+            "{night:?}"
+        );
     }
 }
