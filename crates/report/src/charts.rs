@@ -68,8 +68,71 @@ fn hours_from(row_day: NaiveDate, time: NaiveDateTime) -> f64 {
     days * 24.0 + f64::from(time.hour()) + f64::from(time.minute()) / 60.0
 }
 
+/// Rough width in pixels of `text` drawn by plotters at font size `size`
+/// in a sans-serif face (wide characters one em, others a little over
+/// half), for laying out the key. Plotters' SVG writes `size / 1.24` as
+/// the font size.
+fn text_px(text: &str, size: u32) -> u32 {
+    let ems: f64 = text
+        .chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 1.0 } else { 0.58 })
+        .sum();
+    (ems * f64::from(size) / 1.24).ceil() as u32
+}
+
+/// What a key entry's swatch looks like.
+#[derive(Clone, Copy)]
+enum Swatch {
+    Activity,
+    NoData,
+    Night,
+    ClockChanged,
+}
+
+/// The key's entries in order, with their labels in `lang`.
+fn key_entries(lang: Lang) -> [(Swatch, &'static str); 4] {
+    let l = crate::text::labels(lang);
+    [
+        (Swatch::Activity, l.key_activity),
+        (Swatch::NoData, l.key_no_data),
+        (Swatch::Night, l.key_night),
+        (Swatch::ClockChanged, l.key_clock_changed),
+    ]
+}
+
+const KEY_FONT: u32 = 13;
+const KEY_ROW: u32 = 18;
+const KEY_SWATCH: u32 = 14;
+/// Left edge of the key, under the date labels.
+const KEY_LEFT: i32 = 40;
+
+/// Entry positions of the key, flowing into rows within `width`: the
+/// swatch's left edge and row of each entry, and the number of rows.
+fn key_layout(lang: Lang, width: u32) -> (Vec<(i32, u32)>, u32) {
+    let mut at = Vec::new();
+    let (mut x, mut row) = (KEY_LEFT, 0u32);
+    for (_, label) in key_entries(lang) {
+        let w = (KEY_SWATCH + 5 + text_px(label, KEY_FONT) + 18) as i32;
+        if x > KEY_LEFT && x + w > width as i32 - 8 {
+            x = KEY_LEFT;
+            row += 1;
+        }
+        at.push((x, row));
+        x += w;
+    }
+    (at, row + 1)
+}
+
+/// Clock-time labels of the actogram's x axis (in units of 6 hours from
+/// the row's first midnight): `00:00`, `06:00`, ... `00:00`.
+fn hour_tick(x: f64) -> String {
+    format!("{:02}:00", (x * 6.0).round() as i64 % 24)
+}
+
 /// A double-plotted actogram: row `r` shows day `r` and day `r + 1`; bars
-/// are activity, grey is no data, the pale band is each detected night.
+/// are activity, grey is no data, the pale band is each detected night, a
+/// white dashed strip the minutes a clock change skipped. A key under the
+/// chart names them.
 pub(crate) fn actogram(
     days: &[DayActivity],
     nights: &[Night],
@@ -77,18 +140,25 @@ pub(crate) fn actogram(
 ) -> Result<String, ReportError> {
     let rows = days.len().max(1);
     let row_px = (480 / rows).clamp(6, 22) as u32;
-    let (width, height) = (760u32, 40 + row_px * rows as u32 + 10);
+    let width = 760u32;
+    let (key_at, key_rows) = key_layout(lang, width);
+    let key_height = 8 + KEY_ROW * key_rows;
+    let chart_height = 40 + row_px * rows as u32 + 10;
+    let height = chart_height + key_height;
     let binned: Vec<Vec<Option<f64>>> = days.iter().map(bins).collect();
     let full = scale(&binned);
     let dates: Vec<NaiveDate> = days.iter().map(|d| d.date).collect();
-    let hour_label = crate::text::labels(lang).hours_axis;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
-        let mut chart = ChartBuilder::on(&root)
+        let (plot_area, key_area) = root.split_vertically(chart_height);
+        draw_key(&key_area, lang, &key_at)?;
+        let mut chart = ChartBuilder::on(&plot_area)
             .margin_top(8)
-            .margin_right(12)
+            // Room for half of the last tick label ("00:00" at 48 h),
+            // which is centred on the right edge.
+            .margin_right(24)
             .x_label_area_size(26)
             .y_label_area_size(92)
             // x in units of 6 hours, so the axis ticks fall on 00, 06, 12...
@@ -102,7 +172,7 @@ pub(crate) fn actogram(
             .label_style((FONT, 11))
             .x_labels(9)
             .y_labels(16)
-            .x_label_formatter(&|x| format!("{:02}{hour_label}", (x * 6.0).round() as i64 % 24))
+            .x_label_formatter(&|x| hour_tick(*x))
             .y_label_formatter(&|y| {
                 if (y - y.round()).abs() > 0.01 {
                     return String::new();
@@ -209,6 +279,56 @@ pub(crate) fn actogram(
         root.present().map_err(chart_error)?;
     }
     Ok(svg)
+}
+
+/// The actogram's key: one swatch and label per kind of mark.
+fn draw_key<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    lang: Lang,
+    at: &[(i32, u32)],
+) -> Result<(), ReportError>
+where
+    DB::ErrorType: 'static,
+{
+    let style = TextStyle::from((FONT, KEY_FONT).into_font()).color(&BLACK);
+    for ((swatch, label), (x, row)) in key_entries(lang).into_iter().zip(at) {
+        let top = 8 + (row * KEY_ROW) as i32;
+        let (x0, y0, x1, y1) = (*x, top, *x + KEY_SWATCH as i32, top + 10);
+        match swatch {
+            Swatch::Activity => {
+                // Bars of a few heights, as in the chart.
+                for (i, h) in [4, 9, 6, 10, 3].into_iter().enumerate() {
+                    let bx = x0 + i as i32 * 3;
+                    area.draw(&Rectangle::new([(bx, y1 - h), (bx + 2, y1)], INK.filled()))
+                        .map_err(chart_error)?;
+                }
+            }
+            Swatch::NoData => area
+                .draw(&Rectangle::new([(x0, y0), (x1, y1)], MISSING.filled()))
+                .map_err(chart_error)?,
+            Swatch::Night => area
+                .draw(&Rectangle::new([(x0, y0), (x1, y1)], REST.filled()))
+                .map_err(chart_error)?,
+            Swatch::ClockChanged => {
+                area.draw(&Rectangle::new([(x0, y0), (x1, y1)], WHITE.filled()))
+                    .map_err(chart_error)?;
+                area.draw(&plotters::element::DashedPathElement::new(
+                    vec![(x0, y0), (x0, y1), (x1, y1), (x1, y0), (x0, y0)],
+                    2,
+                    2,
+                    CLOCK.stroke_width(1),
+                ))
+                .map_err(chart_error)?;
+            }
+        }
+        area.draw(&Text::new(
+            label.to_string(),
+            (x1 + 5, top - 1),
+            style.clone(),
+        ))
+        .map_err(chart_error)?;
+    }
+    Ok(())
 }
 
 /// Three small line charts of IS, IV and RA by week.
@@ -330,9 +450,98 @@ mod tests {
         assert!(b.iter().all(Option::is_some), "no bin is missing: {b:?}");
         assert_eq!(b[11], Some(10.0));
         assert_eq!(b[12], Some(0.0), "a skipped bin draws no activity");
+        let grey = |svg: &str| svg.to_ascii_uppercase().matches("#C8C8C8").count();
+        let clock = |svg: &str| svg.to_ascii_uppercase().matches("#D66E00").count();
+        let plain = actogram(&[day(2, vec![Some(10.0); 1440])], &[], Lang::En).expect("chart");
         let svg = actogram(&[spring], &[], Lang::En).expect("chart");
-        let svg = svg.to_ascii_uppercase();
-        assert!(!svg.contains("#C8C8C8"), "no grey 'no data' block: {svg}");
-        assert!(svg.contains("#D66E00"), "the clock-change strip is drawn");
+        // Only the key's swatch is grey; the strip adds dashes of its own.
+        assert_eq!(grey(&svg), grey(&plain), "no grey 'no data' block: {svg}");
+        assert!(
+            clock(&svg) > clock(&plain),
+            "the clock-change strip is drawn"
+        );
+    }
+
+    /// `(x, text)` of every `<text>` element of an SVG from plotters.
+    fn texts(svg: &str) -> Vec<(f64, String)> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let x = t.split("x=\"").nth(1)?.split('"').next()?.parse().ok()?;
+                let body = t.split_once('>')?.1.split("</text>").next()?;
+                Some((x, body.trim().to_string()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hour_ticks_are_clock_times_and_the_last_is_not_clipped() {
+        let days = [day(2, vec![Some(5.0); 1440]), day(3, vec![Some(5.0); 1440])];
+        for lang in [Lang::En, Lang::Ja] {
+            let svg = actogram(&days, &[], lang).expect("chart");
+            let ticks: Vec<(f64, String)> = texts(&svg)
+                .into_iter()
+                .filter(|(_, t)| t.ends_with(":00"))
+                .collect();
+            let labels: Vec<&str> = ticks.iter().map(|(_, t)| t.as_str()).collect();
+            assert_eq!(
+                labels,
+                ["00:00", "06:00", "12:00", "18:00", "00:00", "06:00", "12:00", "18:00", "00:00"],
+                "{lang:?}"
+            );
+            assert!(
+                !texts(&svg)
+                    .iter()
+                    .any(|(_, t)| t.ends_with("hour") || t.ends_with('時')),
+                "no unit suffix on the ticks"
+            );
+            // Labels are centred on their tick: the last one's right half
+            // must fit inside the 760 px wide picture.
+            let (last_x, last) = ticks.last().expect("ticks");
+            assert!(
+                last_x + f64::from(text_px(last, 11)) / 2.0 <= 760.0,
+                "last tick label clipped at x = {last_x}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_key_names_every_mark_in_both_languages() {
+        let days = [day(2, vec![Some(5.0); 1440])];
+        for (lang, names) in [
+            (
+                Lang::En,
+                [
+                    "Activity",
+                    "No data",
+                    "Night (detected rest period)",
+                    "Clock changed",
+                ],
+            ),
+            (
+                Lang::Ja,
+                [
+                    "活動量",
+                    "データなし",
+                    "夜間（検出した休息期間）",
+                    "時刻変更",
+                ],
+            ),
+        ] {
+            let svg = actogram(&days, &[], lang).expect("chart");
+            let texts = texts(&svg);
+            for name in names {
+                assert!(
+                    texts.iter().any(|(_, t)| t.contains(name)),
+                    "{name} missing from the key: {texts:?}"
+                );
+            }
+            // The key stays within the picture.
+            let (at, _) = key_layout(lang, 760);
+            for ((_, label), (x, _)) in key_entries(lang).iter().zip(&at) {
+                let right = *x as u32 + KEY_SWATCH + 5 + text_px(label, KEY_FONT);
+                assert!(right <= 760, "{label} runs off the chart");
+            }
+        }
     }
 }

@@ -54,7 +54,10 @@ pub(crate) struct Labels {
     pub settings: &'static str,
     pub software: &'static str,
     pub footer: &'static str,
-    pub hours_axis: &'static str,
+    pub key_activity: &'static str,
+    pub key_no_data: &'static str,
+    pub key_night: &'static str,
+    pub key_clock_changed: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -71,7 +74,7 @@ const EN: Labels = Labels {
     nights_found: "Nights found",
     alerts_in_period: "Alerts",
     actogram: "Actogram (double-plotted)",
-    actogram_caption: "Each row is a day and the next day (48 hours); bar height is activity. Grey: no data (not worn or not recorded). Rest shows as the empty band at night.",
+    actogram_caption: "Each row is a day and the next day (48 hours); bar height is activity. The key under the chart names the marks; the pale band is each rest period the analysis detected (the night).",
     circadian: "Rest-activity rhythm",
     metric: "Metric",
     value: "Value",
@@ -106,7 +109,10 @@ const EN: Labels = Labels {
     settings: "Analysis settings",
     software: "Software",
     footer: "Made from wearable data held by the person. Actigraphy estimates sleep from movement; it is not polysomnography.",
-    hours_axis: "hour",
+    key_activity: "Activity",
+    key_no_data: "No data (not worn or not recorded)",
+    key_night: "Night (detected rest period)",
+    key_clock_changed: "Clock changed (hour skipped)",
 };
 
 const JA: Labels = Labels {
@@ -123,7 +129,7 @@ const JA: Labels = Labels {
     nights_found: "検出した夜",
     alerts_in_period: "アラート",
     actogram: "アクトグラム（ダブルプロット）",
-    actogram_caption: "各行はその日と翌日（48時間）を示し、棒の高さは活動量です。灰色はデータなし（未装着または未記録）。夜間の空白帯が休息です。",
+    actogram_caption: "各行はその日と翌日（48時間）を示し、棒の高さは活動量です。記号の意味はグラフ下の凡例のとおりで、薄い帯は解析で検出した休息期間（夜間）です。",
     circadian: "休息・活動リズム",
     metric: "指標",
     value: "値",
@@ -158,7 +164,10 @@ const JA: Labels = Labels {
     settings: "解析の設定",
     software: "ソフトウェア",
     footer: "本人が保持するウェアラブルのデータから作成。アクチグラフィは体動から睡眠を推定するもので、睡眠ポリグラフ検査ではありません。",
-    hours_axis: "時",
+    key_activity: "活動量",
+    key_no_data: "データなし（未装着・未記録）",
+    key_night: "夜間（検出した休息期間）",
+    key_clock_changed: "時刻変更（存在しない時間帯）",
 };
 
 pub(crate) fn labels(lang: Lang) -> &'static Labels {

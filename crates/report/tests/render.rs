@@ -172,6 +172,13 @@ fn html_matches_snapshots_in_both_languages() {
             html.contains("Called her daughter &lt;ok&gt;"),
             "text is escaped"
         );
+        // The embedded actogram is the same SVG the PDF draws: clock-time
+        // ticks and the key.
+        let key = match lang {
+            Lang::En => "Night (detected rest period)",
+            Lang::Ja => "夜間（検出した休息期間）",
+        };
+        assert!(html.contains("06:00") && !html.contains("06hour") && html.contains(key));
         check_snapshot(name, &html);
     }
 }
