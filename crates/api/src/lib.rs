@@ -198,6 +198,7 @@ fn read_activity_file(
     let total = file.metadata().ok().map(|m| m.len());
     let mut head = [0u8; 512];
     let n = file.read(&mut head).map_err(|e| io_error(path, e))?;
+    phr_import::check_supported(&file_name, &head[..n])?;
     match phr_import::detect_format(&file_name, &head[..n]) {
         FileFormat::Agd => {
             drop(file);

@@ -69,7 +69,10 @@ fn read_agd_within(
     };
     let conn = open_guarded(path, max_steps)
         .map_err(|e| fail(format!("cannot open as an ActiGraph .agd database: {e}")))?;
-    check_schema(&conn).map_err(|e| fail(e.message()))?;
+    check_schema(&conn).map_err(|e| match e {
+        SchemaError::Unsupported(what) => crate::unsupported::unsupported(&file, what),
+        e => fail(e.message()),
+    })?;
     let steps_exceeded = |e: &rusqlite::Error| {
         e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted)
     };
@@ -278,6 +281,8 @@ enum SchemaError {
     Sql(rusqlite::Error),
     /// A view, trigger or other object that would run the file's own SQL.
     Refused(String),
+    /// Another app's database (what it is), not an ActiGraph file.
+    Unsupported(&'static str),
 }
 
 impl From<rusqlite::Error> for SchemaError {
@@ -293,6 +298,7 @@ impl SchemaError {
             SchemaError::Refused(why) => {
                 format!("not an ActiGraph .agd file as ActiLife writes it: {why}; refused")
             }
+            SchemaError::Unsupported(what) => format!("this is {what}, not an ActiGraph .agd file"),
         }
     }
 }
@@ -312,6 +318,19 @@ fn check_schema(conn: &Connection) -> Result<(), SchemaError> {
             "it holds a {kind} ({})",
             quoted(name)
         )));
+    }
+    let has = |table: &str| {
+        objects
+            .iter()
+            .any(|(_, name, _)| name.eq_ignore_ascii_case(table))
+    };
+    // Gadgetbridge (greenDAO on Android) keeps one `*_ACTIVITY_SAMPLE`
+    // table per device family beside `DEVICE` and `android_metadata`.
+    let gadgetbridge = objects.iter().any(|(kind, name, _)| {
+        kind == "table" && name.to_ascii_uppercase().ends_with("_ACTIVITY_SAMPLE")
+    }) || (has("DEVICE") && has("android_metadata"));
+    if gadgetbridge && !has("data") && !has("settings") {
+        return Err(SchemaError::Unsupported("a Gadgetbridge database export"));
     }
     for table in ["data", "settings"] {
         let Some((kind, _, sql)) = objects
@@ -450,6 +469,29 @@ mod tests {
         let renamed = dir.join(name);
         std::fs::rename(&path, &renamed).expect("rename");
         renamed
+    }
+
+    /// A Gadgetbridge export is a SQLite database too: it is named as one,
+    /// not reported as a broken ActiGraph file.
+    #[test]
+    fn a_gadgetbridge_database_is_named_as_one() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("Gadgetbridge");
+        let conn = Connection::open(&path).expect("create");
+        conn.execute_batch(
+            "CREATE TABLE android_metadata (locale TEXT);
+             CREATE TABLE DEVICE (_id INTEGER PRIMARY KEY, NAME TEXT, IDENTIFIER TEXT);
+             CREATE TABLE MI_BAND_ACTIVITY_SAMPLE (TIMESTAMP INTEGER, DEVICE_ID INTEGER,
+               RAW_INTENSITY INTEGER, STEPS INTEGER, RAW_KIND INTEGER, HEART_RATE INTEGER);",
+        )
+        .expect("schema");
+        drop(conn);
+        let message = read_agd(&path, |_| {}).expect_err("refused").to_string();
+        assert!(
+            message.contains("this is a Gadgetbridge database export")
+                && message.contains("cannot be imported yet"),
+            "{message}"
+        );
     }
 
     /// Red-team finding: `data` replaced by an endless recursive view made

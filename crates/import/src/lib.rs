@@ -22,12 +22,14 @@ mod awd;
 mod lines;
 mod minute_csv;
 mod recording;
+mod unsupported;
 
 pub use agd::{read_agd, SQLITE_MAGIC};
 pub use awd::{looks_like_awd, parse_awd};
 pub use lines::MAX_LINE_BYTES;
 pub use minute_csv::{parse_minute_csv, MinuteCsv};
 pub use recording::{ActivityRecording, FileFormat, MAX_EPOCHS};
+pub use unsupported::{check_supported, unsupported_export};
 
 /// Guesses a file's format from its name and first bytes: SQLite signature
 /// or `.agd` → ActiGraph; an AWD header or `.awd` → Actiwatch; else CSV.

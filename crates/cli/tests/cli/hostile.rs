@@ -173,3 +173,51 @@ fn a_csv_cut_in_its_last_row_is_refused() {
         "{stderr}"
     );
 }
+
+/// Exports of other apps (issue "Correctness", item 8): said to be what
+/// they are and not importable yet, instead of a misleading CSV error.
+#[test]
+fn other_apps_exports_are_named_and_not_imported() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let apple = dir.path().join("export.xml");
+    std::fs::write(
+        &apple,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE HealthData [\n]>\n\
+         <HealthData locale=\"ja_JP\">\n <Record type=\"HKQuantityTypeIdentifierStepCount\" \
+         value=\"12\" startDate=\"2026-03-01 08:00:00 +0900\"/>\n</HealthData>\n",
+    )
+    .expect("write");
+    let fitbit = dir.path().join("steps-2026-03-01.json");
+    std::fs::write(
+        &fitbit,
+        "[{\n  \"dateTime\" : \"03/01/26 08:00:00\",\n  \"value\" : \"12\"\n}]\n",
+    )
+    .expect("write");
+    let gadgetbridge = dir.path().join("Gadgetbridge");
+    rusqlite::Connection::open(&gadgetbridge)
+        .expect("create")
+        .execute_batch(
+            "CREATE TABLE android_metadata (locale TEXT);
+             CREATE TABLE DEVICE (_id INTEGER PRIMARY KEY, NAME TEXT);
+             CREATE TABLE MI_BAND_ACTIVITY_SAMPLE (TIMESTAMP INTEGER, DEVICE_ID INTEGER,
+               RAW_INTENSITY INTEGER, STEPS INTEGER, RAW_KIND INTEGER, HEART_RATE INTEGER);
+             INSERT INTO MI_BAND_ACTIVITY_SAMPLE VALUES (1772319600, 1, 40, 12, 1, 70);",
+        )
+        .expect("schema");
+    for (file, what) in [
+        (&apple, "an Apple Health export (export.xml)"),
+        (&fitbit, "a Fitbit / Google Takeout JSON export"),
+        (&gadgetbridge, "a Gadgetbridge database export"),
+    ] {
+        for stderr in [import_fails(&vault, file), analyze_fails(file)] {
+            assert!(
+                stderr.contains(&file.display().to_string())
+                    && stderr.contains(&format!("this is {what}"))
+                    && stderr.contains("cannot be imported yet")
+                    && stderr.lines().count() == 1,
+                "{stderr}"
+            );
+        }
+    }
+}
