@@ -347,6 +347,14 @@ pub(crate) fn weekly_trend(weeks: &[Week], lang: Lang) -> Result<String, ReportE
         ];
         let n = weeks.len().max(1);
         for (panel, (name, pick, top)) in panels.iter().zip(series) {
+            // The usual range, widened to show a figure above it (IS can
+            // exceed 1 on short or gappy weeks): never clamped.
+            let highest = weeks.iter().filter_map(pick).fold(top, f64::max);
+            let top = if highest > top {
+                (highest * 10.0).ceil() / 10.0
+            } else {
+                top
+            };
             let mut chart = ChartBuilder::on(panel)
                 .caption(name, (FONT, 14))
                 .margin(6)
@@ -377,7 +385,7 @@ pub(crate) fn weekly_trend(weeks: &[Week], lang: Lang) -> Result<String, ReportE
             let points: Vec<(f64, f64)> = weeks
                 .iter()
                 .enumerate()
-                .filter_map(|(i, w)| pick(w).map(|v| (i as f64, v.clamp(0.0, top))))
+                .filter_map(|(i, w)| pick(w).map(|v| (i as f64, v.max(0.0))))
                 .collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), INK.stroke_width(2)))

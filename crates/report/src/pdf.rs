@@ -101,6 +101,28 @@ impl Measure<'_> {
         if !word.is_empty() {
             tokens.push(word);
         }
+        // A token wider than the line on its own (a long date span, a
+        // serial number) is cut between characters, so it never runs into
+        // the next column.
+        let tokens: Vec<String> = tokens
+            .into_iter()
+            .flat_map(|token| {
+                if self.width(token.trim_end(), size, bold) <= width {
+                    return vec![token];
+                }
+                let mut pieces = vec![String::new()];
+                for c in token.chars() {
+                    let last = pieces.last_mut().expect("one piece");
+                    let candidate = format!("{last}{c}");
+                    if !last.is_empty() && self.width(candidate.trim_end(), size, bold) > width {
+                        pieces.push(c.to_string());
+                    } else {
+                        *last = candidate;
+                    }
+                }
+                pieces
+            })
+            .collect();
         let mut lines = Vec::new();
         let mut line = String::new();
         for token in tokens {
@@ -119,12 +141,26 @@ impl Measure<'_> {
     }
 }
 
+/// The vertical space above headings, charts and tables, as a share of the
+/// usual; the compact pass squeezes it to keep a short tail off a page of
+/// its own.
+const COMPACT: f32 = 0.5;
+/// A last page holding less than this (points of content) is a runt: the
+/// layout is tried again compact, and kept if it needs fewer pages.
+const RUNT: f32 = 160.0;
+/// Rows of a table kept with its heading and header.
+const KEEP_ROWS: usize = 2;
+/// Paragraphs of up to this many lines are never split across pages.
+const KEEP_LINES: usize = 4;
+
 /// Lays out pages top to bottom.
 struct Layout<'a> {
     measure: Measure<'a>,
     pages: Vec<Vec<Op>>,
     y: f32,
     trees: Vec<usvg::Tree>,
+    /// Share of the usual vertical space (1, or [`COMPACT`]).
+    space: f32,
 }
 
 impl Layout<'_> {
@@ -173,9 +209,16 @@ impl Layout<'_> {
         self.y += 10.0;
     }
 
+    /// The height a heading takes.
+    fn heading_height(&self) -> f32 {
+        22.0 * self.space + 11.0
+    }
+
+    /// A section heading, on a new page unless it and the first
+    /// `keep_with` points of what follows fit on this one.
     fn heading(&mut self, text: &str, keep_with: f32) {
-        self.ensure(36.0 + keep_with);
-        self.y += 22.0;
+        self.ensure(self.heading_height() + keep_with);
+        self.y += 22.0 * self.space;
         self.text(MARGIN, self.y, 12.5, true, ACCENT, text);
         self.y += 5.0;
         let y = self.y;
@@ -189,22 +232,62 @@ impl Layout<'_> {
         self.y += 6.0;
     }
 
+    fn paragraph_height(&self, text: &str, size: f32) -> f32 {
+        self.measure.wrap(text, size, false, WIDTH).len() as f32 * size * 1.5
+    }
+
+    /// A wrapped paragraph; a short one (up to [`KEEP_LINES`]) is never
+    /// split, a longer one leaves no line alone at the top of a page.
     fn paragraph(&mut self, text: &str, size: f32, color: (u8, u8, u8)) {
-        for line in self.measure.wrap(text, size, false, WIDTH) {
+        let lines = self.measure.wrap(text, size, false, WIDTH);
+        let keep = if lines.len() <= KEEP_LINES {
+            lines.len()
+        } else {
+            2
+        };
+        self.ensure(keep as f32 * size * 1.5);
+        let n = lines.len();
+        for (i, line) in lines.into_iter().enumerate() {
+            if i + 2 == n {
+                // The last two lines go together.
+                self.ensure(2.0 * size * 1.5);
+            }
             self.ensure(size * 1.5);
             self.y += size * 1.5;
             self.text(MARGIN, self.y, size, false, color, &line);
         }
     }
 
-    /// Label/value pairs, labels in bold in a first column.
-    fn pairs(&mut self, pairs: &[Figure]) {
-        let size = 9.5;
-        let label_w = pairs
+    fn pairs_label_width(&self, pairs: &[Figure], size: f32) -> f32 {
+        pairs
             .iter()
             .map(|f| self.measure.width(&f.label, size, true))
             .fold(0.0f32, f32::max)
-            + 12.0;
+            + 12.0
+    }
+
+    /// The height of [`Layout::pairs`].
+    fn pairs_height(&self, pairs: &[Figure]) -> f32 {
+        let size = 9.5;
+        let label_w = self.pairs_label_width(pairs, size);
+        pairs
+            .iter()
+            .map(|f| {
+                let lines = self.measure.wrap(&f.value, size, false, WIDTH - label_w);
+                lines.len() as f32 * size * 1.5
+            })
+            .sum()
+    }
+
+    /// Label/value pairs, labels in bold in a first column; kept on one
+    /// page when they fit on one.
+    fn pairs(&mut self, pairs: &[Figure]) {
+        let size = 9.5;
+        let label_w = self.pairs_label_width(pairs, size);
+        let total = self.pairs_height(pairs);
+        if total <= BOTTOM - MARGIN {
+            self.ensure(total);
+        }
         for f in pairs {
             let lines = self.measure.wrap(&f.value, size, false, WIDTH - label_w);
             self.ensure(size * 1.5 * lines.len() as f32);
@@ -243,18 +326,19 @@ impl Layout<'_> {
         }
     }
 
-    fn svg(&mut self, svg: &str, fontdb: &Arc<usvg::fontdb::Database>) -> Result<(), ReportError> {
-        let options = usvg::Options {
-            fontdb: fontdb.clone(),
-            ..usvg::Options::default()
-        };
-        let tree =
-            usvg::Tree::from_str(svg, &options).map_err(|e| ReportError::Chart(e.to_string()))?;
+    /// The height of a chart as drawn, and its space above.
+    fn svg_height(&self, tree: &usvg::Tree) -> f32 {
+        let (tw, th) = (tree.size().width(), tree.size().height());
+        let w = WIDTH.min(tw);
+        w * th / tw + 6.0 * self.space
+    }
+
+    fn svg(&mut self, tree: usvg::Tree) {
         let (tw, th) = (tree.size().width(), tree.size().height());
         let w = WIDTH.min(tw);
         let h = w * th / tw;
-        self.ensure(h + 6.0);
-        self.y += 6.0;
+        self.ensure(h + 6.0 * self.space);
+        self.y += 6.0 * self.space;
         self.trees.push(tree);
         let tree = self.trees.len() - 1;
         let y = self.y;
@@ -266,16 +350,10 @@ impl Layout<'_> {
             h,
         });
         self.y += h;
-        Ok(())
     }
 
     fn table_header(&mut self, table: &Table, xs: &[f32], widths: &[f32], size: f32) {
-        let wrapped: Vec<Vec<String>> = table
-            .headers
-            .iter()
-            .zip(widths)
-            .map(|(h, w)| self.measure.wrap(h, size, true, w - 6.0))
-            .collect();
+        let wrapped = self.wrap_row(&table.headers, widths, size, true);
         let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1) as f32;
         let h = lines * size * 1.3 + 5.0;
         let y = self.y;
@@ -300,9 +378,8 @@ impl Layout<'_> {
         }
     }
 
-    /// A table; rows never split, the header repeats on each new page.
-    fn table(&mut self, table: &Table) {
-        let size = 8.0;
+    /// Column left edges and widths of a table across the text width.
+    fn columns(table: &Table) -> (Vec<f32>, Vec<f32>) {
         let total: f32 = table.widths.iter().sum::<f32>().max(f32::EPSILON);
         let widths: Vec<f32> = table.widths.iter().map(|w| w / total * WIDTH).collect();
         let xs: Vec<f32> = widths
@@ -313,15 +390,43 @@ impl Layout<'_> {
                 Some(at)
             })
             .collect();
-        self.ensure(size * 5.0);
-        self.y += 4.0;
+        (xs, widths)
+    }
+
+    fn wrap_row(&self, row: &[String], widths: &[f32], size: f32, bold: bool) -> Vec<Vec<String>> {
+        row.iter()
+            .zip(widths)
+            .map(|(c, w)| self.measure.wrap(c, size, bold, w - 6.0))
+            .collect()
+    }
+
+    /// The height of a table's header and first [`KEEP_ROWS`] rows, with
+    /// its space above: what its heading is kept with.
+    fn table_start_height(&self, table: &Table) -> f32 {
+        let size = 8.0;
+        let (_, widths) = Layout::columns(table);
+        let lines =
+            |wrapped: Vec<Vec<String>>| wrapped.iter().map(Vec::len).max().unwrap_or(1) as f32;
+        let header = lines(self.wrap_row(&table.headers, &widths, size, true)) * size * 1.3 + 5.0;
+        let rows: f32 = table
+            .rows
+            .iter()
+            .take(KEEP_ROWS)
+            .map(|row| lines(self.wrap_row(row, &widths, size, false)) * size * 1.3 + 4.0)
+            .sum();
+        4.0 * self.space + header + rows
+    }
+
+    /// A table; rows never split, the header repeats on each new page.
+    fn table(&mut self, table: &Table) {
+        let size = 8.0;
+        let (xs, widths) = Layout::columns(table);
+        let start = self.table_start_height(table);
+        self.ensure(start);
+        self.y += 4.0 * self.space;
         self.table_header(table, &xs, &widths, size);
         for row in &table.rows {
-            let wrapped: Vec<Vec<String>> = row
-                .iter()
-                .zip(&widths)
-                .map(|(c, w)| self.measure.wrap(c, size, false, w - 6.0))
-                .collect();
+            let wrapped = self.wrap_row(row, &widths, size, false);
             let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1) as f32;
             let h = lines * size * 1.3 + 4.0;
             if self.y + h > BOTTOM {
@@ -360,6 +465,96 @@ fn face(data: &[u8], index: u32) -> Result<rustybuzz::Face<'_>, ReportError> {
         .ok_or_else(|| ReportError::Font("the report font could not be read".into()))
 }
 
+/// Lays the view out on pages, with `space` times the usual vertical
+/// space. Every heading is kept with what follows it (a whole short block,
+/// or a table's first rows).
+fn lay_out<'a>(
+    view: &View,
+    fonts: &'a ReportFonts,
+    fontdb: &Arc<usvg::fontdb::Database>,
+    space: f32,
+) -> Result<Layout<'a>, ReportError> {
+    let options = usvg::Options {
+        fontdb: fontdb.clone(),
+        ..usvg::Options::default()
+    };
+    let parse = |svg: &str| {
+        usvg::Tree::from_str(svg, &options).map_err(|e| ReportError::Chart(e.to_string()))
+    };
+    let (actogram, weekly_chart) = (parse(&view.actogram_svg)?, parse(&view.weekly_svg)?);
+    let regular_bytes: &[u8] = fonts.regular.as_ref().as_ref();
+    let bold_bytes: &[u8] = fonts.bold.as_ref().as_ref();
+    let mut layout = Layout {
+        measure: Measure {
+            regular: face(regular_bytes, fonts.index)?,
+            bold: face(bold_bytes, fonts.index)?,
+        },
+        pages: Vec::new(),
+        y: MARGIN,
+        trees: Vec::new(),
+        space,
+    };
+    layout.title(&view.title);
+    layout.pairs(&view.header);
+    let boxes = view.glance.len().div_ceil(4) as f32 * 50.0;
+    layout.heading(&view.glance_title, boxes);
+    layout.boxes(&view.glance);
+    let keep = layout.svg_height(&actogram) + layout.paragraph_height(&view.actogram_caption, 8.0);
+    layout.heading(&view.actogram_title, keep);
+    layout.svg(actogram);
+    layout.paragraph(&view.actogram_caption, 8.0, MUTED);
+    let metrics = Table {
+        headers: view.metrics_headers.clone(),
+        rows: view
+            .metrics
+            .iter()
+            .map(|m| vec![m.name.clone(), m.value.clone(), m.meaning.clone()])
+            .collect(),
+        widths: vec![0.5, 1.1, 4.4],
+    };
+    layout.heading(&view.circadian_title, layout.table_start_height(&metrics));
+    layout.table(&metrics);
+    let keep = layout.svg_height(&weekly_chart) + layout.table_start_height(&view.weekly);
+    layout.heading(&view.weekly_title, keep);
+    layout.svg(weekly_chart);
+    layout.table(&view.weekly);
+    if let Some(note) = &view.weekly_note {
+        layout.paragraph(note, 8.0, MUTED);
+    }
+    let keep: f32 = view
+        .completeness
+        .iter()
+        .map(|line| layout.paragraph_height(line, 9.0))
+        .sum();
+    layout.heading(&view.completeness_title, keep);
+    for line in &view.completeness {
+        layout.paragraph(line, 9.0, INK);
+    }
+    let keep = match &view.no_alerts {
+        Some(text) => layout.paragraph_height(text, 9.0),
+        None => layout.table_start_height(&view.alerts),
+    };
+    layout.heading(&view.alerts_title, keep);
+    match &view.no_alerts {
+        Some(text) => layout.paragraph(text, 9.0, INK),
+        None => layout.table(&view.alerts),
+    }
+    layout.heading(&view.days_title, layout.table_start_height(&view.days));
+    layout.table(&view.days);
+    let keep = match &view.no_sources {
+        Some(text) => layout.paragraph_height(text, 9.0),
+        None => layout.table_start_height(&view.sources),
+    };
+    layout.heading(&view.sources_title, keep);
+    match &view.no_sources {
+        Some(text) => layout.paragraph(text, 9.0, INK),
+        None => layout.table(&view.sources),
+    }
+    layout.heading(&view.settings_title, layout.pairs_height(&view.settings));
+    layout.pairs(&view.settings);
+    Ok(layout)
+}
+
 /// Renders the view as PDF bytes.
 pub(crate) fn render(
     view: &View,
@@ -375,56 +570,13 @@ pub(crate) fn render(
         .ok_or_else(|| ReportError::Font("the report font has no family name".into()))?;
     db.set_sans_serif_family(family);
     let fontdb = Arc::new(db);
-    let regular_bytes: &[u8] = fonts.regular.as_ref().as_ref();
-    let bold_bytes: &[u8] = fonts.bold.as_ref().as_ref();
-    let mut layout = Layout {
-        measure: Measure {
-            regular: face(regular_bytes, fonts.index)?,
-            bold: face(bold_bytes, fonts.index)?,
-        },
-        pages: Vec::new(),
-        y: MARGIN,
-        trees: Vec::new(),
-    };
-    layout.title(&view.title);
-    layout.pairs(&view.header);
-    layout.heading(&view.glance_title, 50.0);
-    layout.boxes(&view.glance);
-    layout.heading(&view.actogram_title, 200.0);
-    layout.svg(&view.actogram_svg, &fontdb)?;
-    layout.paragraph(&view.actogram_caption, 8.0, MUTED);
-    layout.heading(&view.circadian_title, 120.0);
-    let metrics = Table {
-        headers: view.metrics_headers.clone(),
-        rows: view
-            .metrics
-            .iter()
-            .map(|m| vec![m.name.clone(), m.value.clone(), m.meaning.clone()])
-            .collect(),
-        widths: vec![0.5, 1.1, 4.4],
-    };
-    layout.table(&metrics);
-    layout.heading(&view.weekly_title, 140.0);
-    layout.svg(&view.weekly_svg, &fontdb)?;
-    layout.table(&view.weekly);
-    layout.heading(&view.completeness_title, 40.0);
-    for line in &view.completeness {
-        layout.paragraph(line, 9.0, INK);
+    let mut layout = lay_out(view, fonts, &fontdb, 1.0)?;
+    if layout.pages.len() > 1 && layout.y - MARGIN < RUNT {
+        let compact = lay_out(view, fonts, &fontdb, COMPACT)?;
+        if compact.pages.len() < layout.pages.len() {
+            layout = compact;
+        }
     }
-    layout.heading(&view.alerts_title, 40.0);
-    match &view.no_alerts {
-        Some(text) => layout.paragraph(text, 9.0, INK),
-        None => layout.table(&view.alerts),
-    }
-    layout.heading(&view.days_title, 60.0);
-    layout.table(&view.days);
-    layout.heading(&view.sources_title, 60.0);
-    match &view.no_sources {
-        Some(text) => layout.paragraph(text, 9.0, INK),
-        None => layout.table(&view.sources),
-    }
-    layout.heading(&view.settings_title, 40.0);
-    layout.pairs(&view.settings);
 
     let regular = Font::new(krilla::Data::from(fonts.regular.clone()), fonts.index)
         .ok_or_else(|| ReportError::Font("the report font could not be embedded".into()))?;
@@ -559,4 +711,151 @@ pub(crate) fn render(
     document
         .finish()
         .map_err(|e| ReportError::Pdf(format!("{e:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::AlertItem;
+    use phr_model::Lang;
+
+    fn fonts() -> ReportFonts {
+        ReportFonts::find().expect("a report font must be installed (fonts-noto-cjk)")
+    }
+
+    fn layout(fonts: &ReportFonts) -> Layout<'_> {
+        Layout {
+            measure: Measure {
+                regular: face(&fonts.regular, fonts.index).expect("face"),
+                bold: face(&fonts.bold, fonts.index).expect("face"),
+            },
+            pages: vec![Vec::new()],
+            y: MARGIN,
+            trees: Vec::new(),
+            space: 1.0,
+        }
+    }
+
+    /// `(page, x, width, text)` of every text drawn.
+    fn texts(layout: &Layout) -> Vec<(usize, f32, f32, String)> {
+        let mut out = Vec::new();
+        for (page, ops) in layout.pages.iter().enumerate() {
+            for op in ops {
+                if let Op::Text {
+                    x,
+                    size,
+                    bold,
+                    text,
+                    ..
+                } = op
+                {
+                    let w = layout.measure.width(text, *size, *bold);
+                    out.push((page, *x, w, text.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_word_wider_than_the_line_is_cut() {
+        let fonts = fonts();
+        let layout = layout(&fonts);
+        let lines =
+            layout
+                .measure
+                .wrap("Serial F1:22:33:44:55:66:77:88:99:AA:BB", 8.0, false, 40.0);
+        assert!(lines.len() > 2, "{lines:?}");
+        for line in &lines {
+            assert!(layout.measure.width(line, 8.0, false) <= 40.0, "{line:?}");
+        }
+        assert_eq!(
+            lines.concat().replace(' ', ""),
+            "SerialF1:22:33:44:55:66:77:88:99:AA:BB"
+        );
+    }
+
+    #[test]
+    fn alert_columns_never_overlap_in_either_language() {
+        let fonts = fonts();
+        let at = |d, h| {
+            chrono::NaiveDate::from_ymd_opt(2026, 11, d)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .expect("valid time")
+        };
+        for lang in [Lang::En, Lang::Ja] {
+            let mut input = crate::view::tests::input(lang, Vec::new());
+            input.alerts = vec![
+                AlertItem {
+                    kind: "rhythm_decline".into(),
+                    severity: "urgent".into(),
+                    start: at(9, 22),
+                    end: at(12, 6),
+                    explanation: "Interdaily stability fell from 0.74 to 0.41 over two weeks; \
+                                  night-time activity 118 minutes, usually 6 (14-day median). \
+                                  02:00〜04:00に118分活動しました（普段は6分、14日間の中央値）。"
+                        .into(),
+                    acknowledged_note: Some(
+                        "Called her daughter; appointment-booked-for-next-Wednesday-morning".into(),
+                    ),
+                },
+                AlertItem {
+                    kind: "night_activity".into(),
+                    severity: "warning".into(),
+                    start: at(12, 2),
+                    end: at(12, 4),
+                    explanation: "Active".into(),
+                    acknowledged_note: None,
+                },
+            ];
+            let view = crate::view::build(&input).expect("view");
+            let mut layout = layout(&fonts);
+            layout.table(&view.alerts);
+            let (xs, widths) = Layout::columns(&view.alerts);
+            let texts = texts(&layout);
+            assert!(texts.len() > 10);
+            for (_, x, w, text) in texts {
+                let column = xs.iter().rposition(|c| *c <= x).expect("a column");
+                let right = xs[column] + widths[column];
+                assert!(
+                    x + w <= right - 2.0,
+                    "{lang:?}: {text:?} runs over column {column} ({:.1} > {right:.1})",
+                    x + w
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn headings_and_short_blocks_are_kept_together() {
+        let fonts = fonts();
+        let figures: Vec<Figure> = (0..4)
+            .map(|i| Figure {
+                label: format!("Setting {i}"),
+                value: "a value".into(),
+            })
+            .collect();
+        // Pairs that do not fit at the bottom of a page all move on.
+        let mut layout = layout(&fonts);
+        layout.y = BOTTOM - 30.0;
+        layout.pairs(&figures);
+        let pages: Vec<usize> = texts(&layout).iter().map(|t| t.0).collect();
+        assert!(pages.iter().all(|p| *p == 1), "{pages:?}");
+        // A heading with its block: both on the next page.
+        let mut layout = self::layout(&fonts);
+        layout.y = BOTTOM - 60.0;
+        let keep = layout.pairs_height(&figures);
+        layout.heading("Analysis settings", keep);
+        layout.pairs(&figures);
+        let pages: Vec<usize> = texts(&layout).iter().map(|t| t.0).collect();
+        assert!(pages.iter().all(|p| *p == 1), "{pages:?}");
+        // A long paragraph leaves no single line at the top of a page.
+        let mut layout = self::layout(&fonts);
+        let text = "word ".repeat(200);
+        let n = layout.measure.wrap(&text, 9.0, false, WIDTH).len();
+        layout.y = BOTTOM - (n as f32 - 0.5) * 13.5;
+        layout.paragraph(&text, 9.0, INK);
+        let on_last = texts(&layout).iter().filter(|t| t.0 == 1).count();
+        assert!(on_last >= 2, "{on_last} line(s) alone on the next page");
+    }
 }

@@ -194,6 +194,16 @@ pub(crate) fn metric_meaning(lang: Lang, metric: &str) -> &'static str {
     }
 }
 
+/// Why an IS above 1 is printed as it is: IS as pyActigraphy computes it
+/// (hourly means over the number of hours) can exceed 1 when the
+/// recording is short or has gaps. Said wherever such a figure shows.
+pub(crate) fn is_above_one(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Above 1 here: too few whole days for a stable estimate (on short or gappy recordings the formula can exceed 1); read with care.",
+        Lang::Ja => "1を超えています：安定した推定には丸1日分の記録が足りません（短い記録や欠測の多い記録では1を超えることがあります）。解釈に注意。",
+    }
+}
+
 /// Localised name of an alert kind.
 pub(crate) fn alert_kind(lang: Lang, kind: &str) -> String {
     let text = match (lang, kind) {

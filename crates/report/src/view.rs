@@ -55,6 +55,8 @@ pub(crate) struct View {
     pub weekly_title: String,
     pub weekly_svg: String,
     pub weekly: Table,
+    /// Said under the weekly table when a week's IS is above 1 (marked `*`).
+    pub weekly_note: Option<String>,
     pub days_title: String,
     pub days: Table,
     pub completeness_title: String,
@@ -292,10 +294,16 @@ pub(crate) fn build(input: &ReportInput) -> Result<View, ReportError> {
         ),
     ]
     .into_iter()
-    .map(|(name, value)| MetricLine {
-        name: name.into(),
-        value,
-        meaning: text::metric_meaning(lang, name).into(),
+    .map(|(name, value)| {
+        let mut meaning = text::metric_meaning(lang, name).to_string();
+        if name == "IS" && c.is.is_some_and(|is| is > 1.0) {
+            meaning = format!("{meaning} {}", text::is_above_one(lang));
+        }
+        MetricLine {
+            name: name.into(),
+            value,
+            meaning,
+        }
     })
     .collect();
     let weekly = Table {
@@ -316,9 +324,13 @@ pub(crate) fn build(input: &ReportInput) -> Result<View, ReportError> {
                 if w.worn_fraction < THIN {
                     worn = format!("{worn} ▲ {}", l.thin_week);
                 }
+                let mut is = text::number(w.metrics.is, 3);
+                if w.metrics.is.is_some_and(|is| is > 1.0) {
+                    is.push_str(" *");
+                }
                 vec![
                     text::date(lang, w.from),
-                    text::number(w.metrics.is, 3),
+                    is,
                     text::number(w.metrics.iv, 3),
                     text::number(w.metrics.ra, 3),
                     text::number(w.metrics.l5, 1),
@@ -423,7 +435,9 @@ pub(crate) fn build(input: &ReportInput) -> Result<View, ReportError> {
                 ]
             })
             .collect(),
-        widths: vec![0.7, 1.1, 1.6, 3.2, 1.2],
+        // "When" holds a date and a time span (two lines at most, even when
+        // the span crosses midnight in Japanese); "Why" gets the rest.
+        widths: vec![0.75, 1.1, 1.85, 3.0, 1.3],
     };
     let sources = Table {
         headers: vec![
@@ -468,6 +482,11 @@ pub(crate) fn build(input: &ReportInput) -> Result<View, ReportError> {
         metrics,
         weekly_title: l.weekly_trend.into(),
         weekly_svg: charts::weekly_trend(&input.weekly, lang)?,
+        weekly_note: input
+            .weekly
+            .iter()
+            .any(|w| w.metrics.is.is_some_and(|is| is > 1.0))
+            .then(|| format!("* IS: {}", text::is_above_one(lang))),
         weekly,
         days_title: l.days_table.into(),
         days,
@@ -486,7 +505,7 @@ pub(crate) fn build(input: &ReportInput) -> Result<View, ReportError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::DayActivity;
     use chrono::NaiveDate;
@@ -544,5 +563,43 @@ mod tests {
             Some("Longest gap: 0 h 30 min from 2026-03-29 10:00."),
             "{lines:?}"
         );
+    }
+
+    #[test]
+    fn an_is_above_one_is_printed_as_it_is_and_explained() {
+        for lang in [Lang::En, Lang::Ja] {
+            let mut input = input(lang, Vec::new());
+            input.circadian.is = Some(1.123);
+            let mut week = crate::model::Week {
+                from: date(2),
+                metrics: CircadianMetrics::default(),
+                worn_fraction: 1.0,
+            };
+            week.metrics.is = Some(1.25);
+            input.weekly = vec![week.clone()];
+            week.metrics.is = Some(0.8);
+            input.weekly.push(week);
+            let view = build(&input).expect("view");
+            let is = view.metrics.iter().find(|m| m.name == "IS").expect("IS");
+            assert_eq!(is.value, "1.123", "not clamped");
+            assert!(
+                is.meaning.contains(text::is_above_one(lang)),
+                "{}",
+                is.meaning
+            );
+            assert_eq!(view.weekly.rows[0][1], "1.250 *");
+            assert_eq!(view.weekly.rows[1][1], "0.800");
+            assert!(view
+                .weekly_note
+                .as_deref()
+                .is_some_and(|n| n.contains(text::is_above_one(lang))));
+            // Within range: no note.
+            input.circadian.is = Some(0.9);
+            input.weekly.truncate(0);
+            let view = build(&input).expect("view");
+            let is = view.metrics.iter().find(|m| m.name == "IS").expect("IS");
+            assert_eq!(is.meaning, text::metric_meaning(lang, "IS"));
+            assert!(view.weekly_note.is_none());
+        }
     }
 }

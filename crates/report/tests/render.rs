@@ -247,6 +247,21 @@ fn pdf_renders_and_reads_back_in_both_languages() {
         assert!(extracted.contains(title), "{extracted}");
         assert!(extracted.contains(tst), "total sleep shown");
         assert!(extracted.contains("Hanako Sato"));
+        // Two full pages; the analysis settings once spilled onto a third
+        // page of their own.
+        let pages: Vec<&str> = extracted
+            .split('\x0c')
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        assert_eq!(pages.len(), 2, "{lang:?}: {} pages", pages.len());
+        let settings = match lang {
+            Lang::En => "Analysis settings",
+            Lang::Ja => "解析の設定",
+        };
+        assert!(
+            pages[1].contains(settings) && pages[1].contains("Cole-Kripke"),
+            "the settings heading stays with its lines"
+        );
         let png = dir.path().join(format!("page-{}", lang.tag()));
         tool(
             "pdftoppm",
