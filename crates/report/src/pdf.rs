@@ -487,7 +487,7 @@ fn lay_out<'a>(
     let mut layout = Layout {
         measure: Measure {
             regular: face(regular_bytes, fonts.index)?,
-            bold: face(bold_bytes, fonts.index)?,
+            bold: face(bold_bytes, fonts.bold_index)?,
         },
         pages: Vec::new(),
         y: MARGIN,
@@ -580,7 +580,7 @@ pub(crate) fn render(
 
     let regular = Font::new(krilla::Data::from(fonts.regular.clone()), fonts.index)
         .ok_or_else(|| ReportError::Font("the report font could not be embedded".into()))?;
-    let bold = Font::new(krilla::Data::from(fonts.bold.clone()), fonts.index)
+    let bold = Font::new(krilla::Data::from(fonts.bold.clone()), fonts.bold_index)
         .ok_or_else(|| ReportError::Font("the bold report font could not be embedded".into()))?;
     let mut document = Document::new();
     let total = layout.pages.len();
@@ -727,7 +727,7 @@ mod tests {
         Layout {
             measure: Measure {
                 regular: face(&fonts.regular, fonts.index).expect("face"),
-                bold: face(&fonts.bold, fonts.index).expect("face"),
+                bold: face(&fonts.bold, fonts.bold_index).expect("face"),
             },
             pages: vec![Vec::new()],
             y: MARGIN,
