@@ -104,7 +104,7 @@ const KEY_FONT: u32 = 13;
 const KEY_ROW: u32 = 18;
 const KEY_SWATCH: u32 = 14;
 /// Left edge of the key, under the date labels.
-const KEY_LEFT: i32 = 40;
+const KEY_LEFT: i32 = 12;
 
 /// Entry positions of the key, flowing into rows within `width`: the
 /// swatch's left edge and row of each entry, and the number of rows.
@@ -112,7 +112,7 @@ fn key_layout(lang: Lang, width: u32) -> (Vec<(i32, u32)>, u32) {
     let mut at = Vec::new();
     let (mut x, mut row) = (KEY_LEFT, 0u32);
     for (_, label) in key_entries(lang) {
-        let w = (KEY_SWATCH + 5 + text_px(label, KEY_FONT) + 18) as i32;
+        let w = (KEY_SWATCH + 5 + text_px(label, KEY_FONT) + 14) as i32;
         if x > KEY_LEFT && x + w > width as i32 - 8 {
             x = KEY_LEFT;
             row += 1;

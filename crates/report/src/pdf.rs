@@ -209,16 +209,22 @@ impl Layout<'_> {
         self.y += 10.0;
     }
 
+    /// The space above a heading's baseline: its own ascent (a 12.5 pt
+    /// line, never squeezed) and the gap from what is above.
+    fn heading_space(&self) -> f32 {
+        14.0 + 8.0 * self.space
+    }
+
     /// The height a heading takes.
     fn heading_height(&self) -> f32 {
-        22.0 * self.space + 11.0
+        self.heading_space() + 11.0
     }
 
     /// A section heading, on a new page unless it and the first
     /// `keep_with` points of what follows fit on this one.
     fn heading(&mut self, text: &str, keep_with: f32) {
         self.ensure(self.heading_height() + keep_with);
-        self.y += 22.0 * self.space;
+        self.y += self.heading_space();
         self.text(MARGIN, self.y, 12.5, true, ACCENT, text);
         self.y += 5.0;
         let y = self.y;
@@ -326,16 +332,23 @@ impl Layout<'_> {
         }
     }
 
+    /// The width a chart is drawn at: the text width (a little less in the
+    /// compact pass), never wider than the SVG itself.
+    fn chart_width(&self, svg_width: f32) -> f32 {
+        let share = if self.space < 1.0 { 0.9 } else { 1.0 };
+        (WIDTH * share).min(svg_width)
+    }
+
     /// The height of a chart as drawn, and its space above.
     fn svg_height(&self, tree: &usvg::Tree) -> f32 {
         let (tw, th) = (tree.size().width(), tree.size().height());
-        let w = WIDTH.min(tw);
+        let w = self.chart_width(tw);
         w * th / tw + 6.0 * self.space
     }
 
     fn svg(&mut self, tree: usvg::Tree) {
         let (tw, th) = (tree.size().width(), tree.size().height());
-        let w = WIDTH.min(tw);
+        let w = self.chart_width(tw);
         let h = w * th / tw;
         self.ensure(h + 6.0 * self.space);
         self.y += 6.0 * self.space;
@@ -403,6 +416,12 @@ impl Layout<'_> {
     /// The height of a table's header and first [`KEEP_ROWS`] rows, with
     /// its space above: what its heading is kept with.
     fn table_start_height(&self, table: &Table) -> f32 {
+        self.table_height(table, KEEP_ROWS)
+    }
+
+    /// The height of a table's header and first `rows` rows, with its
+    /// space above.
+    fn table_height(&self, table: &Table, rows: usize) -> f32 {
         let size = 8.0;
         let (_, widths) = Layout::columns(table);
         let lines =
@@ -411,7 +430,7 @@ impl Layout<'_> {
         let rows: f32 = table
             .rows
             .iter()
-            .take(KEEP_ROWS)
+            .take(rows)
             .map(|row| lines(self.wrap_row(row, &widths, size, false)) * size * 1.3 + 4.0)
             .sum();
         4.0 * self.space + header + rows
@@ -541,9 +560,18 @@ fn lay_out<'a>(
     }
     layout.heading(&view.days_title, layout.table_start_height(&view.days));
     layout.table(&view.days);
+    // The last section (devices, then the settings under their own
+    // heading) is short: it stays whole, so the report never ends on a page
+    // holding only its last lines.
     let keep = match &view.no_sources {
         Some(text) => layout.paragraph_height(text, 9.0),
-        None => layout.table_start_height(&view.sources),
+        None => layout.table_height(&view.sources, view.sources.rows.len()),
+    } + layout.heading_height()
+        + layout.pairs_height(&view.settings);
+    let keep = if keep <= (BOTTOM - MARGIN) / 3.0 {
+        keep
+    } else {
+        layout.table_start_height(&view.sources)
     };
     layout.heading(&view.sources_title, keep);
     match &view.no_sources {

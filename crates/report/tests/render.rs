@@ -294,3 +294,85 @@ fn pdf_renders_and_reads_back_in_both_languages() {
         );
     }
 }
+
+/// A harder fortnight: clocks go forward on day 6 (02:00–02:59 skipped),
+/// IS above 1, and alerts with long texts in both languages.
+fn hard_input(lang: Lang) -> ReportInput {
+    let mut input = input(lang);
+    let spring = &mut input.days[5];
+    spring.skipped = 120..180;
+    for m in &mut spring.minutes[120..180] {
+        *m = None;
+    }
+    input.circadian.is = Some(1.08);
+    input.weekly[1].metrics.is = Some(1.21);
+    let at = |d, h| day(d).and_hms_opt(h, 0, 0).expect("valid time");
+    let (why, note) = match lang {
+        Lang::En => (
+            "Interdaily stability fell from 0.74 to 0.41 over two weeks while night-time activity rose to 118 minutes, usually 6 (14-day median).",
+            "Called her daughter; a home visit is booked for next Wednesday morning",
+        ),
+        Lang::Ja => (
+            "2週間で日間安定性が0.74から0.41に低下し、夜間の活動が118分に増えました（普段は6分、14日間の中央値）。",
+            "娘さんに電話し、来週水曜日の午前に訪問を予約しました",
+        ),
+    };
+    input.alerts.push(AlertItem {
+        kind: "rhythm_decline".into(),
+        severity: "urgent".into(),
+        start: at(9, 22),
+        end: at(13, 6),
+        explanation: why.into(),
+        acknowledged_note: Some(note.into()),
+    });
+    input
+}
+
+#[test]
+fn a_hard_period_explains_itself_in_both_languages() {
+    let fonts = ReportFonts::find().expect("a report font");
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (lang, is_note, key) in [
+        (Lang::En, "Above 1 here", "Clock changed"),
+        (Lang::Ja, "1を超えています", "時刻変更"),
+    ] {
+        let input = hard_input(lang);
+        let html = phr_report::html(&input).expect("html");
+        assert!(html.contains(is_note) && html.contains("1.080") && html.contains("1.210 *"));
+        assert!(html.contains(key));
+        let text = phr_report::printed_text(&input).expect("text");
+        assert!(
+            fonts.covers(&text),
+            "the font lacks a glyph the {lang:?} report prints"
+        );
+        let pdf = phr_report::pdf(&input, &fonts).expect("pdf");
+        let path = dir.path().join(format!("hard-{}.pdf", lang.tag()));
+        std::fs::write(&path, &pdf).expect("write pdf");
+        if let Some(keep) = std::env::var_os("REPORT_KEEP_DIR") {
+            std::fs::copy(
+                &path,
+                Path::new(&keep).join(path.file_name().expect("name")),
+            )
+            .expect("copy");
+        }
+        let p = path.to_str().expect("utf-8 path");
+        let extracted = String::from_utf8(tool("pdftotext", &[p, "-"]).stdout).expect("utf-8");
+        assert!(extracted.contains(is_note), "{extracted}");
+        // The last section stays whole rather than leaving its last lines
+        // alone on a page.
+        let last = extracted
+            .split('\x0c')
+            .rfind(|p| !p.trim().is_empty())
+            .expect("a page");
+        let sources = match lang {
+            Lang::En => "Sources and settings",
+            Lang::Ja => "データ元と設定",
+        };
+        assert!(
+            last.contains(sources) && last.contains("Cole-Kripke"),
+            "{last}"
+        );
+        // The longest gap is day 9's 24 hours, not the skipped hour.
+        assert!(!extracted.contains("2026-11-07 02:00"));
+    }
+}
