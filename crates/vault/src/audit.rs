@@ -4,8 +4,12 @@
 //! sealed JSON of the entry and
 //! `hash_n = SHA-256("phr-audit-v1" ‖ hash_{n-1} ‖ n as u64 BE ‖ sealed_n)`,
 //! with `hash_0` all zeros. The head `(n, hash_n)` is kept sealed in the
-//! header. Editing an entry breaks its seal and its hash; deleting one leaves
-//! a gap in `seq`; truncating the tail leaves the head pointing past the end.
+//! header: on its own until schema 2, inside the vault state
+//! ([`crate::state`]) since schema 3, where it is bound to the rows it was
+//! written with. Editing an entry breaks its seal and its hash; deleting one
+//! leaves a gap in `seq`; truncating the tail leaves the head pointing past
+//! the end; restoring an older head from a copy leaves it older than the
+//! rows.
 
 use ring::digest;
 use serde::{Deserialize, Serialize};
@@ -101,14 +105,7 @@ pub(crate) fn chain_hash(previous: &[u8; 32], seq: u64, sealed: &[u8]) -> [u8; 3
     out
 }
 
-/// Encodes the head `(seq, hash)`.
-pub(crate) fn encode_head(seq: u64, hash: &[u8; 32]) -> Vec<u8> {
-    let mut out = seq.to_be_bytes().to_vec();
-    out.extend_from_slice(hash);
-    out
-}
-
-/// Decodes the head.
+/// Decodes the head of schema 1 and 2 (`seq` as u64 BE, then the hash).
 pub(crate) fn decode_head(bytes: &[u8]) -> Option<(u64, [u8; 32])> {
     if bytes.len() != 40 {
         return None;

@@ -5,9 +5,11 @@
 //! * The KEK wraps a random 256-bit data key with AES-256-GCM; the wrap's
 //!   associated data names the vault and the KDF parameters, so lowering the
 //!   parameters in the header makes unwrapping fail rather than weakening it.
-//! * Two subkeys come from the data key through HKDF-SHA256: one seals
+//! * Three subkeys come from the data key through HKDF-SHA256: one seals
 //!   records (AES-256-GCM), one computes lookup tags (HMAC-SHA256) for the
-//!   few columns that must be searchable without revealing their content.
+//!   few columns that must be searchable without revealing their content,
+//!   and one computes the per-row terms of the vault state's digest
+//!   (HMAC-SHA256, see [`crate::state`]).
 //! * Every sealed record is `version (1) ‖ nonce (12) ‖ ciphertext ‖ tag (16)`
 //!   with a fresh random nonce, and its associated data names the row it
 //!   belongs in, so moving a ciphertext to another row makes it fail to open.
@@ -234,10 +236,11 @@ pub(crate) struct Keys {
     data_key: Zeroizing<[u8; 32]>,
     seal: LessSafeKey,
     index: hmac::Key,
+    state: hmac::Key,
 }
 
 impl Keys {
-    /// Derives the sealing and index subkeys from the data key.
+    /// Derives the sealing, index and state subkeys from the data key.
     pub(crate) fn from_data_key(data_key: Zeroizing<[u8; 32]>) -> Result<Self, CryptoError> {
         let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"phr-vault-v1").extract(data_key.as_ref());
         let seal_key: UnboundKey = prk
@@ -248,10 +251,15 @@ impl Keys {
             .expand(&[b"lookup tags"], hmac::HMAC_SHA256)
             .map_err(|_| CryptoError::Open)?
             .into();
+        let state: hmac::Key = prk
+            .expand(&[b"vault state"], hmac::HMAC_SHA256)
+            .map_err(|_| CryptoError::Open)?
+            .into();
         Ok(Keys {
             data_key,
             seal: LessSafeKey::new(seal_key),
             index,
+            state,
         })
     }
 
@@ -273,6 +281,19 @@ impl Keys {
     /// A keyed tag for equality look-ups that reveals nothing else.
     pub(crate) fn lookup_tag(&self, input: &[u8]) -> Vec<u8> {
         hmac::sign(&self.index, input).as_ref().to_vec()
+    }
+
+    /// The vault state's term for one stored row: HMAC-SHA256 under the
+    /// state subkey of the row's associated data (which names its table,
+    /// row key and the version that sealed it) and its sealed bytes.
+    pub(crate) fn row_term(&self, aad: &[u8], sealed: &[u8]) -> [u8; 32] {
+        let mut ctx = hmac::Context::with_key(&self.state);
+        ctx.update(&(aad.len() as u64).to_be_bytes());
+        ctx.update(aad);
+        ctx.update(sealed);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.sign().as_ref());
+        out
     }
 }
 

@@ -14,6 +14,11 @@
 //!   transaction together with its audit entry; a chunk whose content did not
 //!   change is not rewritten, so re-importing leaves the file as it was.
 //! * **Tamper-evident audit log**, hash-chained with a sealed head ([`audit`]).
+//! * **One sealed vault state** ([`state`]): a version counted up by every
+//!   write transaction, the audit head, and an incremental keyed digest of
+//!   every sealed row, so rows or a header restored from an older copy of
+//!   the vault into a newer one are detected by [`Vault::verify`] (and a
+//!   header older than the rows on every open).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -22,6 +27,7 @@ pub mod codec;
 mod crypto;
 mod error;
 mod schema;
+mod state;
 
 pub use audit::{AuditAction, AuditEntry, AuditEvent};
 pub use crypto::{KdfAlgorithm, KdfParams};
@@ -36,6 +42,7 @@ use rusqlite::{
     params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
 use serde::{Deserialize, Serialize};
+use state::{RowDigest, VaultState};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -99,35 +106,57 @@ fn now_utc() -> i64 {
 }
 
 /// Associated data and human name of every sealed row.
+///
+/// `at` is the row's `sealed_at`: the vault version whose write sealed it,
+/// appended to the associated data; `None` for rows sealed before schema 3,
+/// whose associated data stays as it was.
 mod row {
     use super::*;
-    pub fn people(id: i64) -> (Vec<u8>, String) {
+    fn with_version(aad: String, at: Option<i64>) -> Vec<u8> {
+        match at {
+            Some(version) => format!("{aad}|at={version}").into_bytes(),
+            None => aad.into_bytes(),
+        }
+    }
+    pub fn people(id: i64, at: Option<i64>) -> (Vec<u8>, String) {
         (
-            format!("people|id={id}").into_bytes(),
+            with_version(format!("people|id={id}"), at),
             format!("people (person {id})"),
         )
     }
-    pub fn devices(id: i64, person: i64, lookup: &[u8]) -> (Vec<u8>, String) {
+    pub fn devices(id: i64, person: i64, lookup: &[u8], at: Option<i64>) -> (Vec<u8>, String) {
         (
-            format!("devices|id={id}|person={person}|lookup={}", hex(lookup)).into_bytes(),
+            with_version(
+                format!("devices|id={id}|person={person}|lookup={}", hex(lookup)),
+                at,
+            ),
             format!("devices (device {id})"),
         )
     }
-    pub fn chunks(device: i64, kind: u8, day: i64) -> (Vec<u8>, String) {
-        let kind_name = SampleKind::from_code(kind)
+    pub fn chunks(device: i64, kind: i64, day: i64, at: Option<i64>) -> (Vec<u8>, String) {
+        let kind_name = u8::try_from(kind)
+            .ok()
+            .and_then(SampleKind::from_code)
             .map_or_else(|| format!("unknown kind {kind}"), |k| k.name().to_string());
         (
-            format!("chunks|device={device}|kind={kind}|day={day}").into_bytes(),
+            with_version(format!("chunks|device={device}|kind={kind}|day={day}"), at),
             format!(
                 "chunks (device {device}, {kind_name}, day {})",
                 day_name(day)
             ),
         )
     }
-    pub fn records(namespace: &str, key: &str) -> (Vec<u8>, String) {
+    pub fn records(namespace: &str, key: &str, at: Option<i64>) -> (Vec<u8>, String) {
         (
-            format!("records|{namespace}|{key}").into_bytes(),
+            with_version(format!("records|{namespace}|{key}"), at),
             format!("records ({namespace}/{key})"),
+        )
+    }
+    /// The sealed vault state (schema 3 on), kept in `header.audit_head`.
+    pub fn state(vault_id: &[u8]) -> (Vec<u8>, String) {
+        (
+            format!("header|state|{}", hex(vault_id)).into_bytes(),
+            "header (vault state)".to_string(),
         )
     }
     pub fn audit(seq: u64) -> (Vec<u8>, String) {
@@ -136,6 +165,7 @@ mod row {
             format!("audit (entry {seq})"),
         )
     }
+    /// The sealed audit head of schema 1 and 2.
     pub fn audit_head(vault_id: &[u8]) -> (Vec<u8>, String) {
         (
             format!("header|audit_head|{}", hex(vault_id)).into_bytes(),
@@ -249,22 +279,23 @@ impl Vault {
         };
         let tx = write_transaction(&mut vault.conn)?;
         let keys = vault.keys.as_ref().ok_or(VaultError::Locked)?;
-        schema::migrate(&tx, || rekey_records(&tx, keys))?;
+        schema::migrate(&tx, |step| migration_step(&tx, keys, &vault_id, step))?;
         tx.execute(
             "INSERT INTO header (id, magic, vault_id, kdf, salt, wrapped_key) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
             params![MAGIC, &vault_id[..], kdf_json, &salt[..], wrapped],
         )?;
-        let person = insert_person(&tx, keys, owner)?;
+        let binding = state::key_binding(&kdf_json, &salt, &wrapped);
+        store_state(&tx, keys, &vault_id, &VaultState::empty(binding))?;
+        let mut w = Writer::start(tx, keys, vault_id)?;
+        let person = insert_person(&mut w, owner)?;
         append_audit(
-            &tx,
-            keys,
-            &vault_id,
+            &mut w,
             &AuditEvent::new(
                 AuditAction::Init,
                 format!("vault created, owner person {}", person.id.0),
             ),
         )?;
-        tx.commit()?;
+        w.commit()?;
         Ok(vault)
     }
 
@@ -314,21 +345,15 @@ impl Vault {
             keys: Some(keys),
             damaged: None,
         };
-        let tx = write_transaction(&mut vault.conn)?;
         let keys = vault.keys.as_ref().ok_or(VaultError::Locked)?;
-        schema::migrate(&tx, || rekey_records(&tx, keys))?;
-        match append_audit(
-            &tx,
-            keys,
-            &vault.vault_id,
-            &AuditEvent::new(AuditAction::Unlock, "vault unlocked"),
-        ) {
-            Ok(_) => tx.commit()?,
-            // The unlock cannot be recorded: nothing is written (the
-            // transaction rolls back) and only the integrity checks run, so
+        match record_unlock(&mut vault.conn, keys, vault.vault_id) {
+            Ok(()) => {}
+            // The unlock cannot be recorded (the audit log is broken, or
+            // the vault state does not match the header or is older than
+            // the rows): nothing is written (the transaction, migrations
+            // included, rolls back) and only the integrity checks run, so
             // `verify` can still say what is wrong.
             Err(err @ (VaultError::AuditBroken { .. } | VaultError::Tampered { .. })) => {
-                drop(tx);
                 vault.damaged = Some(err.to_string());
             }
             Err(err) => return Err(err),
@@ -396,8 +421,8 @@ impl Vault {
         .map_err(map_crypto)?;
         let vault_id = self.vault_id;
         let keys = unlocked(&self.keys, &self.damaged)?;
-        let tx = write_transaction(&mut self.conn)?;
-        let changed = tx.execute(
+        let mut w = Writer::begin(&mut self.conn, keys, vault_id)?;
+        let changed = w.tx.execute(
             "UPDATE header SET kdf = ?1, salt = ?2, wrapped_key = ?3 WHERE id = 1 AND wrapped_key = ?4",
             params![kdf_json, &salt[..], wrapped, old_wrapped_key],
         )?;
@@ -406,14 +431,12 @@ impl Vault {
                 path: self.path.clone(),
             });
         }
+        w.state.key_binding = state::key_binding(&kdf_json, &salt, &wrapped);
         append_audit(
-            &tx,
-            keys,
-            &vault_id,
+            &mut w,
             &AuditEvent::new(AuditAction::PassphraseChange, "passphrase changed"),
         )?;
-        tx.commit()?;
-        Ok(())
+        w.commit()
     }
 
     // ----- people and devices -------------------------------------------------
@@ -422,15 +445,13 @@ impl Vault {
     pub fn add_person(&mut self, person: &NewPerson) -> Result<Person> {
         let vault_id = self.vault_id;
         let keys = unlocked(&self.keys, &self.damaged)?;
-        let tx = write_transaction(&mut self.conn)?;
-        let added = insert_person(&tx, keys, person)?;
+        let mut w = Writer::begin(&mut self.conn, keys, vault_id)?;
+        let added = insert_person(&mut w, person)?;
         append_audit(
-            &tx,
-            keys,
-            &vault_id,
+            &mut w,
             &AuditEvent::new(AuditAction::Profile, format!("person {} added", added.id.0)),
         )?;
-        tx.commit()?;
+        w.commit()?;
         Ok(added)
     }
 
@@ -439,12 +460,18 @@ impl Vault {
         let keys = self.keys()?;
         let mut stmt = self
             .conn
-            .prepare("SELECT id, sealed FROM people ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+            .prepare("SELECT id, sealed, sealed_at FROM people ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+            ))
+        })?;
         let mut people = Vec::new();
         for row in rows {
-            let (id, sealed) = row?;
-            people.push(open_person(keys, id, &sealed)?);
+            let (id, sealed, at) = row?;
+            people.push(open_person(keys, id, at, &sealed)?);
         }
         Ok(people)
     }
@@ -452,33 +479,36 @@ impl Vault {
     /// One person.
     pub fn person(&self, id: PersonId) -> Result<Person> {
         let keys = self.keys()?;
-        let sealed: Vec<u8> = self
+        let (sealed, at): (Vec<u8>, Option<i64>) = self
             .conn
-            .query_row("SELECT sealed FROM people WHERE id = ?1", [id.0], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT sealed, sealed_at FROM people WHERE id = ?1",
+                [id.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?
             .ok_or_else(|| VaultError::UnknownId(format!("person {}", id.0)))?;
-        open_person(keys, id.0, &sealed)
+        open_person(keys, id.0, at, &sealed)
     }
 
     /// The devices (sources) of a person.
     pub fn devices(&self, person: PersonId) -> Result<Vec<Device>> {
         let keys = self.keys()?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, lookup, sealed FROM devices WHERE person_id = ?1 ORDER BY id")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, lookup, sealed, sealed_at FROM devices WHERE person_id = ?1 ORDER BY id",
+        )?;
         let rows = stmt.query_map([person.0], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, Vec<u8>>(1)?,
                 r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, Option<i64>>(3)?,
             ))
         })?;
         let mut devices = Vec::new();
         for row in rows {
-            let (id, lookup, sealed) = row?;
-            devices.push(open_device(keys, id, person.0, &lookup, &sealed)?);
+            let (id, lookup, sealed, at) = row?;
+            devices.push(open_device(keys, id, person.0, &lookup, at, &sealed)?);
         }
         Ok(devices)
     }
@@ -516,29 +546,29 @@ impl Vault {
         }
         let vault_id = self.vault_id;
         let keys = unlocked(&self.keys, &self.damaged)?;
-        let tx = write_transaction(&mut self.conn)?;
-        let device = device_for(&tx, keys, person, source)?;
+        let mut w = Writer::begin(&mut self.conn, keys, vault_id)?;
+        let device = device_for(&mut w, person, source)?;
         let mut report = IngestReport {
             device: Some(device.id),
             ..IngestReport::default()
         };
         for batch in batches {
             match batch {
-                Samples::Activity(v) => merge_into(&tx, keys, device.id, v, &mut report)?,
-                Samples::Steps(v) => merge_into(&tx, keys, device.id, v, &mut report)?,
-                Samples::Sleep(v) => merge_into(&tx, keys, device.id, v, &mut report)?,
-                Samples::HeartRate(v) => merge_into(&tx, keys, device.id, v, &mut report)?,
+                Samples::Activity(v) => merge_into(&mut w, device.id, v, &mut report)?,
+                Samples::Steps(v) => merge_into(&mut w, device.id, v, &mut report)?,
+                Samples::Sleep(v) => merge_into(&mut w, device.id, v, &mut report)?,
+                Samples::HeartRate(v) => merge_into(&mut w, device.id, v, &mut report)?,
             }
         }
         if let Some((namespace, key, value)) = record {
-            write_record(&tx, keys, namespace, key, value)?;
+            write_record(&mut w, namespace, key, value)?;
         }
         let detail = format!(
             "{}; source device {}; {} added, {} replaced, {} unchanged",
             event.detail, device.id.0, report.added, report.replaced, report.unchanged
         );
-        append_audit(&tx, keys, &vault_id, &AuditEvent::new(event.action, detail))?;
-        tx.commit()?;
+        append_audit(&mut w, &AuditEvent::new(event.action, detail))?;
+        w.commit()?;
         Ok(report)
     }
 
@@ -558,14 +588,18 @@ impl Vault {
         let first_day = range.start.div_euclid(SECONDS_PER_DAY);
         let last_day = (range.end - 1).div_euclid(SECONDS_PER_DAY);
         let mut stmt = self.conn.prepare(
-            "SELECT day, sealed FROM chunks WHERE device_id = ?1 AND kind = ?2 AND day BETWEEN ?3 AND ?4 ORDER BY day",
+            "SELECT day, sealed, sealed_at FROM chunks WHERE device_id = ?1 AND kind = ?2 AND day BETWEEN ?3 AND ?4 ORDER BY day",
         )?;
         let rows = stmt.query_map(params![device.0, kind.code(), first_day, last_day], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+            ))
         })?;
         for row in rows {
-            let (day, sealed) = row?;
-            let chunk = open_chunk(keys, device.0, kind.code(), day, &sealed)?;
+            let (day, sealed, at) = row?;
+            let chunk = open_chunk(keys, device.0, kind.code(), day, at, &sealed)?;
             append_in_range(&mut out, chunk, &range);
         }
         Ok(out)
@@ -584,30 +618,29 @@ impl Vault {
     ) -> Result<()> {
         let vault_id = self.vault_id;
         let keys = unlocked(&self.keys, &self.damaged)?;
-        let tx = write_transaction(&mut self.conn)?;
-        write_record(&tx, keys, namespace, key, value)?;
+        let mut w = Writer::begin(&mut self.conn, keys, vault_id)?;
+        write_record(&mut w, namespace, key, value)?;
         if let Some(event) = event {
-            append_audit(&tx, keys, &vault_id, event)?;
+            append_audit(&mut w, event)?;
         }
-        tx.commit()?;
-        Ok(())
+        w.commit()
     }
 
     /// Reads a sealed value.
     pub fn record(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>> {
         let keys = self.keys()?;
-        let sealed: Option<Vec<u8>> = self
+        let found: Option<(Vec<u8>, Option<i64>)> = self
             .conn
             .query_row(
-                "SELECT sealed FROM records WHERE namespace = ?1 AND key = ?2",
+                "SELECT sealed, sealed_at FROM records WHERE namespace = ?1 AND key = ?2",
                 params![namespace, key],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let Some(sealed) = sealed else {
+        let Some((sealed, at)) = found else {
             return Ok(None);
         };
-        let (aad, name) = row::records(namespace, key);
+        let (aad, name) = row::records(namespace, key, at);
         keys.open(&aad, &sealed)
             .map(Some)
             .map_err(|_| VaultError::Tampered { record: name })
@@ -616,16 +649,20 @@ impl Vault {
     /// Every sealed value in `namespace`, by key.
     pub fn records(&self, namespace: &str) -> Result<Vec<(String, Vec<u8>)>> {
         let keys = self.keys()?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT key, sealed FROM records WHERE namespace = ?1 ORDER BY key")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT key, sealed, sealed_at FROM records WHERE namespace = ?1 ORDER BY key",
+        )?;
         let rows = stmt.query_map([namespace], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (key, sealed) = row?;
-            let (aad, name) = row::records(namespace, &key);
+            let (key, sealed, at) = row?;
+            let (aad, name) = row::records(namespace, &key, at);
             let value = keys
                 .open(&aad, &sealed)
                 .map_err(|_| VaultError::Tampered { record: name })?;
@@ -640,9 +677,9 @@ impl Vault {
     pub fn append_audit(&mut self, event: &AuditEvent) -> Result<u64> {
         let vault_id = self.vault_id;
         let keys = unlocked(&self.keys, &self.damaged)?;
-        let tx = write_transaction(&mut self.conn)?;
-        let seq = append_audit(&tx, keys, &vault_id, event)?;
-        tx.commit()?;
+        let mut w = Writer::begin(&mut self.conn, keys, vault_id)?;
+        let seq = append_audit(&mut w, event)?;
+        w.commit()?;
         Ok(seq)
     }
 
@@ -661,26 +698,32 @@ impl Vault {
         Ok(entries)
     }
 
+    /// The vault version: the number of write transactions since it was
+    /// created (or since migration 3 sealed its state). It only grows. A
+    /// front end may keep the last value it saw outside the file (the OS
+    /// key store) and warn when an opened vault reports less: that is the
+    /// one sign of the whole file rolled back to an older copy, which
+    /// nothing inside the file can show.
+    pub fn state_version(&self) -> Result<u64> {
+        let keys = self.keys()?;
+        Ok(load_state(&self.conn, keys, &self.vault_id)?.version)
+    }
+
     /// Checks the audit chain end to end: every entry present, authentic and
-    /// chained, and the sealed head pointing at the last one. Returns the
+    /// chained, the sealed head (in the vault state) pointing at the last
+    /// one, and no row sealed after that state (which would mean the header,
+    /// and with it the head, was restored from an older copy). Returns the
     /// number of entries.
     pub fn verify_audit(&self) -> Result<u64> {
         let keys = self.integrity_keys()?;
-        let (head_aad, head_name) = row::audit_head(&self.vault_id);
-        let head_sealed: Option<Vec<u8>> =
-            self.conn
-                .query_row("SELECT audit_head FROM header WHERE id = 1", [], |r| {
-                    r.get(0)
-                })?;
-        let head_sealed = head_sealed.ok_or_else(|| VaultError::AuditBroken {
-            seq: 0,
-            reason: "the head is missing".into(),
-        })?;
-        let (head_seq, head_hash) = keys
-            .open(&head_aad, &head_sealed)
-            .ok()
-            .and_then(|plain| audit::decode_head(&plain))
-            .ok_or(VaultError::Tampered { record: head_name })?;
+        let sealed_state = schema::version(&self.conn)? >= schema::SEALED_STATE;
+        let (head_seq, head_hash, state) = if sealed_state {
+            let state = load_state(&self.conn, keys, &self.vault_id)?;
+            (state.audit_seq, state.audit_hash, Some(state))
+        } else {
+            let (seq, hash) = legacy_audit_head(&self.conn, keys, &self.vault_id)?;
+            (seq, hash, None)
+        };
         let mut stmt = self
             .conn
             .prepare("SELECT seq, hash, sealed FROM audit ORDER BY seq")?;
@@ -726,14 +769,28 @@ impl Vault {
                 reason: "the last entry does not match the sealed head".into(),
             });
         }
+        if let Some(state) = state {
+            check_rows_not_newer(&self.conn, &state)?;
+        }
         Ok(last)
     }
 
-    /// Opens and decodes every sealed record in every table and checks the
-    /// audit chain; lists every problem found, naming the record.
+    /// Opens and decodes every sealed record in every table, checks the
+    /// audit chain, and recomputes the vault state's digest of every row
+    /// and its binding of the key wrap; lists every problem found, naming
+    /// the record (the digest cannot say which row was restored, added or
+    /// deleted, only that one was).
     pub fn verify(&self) -> Result<VerifyReport> {
         let keys = self.integrity_keys()?;
         let mut report = VerifyReport::default();
+        let mut rows = RowDigest::default();
+        // A vault left at schema 2 (damaged before its migration) has no
+        // `sealed_at`; one whose schema version was lowered has.
+        let at = if has_sealed_at(&self.conn)? {
+            "sealed_at"
+        } else {
+            "NULL"
+        };
         let mut check = |result: Result<()>| match result {
             Ok(()) => report.records_checked += 1,
             Err(err) => report.problems.push(err.to_string()),
@@ -741,69 +798,83 @@ impl Vault {
         {
             let mut stmt = self
                 .conn
-                .prepare("SELECT id, sealed FROM people ORDER BY id")?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                check(open_person(keys, r.get(0)?, &r.get::<_, Vec<u8>>(1)?).map(drop));
+                .prepare(&format!("SELECT id, sealed, {at} FROM people ORDER BY id"))?;
+            let mut r = stmt.query([])?;
+            while let Some(r) = r.next()? {
+                let (id, sealed, at): (i64, Vec<u8>, Option<i64>) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?);
+                rows.add(&keys.row_term(&row::people(id, at).0, &sealed));
+                check(open_person(keys, id, at, &sealed).map(drop));
             }
         }
         {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT id, person_id, lookup, sealed FROM devices ORDER BY id")?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                check(
-                    open_device(
-                        keys,
-                        r.get(0)?,
-                        r.get(1)?,
-                        &r.get::<_, Vec<u8>>(2)?,
-                        &r.get::<_, Vec<u8>>(3)?,
-                    )
-                    .map(drop),
-                );
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT id, person_id, lookup, sealed, {at} FROM devices ORDER BY id"
+            ))?;
+            let mut r = stmt.query([])?;
+            while let Some(r) = r.next()? {
+                let (id, person, lookup, sealed, at): (i64, i64, Vec<u8>, Vec<u8>, Option<i64>) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                rows.add(&keys.row_term(&row::devices(id, person, &lookup, at).0, &sealed));
+                check(open_device(keys, id, person, &lookup, at, &sealed).map(drop));
             }
         }
         {
-            let mut stmt = self.conn.prepare(
-                "SELECT device_id, kind, day, sealed FROM chunks ORDER BY device_id, kind, day",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let (device, kind, day): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT device_id, kind, day, sealed, {at} FROM chunks ORDER BY device_id, kind, day"
+            ))?;
+            let mut r = stmt.query([])?;
+            while let Some(r) = r.next()? {
+                let (device, kind, day, sealed, at): (i64, i64, i64, Vec<u8>, Option<i64>) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                let (aad, name) = row::chunks(device, kind, day, at);
+                rows.add(&keys.row_term(&aad, &sealed));
                 check(
                     match u8::try_from(kind) {
-                        Ok(kind) => open_chunk(keys, device, kind, day, &r.get::<_, Vec<u8>>(3)?),
-                        Err(_) => Err(VaultError::Tampered {
-                            record: format!(
-                                "chunks (device {device}, unknown kind {kind}, day {})",
-                                day_name(day)
-                            ),
-                        }),
+                        Ok(kind) => open_chunk(keys, device, kind, day, at, &sealed),
+                        Err(_) => Err(VaultError::Tampered { record: name }),
                     }
                     .map(drop),
                 );
             }
         }
         {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT namespace, key, sealed FROM records ORDER BY namespace, key")?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let (namespace, key): (String, String) = (r.get(0)?, r.get(1)?);
-                let (aad, name) = row::records(&namespace, &key);
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT namespace, key, sealed, {at} FROM records ORDER BY namespace, key"
+            ))?;
+            let mut r = stmt.query([])?;
+            while let Some(r) = r.next()? {
+                let (namespace, key, sealed, at): (String, String, Vec<u8>, Option<i64>) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                let (aad, name) = row::records(&namespace, &key, at);
+                rows.add(&keys.row_term(&aad, &sealed));
                 check(
-                    keys.open(&aad, &r.get::<_, Vec<u8>>(2)?)
+                    keys.open(&aad, &sealed)
                         .map(drop)
                         .map_err(|_| VaultError::Tampered { record: name }),
                 );
             }
         }
+        let damaged_rows = !report.problems.is_empty();
         match self.verify_audit() {
             Ok(entries) => report.audit_entries = entries,
             Err(err) => report.problems.push(err.to_string()),
+        }
+        // A state that does not open is reported by `verify_audit`.
+        if schema::version(&self.conn)? >= schema::SEALED_STATE {
+            if let Ok(state) = load_state(&self.conn, keys, &self.vault_id) {
+                if let Err(err) = check_key_binding(&self.conn, &state) {
+                    report.problems.push(err.to_string());
+                }
+                // A damaged row changes the digest too and is already
+                // named: the digest speaks only when every row opened.
+                if rows != state.rows && !damaged_rows {
+                    report.problems.push(format!(
+                        "record header (vault state, version {}) does not match the stored rows: a row was restored from an older copy of the vault, added or deleted",
+                        state.version
+                    ));
+                }
+            }
         }
         Ok(report)
     }
@@ -818,6 +889,254 @@ impl Vault {
 /// writer committed since this transaction's first read.
 fn write_transaction(conn: &mut Connection) -> Result<Transaction<'_>> {
     Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+/// A write transaction and the vault state it advances: every row it
+/// seals carries [`Writer::version`], and [`Writer::commit`] seals the state
+/// with that version before committing.
+struct Writer<'c> {
+    tx: Transaction<'c>,
+    keys: &'c Keys,
+    vault_id: [u8; 16],
+    state: VaultState,
+}
+
+impl<'c> Writer<'c> {
+    /// Starts a write transaction ([`write_transaction`]) and loads the
+    /// state.
+    fn begin(conn: &'c mut Connection, keys: &'c Keys, vault_id: [u8; 16]) -> Result<Self> {
+        Self::start(write_transaction(conn)?, keys, vault_id)
+    }
+
+    /// Loads the state inside `tx` and makes the cheap checks: it opens,
+    /// it binds the header's key wrap, and no row was sealed after it.
+    fn start(tx: Transaction<'c>, keys: &'c Keys, vault_id: [u8; 16]) -> Result<Self> {
+        let state = load_state(&tx, keys, &vault_id)?;
+        check_key_binding(&tx, &state)?;
+        check_rows_not_newer(&tx, &state)?;
+        Ok(Writer {
+            tx,
+            keys,
+            vault_id,
+            state,
+        })
+    }
+
+    /// The version this transaction writes, stored with every row it seals.
+    fn version(&self) -> i64 {
+        (self.state.version + 1) as i64
+    }
+
+    /// Seals a row's value and adds the row's term to the digest.
+    fn seal_row(&mut self, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>> {
+        let sealed = self.keys.seal(aad, plain).map_err(map_crypto)?;
+        self.state.rows.add(&self.keys.row_term(aad, &sealed));
+        Ok(sealed)
+    }
+
+    /// Removes the term of a row about to be replaced.
+    fn forget_row(&mut self, aad: &[u8], sealed: &[u8]) {
+        self.state.rows.remove(&self.keys.row_term(aad, sealed));
+    }
+
+    fn commit(mut self) -> Result<()> {
+        self.state.version += 1;
+        store_state(&self.tx, self.keys, &self.vault_id, &self.state)?;
+        self.tx.commit()?;
+        Ok(())
+    }
+}
+
+/// The unlock's transaction: migrations, then the unlock's audit entry.
+fn record_unlock(conn: &mut Connection, keys: &Keys, vault_id: [u8; 16]) -> Result<()> {
+    let tx = write_transaction(conn)?;
+    schema::migrate(&tx, |step| migration_step(&tx, keys, &vault_id, step))?;
+    let mut w = Writer::start(tx, keys, vault_id)?;
+    append_audit(
+        &mut w,
+        &AuditEvent::new(AuditAction::Unlock, "vault unlocked"),
+    )?;
+    w.commit()
+}
+
+fn migration_step(
+    tx: &Transaction<'_>,
+    keys: &Keys,
+    vault_id: &[u8; 16],
+    step: schema::Keyed,
+) -> Result<()> {
+    match step {
+        schema::Keyed::RekeyRecords => rekey_records(tx, keys),
+        schema::Keyed::SealState => seal_state(tx, keys, vault_id),
+    }
+}
+
+fn load_state(conn: &Connection, keys: &Keys, vault_id: &[u8]) -> Result<VaultState> {
+    let (aad, name) = row::state(vault_id);
+    let sealed: Option<Vec<u8>> =
+        conn.query_row("SELECT audit_head FROM header WHERE id = 1", [], |r| {
+            r.get(0)
+        })?;
+    sealed
+        .and_then(|sealed| keys.open(&aad, &sealed).ok())
+        .and_then(|plain| VaultState::decode(&plain))
+        .ok_or(VaultError::Tampered { record: name })
+}
+
+fn store_state(
+    tx: &Transaction<'_>,
+    keys: &Keys,
+    vault_id: &[u8],
+    state: &VaultState,
+) -> Result<()> {
+    let (aad, _) = row::state(vault_id);
+    let sealed = keys.seal(&aad, &state.encode()).map_err(map_crypto)?;
+    tx.execute("UPDATE header SET audit_head = ?1 WHERE id = 1", [sealed])?;
+    Ok(())
+}
+
+/// The header's key fields must be those the state seals: otherwise an
+/// older key wrap (an older passphrase's) was put back.
+fn check_key_binding(conn: &Connection, state: &VaultState) -> Result<()> {
+    let header = read_header(conn)?;
+    if state::key_binding(&header.kdf_json, &header.salt, &header.wrapped_key) != state.key_binding
+    {
+        return Err(VaultError::Tampered {
+            record:
+                "header (key wrap: not the one the vault state seals; restored from an older copy)"
+                    .into(),
+        });
+    }
+    Ok(())
+}
+
+/// No row may carry a version above the state's: such a row was sealed
+/// after the state, so the header (and the audit head in it) was restored
+/// from an older copy. Indexed for chunks and records; people and devices
+/// are a handful of rows.
+fn check_rows_not_newer(conn: &Connection, state: &VaultState) -> Result<()> {
+    let newest: Option<i64> = conn.query_row(
+        "SELECT MAX(v) FROM (
+             SELECT MAX(sealed_at) AS v FROM people UNION ALL
+             SELECT MAX(sealed_at) FROM devices UNION ALL
+             SELECT MAX(sealed_at) FROM chunks UNION ALL
+             SELECT MAX(sealed_at) FROM records)",
+        [],
+        |r| r.get(0),
+    )?;
+    match newest {
+        Some(newest) if newest > state.version as i64 => {
+            Err(VaultError::AuditBroken {
+                seq: state.audit_seq + 1,
+                reason: format!(
+                    "rows were sealed at vault version {newest}, after the sealed vault state (version {}, {} entries): the header was restored from an older copy, and entries after {} may have been removed",
+                    state.version, state.audit_seq, state.audit_seq
+                ),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether the sealed tables have `sealed_at` (schema 3 on).
+fn has_sealed_at(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('chunks') WHERE name = 'sealed_at')",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The audit head of schema 1 and 2, sealed on its own in the header.
+fn legacy_audit_head(conn: &Connection, keys: &Keys, vault_id: &[u8]) -> Result<(u64, [u8; 32])> {
+    let (head_aad, head_name) = row::audit_head(vault_id);
+    let head_sealed: Option<Vec<u8>> =
+        conn.query_row("SELECT audit_head FROM header WHERE id = 1", [], |r| {
+            r.get(0)
+        })?;
+    let head_sealed = head_sealed.ok_or_else(|| VaultError::AuditBroken {
+        seq: 0,
+        reason: "the head is missing".into(),
+    })?;
+    keys.open(&head_aad, &head_sealed)
+        .ok()
+        .and_then(|plain| audit::decode_head(&plain))
+        .ok_or(VaultError::Tampered { record: head_name })
+}
+
+/// Migration 2 -> 3: adds `sealed_at` to the sealed tables (rows sealed
+/// until now keep NULL and their associated data) and seals the vault
+/// state over the rows as found, with the audit head of schema 2. The
+/// columns must not exist yet: if they do, the schema version was lowered
+/// (to have newer rows blessed), and the vault is damaged. A lowered
+/// version with the columns dropped fails too: the header then holds a
+/// sealed state, which does not open as a schema-2 audit head, and rows
+/// sealed since schema 3 no longer open without their `sealed_at`. On a
+/// new vault (no header row yet) only the columns are added.
+fn seal_state(tx: &Transaction<'_>, keys: &Keys, vault_id: &[u8; 16]) -> Result<()> {
+    if has_sealed_at(tx)? {
+        return Err(VaultError::Tampered {
+            record: "header (schema version: lowered below 3 on a vault already at 3)".into(),
+        });
+    }
+    tx.execute_batch(
+        "ALTER TABLE people ADD COLUMN sealed_at INTEGER;
+         ALTER TABLE devices ADD COLUMN sealed_at INTEGER;
+         ALTER TABLE chunks ADD COLUMN sealed_at INTEGER;
+         ALTER TABLE records ADD COLUMN sealed_at INTEGER;
+         CREATE INDEX chunks_sealed_at ON chunks (sealed_at);
+         CREATE INDEX records_sealed_at ON records (sealed_at);",
+    )?;
+    let headers: i64 = tx.query_row("SELECT COUNT(*) FROM header", [], |r| r.get(0))?;
+    if headers == 0 {
+        return Ok(());
+    }
+    let header = read_header(tx)?;
+    let (audit_seq, audit_hash) = legacy_audit_head(tx, keys, vault_id)?;
+    let mut rows = RowDigest::default();
+    {
+        let mut stmt = tx.prepare("SELECT id, sealed FROM people")?;
+        let mut r = stmt.query([])?;
+        while let Some(r) = r.next()? {
+            let (id, sealed): (i64, Vec<u8>) = (r.get(0)?, r.get(1)?);
+            rows.add(&keys.row_term(&row::people(id, None).0, &sealed));
+        }
+    }
+    {
+        let mut stmt = tx.prepare("SELECT id, person_id, lookup, sealed FROM devices")?;
+        let mut r = stmt.query([])?;
+        while let Some(r) = r.next()? {
+            let (id, person, lookup, sealed): (i64, i64, Vec<u8>, Vec<u8>) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            rows.add(&keys.row_term(&row::devices(id, person, &lookup, None).0, &sealed));
+        }
+    }
+    {
+        let mut stmt = tx.prepare("SELECT device_id, kind, day, sealed FROM chunks")?;
+        let mut r = stmt.query([])?;
+        while let Some(r) = r.next()? {
+            let (device, kind, day, sealed): (i64, i64, i64, Vec<u8>) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            rows.add(&keys.row_term(&row::chunks(device, kind, day, None).0, &sealed));
+        }
+    }
+    {
+        let mut stmt = tx.prepare("SELECT namespace, key, sealed FROM records")?;
+        let mut r = stmt.query([])?;
+        while let Some(r) = r.next()? {
+            let (namespace, key, sealed): (String, String, Vec<u8>) =
+                (r.get(0)?, r.get(1)?, r.get(2)?);
+            rows.add(&keys.row_term(&row::records(&namespace, &key, None).0, &sealed));
+        }
+    }
+    let state = VaultState {
+        version: 0,
+        audit_seq,
+        audit_hash,
+        key_binding: state::key_binding(&header.kdf_json, &header.salt, &header.wrapped_key),
+        rows,
+    };
+    store_state(tx, keys, vault_id, &state)
 }
 
 fn read_header(conn: &Connection) -> Result<Header> {
@@ -874,7 +1193,7 @@ fn rekey_records(tx: &Transaction<'_>, keys: &Keys) -> Result<()> {
         while let Some(r) = rows.next()? {
             let (id, person, lookup, sealed): (i64, i64, Vec<u8>, Vec<u8>) =
                 (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-            if let Ok(device) = open_device(keys, id, person, &lookup, &sealed) {
+            if let Ok(device) = open_device(keys, id, person, &lookup, None, &sealed) {
                 let text = format!("{person}|{}", device.source_key);
                 texts.insert(sha256_hex(&text), text);
             }
@@ -887,7 +1206,7 @@ fn rekey_records(tx: &Transaction<'_>, keys: &Keys) -> Result<()> {
         while let Some(r) = rows.next()? {
             let (namespace, key, sealed): (String, String, Vec<u8>) =
                 (r.get(0)?, r.get(1)?, r.get(2)?);
-            let (aad, _) = row::records(&namespace, &key);
+            let (aad, _) = row::records(&namespace, &key, None);
             if let Ok(value) = keys.open(&aad, &sealed) {
                 records.push((namespace, key, Zeroizing::new(value)));
             }
@@ -923,48 +1242,43 @@ fn rekey_records(tx: &Transaction<'_>, keys: &Keys) -> Result<()> {
             "DELETE FROM records WHERE namespace = ?1 AND key = ?2",
             params![namespace, key],
         )?;
-        write_record(tx, keys, namespace, &new_key, value)?;
+        // Schema 2's layout: no `sealed_at`, no vault state yet (migration
+        // 3 seals it over these rows).
+        let (aad, _) = row::records(namespace, &new_key, None);
+        let sealed = keys.seal(&aad, value).map_err(map_crypto)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO records (namespace, key, sealed) VALUES (?1, ?2, ?3)",
+            params![namespace, new_key, sealed],
+        )?;
     }
     Ok(())
 }
 
-fn write_record(
-    tx: &Transaction<'_>,
-    keys: &Keys,
-    namespace: &str,
-    key: &str,
-    value: &[u8],
-) -> Result<()> {
-    let (aad, _) = row::records(namespace, key);
-    let sealed = keys.seal(&aad, value).map_err(map_crypto)?;
-    tx.execute(
-        "INSERT OR REPLACE INTO records (namespace, key, sealed) VALUES (?1, ?2, ?3)",
-        params![namespace, key, sealed],
+fn write_record(w: &mut Writer<'_>, namespace: &str, key: &str, value: &[u8]) -> Result<()> {
+    let old: Option<(Vec<u8>, Option<i64>)> =
+        w.tx.query_row(
+            "SELECT sealed, sealed_at FROM records WHERE namespace = ?1 AND key = ?2",
+            params![namespace, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((sealed, at)) = old {
+        w.forget_row(&row::records(namespace, key, at).0, &sealed);
+    }
+    let version = w.version();
+    let (aad, _) = row::records(namespace, key, Some(version));
+    let sealed = w.seal_row(&aad, value)?;
+    w.tx.execute(
+        "INSERT OR REPLACE INTO records (namespace, key, sealed, sealed_at) VALUES (?1, ?2, ?3, ?4)",
+        params![namespace, key, sealed, version],
     )?;
     Ok(())
 }
 
-fn append_audit(
-    tx: &Transaction<'_>,
-    keys: &Keys,
-    vault_id: &[u8],
-    event: &AuditEvent,
-) -> Result<u64> {
-    let (head_aad, head_name) = row::audit_head(vault_id);
-    let head: Option<Vec<u8>> =
-        tx.query_row("SELECT audit_head FROM header WHERE id = 1", [], |r| {
-            r.get(0)
-        })?;
-    let (last_seq, last_hash) = match head {
-        None => (0, [0u8; 32]),
-        Some(sealed) => keys
-            .open(&head_aad, &sealed)
-            .ok()
-            .and_then(|plain| audit::decode_head(&plain))
-            .ok_or(VaultError::Tampered { record: head_name })?,
-    };
+fn append_audit(w: &mut Writer<'_>, event: &AuditEvent) -> Result<u64> {
+    let (last_seq, last_hash) = (w.state.audit_seq, w.state.audit_hash);
     let seq = last_seq + 1;
-    let beyond_head: bool = tx.query_row(
+    let beyond_head: bool = w.tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM audit WHERE seq >= ?1)",
         [seq as i64],
         |r| r.get(0),
@@ -984,16 +1298,15 @@ fn append_audit(
     };
     let plain = serde_json::to_vec(&body).map_err(|e| VaultError::InvalidSample(e.to_string()))?;
     let (aad, _) = row::audit(seq);
-    let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
+    let sealed = w.keys.seal(&aad, &plain).map_err(map_crypto)?;
     let hash = audit::chain_hash(&last_hash, seq, &sealed);
-    tx.execute(
+    w.tx.execute(
         "INSERT INTO audit (seq, hash, sealed) VALUES (?1, ?2, ?3)",
         params![seq as i64, &hash[..], sealed],
     )?;
-    let head = keys
-        .seal(&head_aad, &audit::encode_head(seq, &hash))
-        .map_err(map_crypto)?;
-    tx.execute("UPDATE header SET audit_head = ?1 WHERE id = 1", [head])?;
+    // The head is sealed with the rest of the state at commit.
+    w.state.audit_seq = seq;
+    w.state.audit_hash = hash;
     Ok(seq)
 }
 
@@ -1012,12 +1325,13 @@ fn open_audit_entry(keys: &Keys, seq: u64, sealed: &[u8]) -> Result<AuditEntry> 
     })
 }
 
-fn insert_person(tx: &Transaction<'_>, keys: &Keys, person: &NewPerson) -> Result<Person> {
+fn insert_person(w: &mut Writer<'_>, person: &NewPerson) -> Result<Person> {
     phr_model::parse_time_zone(&person.time_zone)
         .map_err(|e| VaultError::InvalidSample(e.to_string()))?;
-    let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM people", [], |r| {
-        r.get(0)
-    })?;
+    let id: i64 =
+        w.tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM people", [], |r| {
+            r.get(0)
+        })?;
     let stored = Person {
         id: PersonId(id),
         display_name: person.display_name.clone(),
@@ -1028,17 +1342,18 @@ fn insert_person(tx: &Transaction<'_>, keys: &Keys, person: &NewPerson) -> Resul
     let plain = Zeroizing::new(
         serde_json::to_vec(&stored).map_err(|e| VaultError::InvalidSample(e.to_string()))?,
     );
-    let (aad, _) = row::people(id);
-    let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
-    tx.execute(
-        "INSERT INTO people (id, sealed) VALUES (?1, ?2)",
-        params![id, sealed],
+    let version = w.version();
+    let (aad, _) = row::people(id, Some(version));
+    let sealed = w.seal_row(&aad, &plain)?;
+    w.tx.execute(
+        "INSERT INTO people (id, sealed, sealed_at) VALUES (?1, ?2, ?3)",
+        params![id, sealed, version],
     )?;
     Ok(stored)
 }
 
-fn open_person(keys: &Keys, id: i64, sealed: &[u8]) -> Result<Person> {
-    let (aad, name) = row::people(id);
+fn open_person(keys: &Keys, id: i64, at: Option<i64>, sealed: &[u8]) -> Result<Person> {
+    let (aad, name) = row::people(id, at);
     let plain = Zeroizing::new(keys.open(&aad, sealed).map_err(|_| VaultError::Tampered {
         record: name.clone(),
     })?);
@@ -1060,14 +1375,10 @@ fn device_lookup(keys: &Keys, person: PersonId, source_key: &str) -> Vec<u8> {
     keys.lookup_tag(format!("device|{}|{source_key}", person.0).as_bytes())
 }
 
-fn device_for(
-    tx: &Transaction<'_>,
-    keys: &Keys,
-    person: PersonId,
-    source: &NewDevice,
-) -> Result<Device> {
-    let exists: Option<i64> = tx
-        .query_row("SELECT id FROM people WHERE id = ?1", [person.0], |r| {
+fn device_for(w: &mut Writer<'_>, person: PersonId, source: &NewDevice) -> Result<Device> {
+    let keys = w.keys;
+    let exists: Option<i64> =
+        w.tx.query_row("SELECT id FROM people WHERE id = ?1", [person.0], |r| {
             r.get(0)
         })
         .optional()?;
@@ -1075,11 +1386,11 @@ fn device_for(
         return Err(VaultError::UnknownId(format!("person {}", person.0)));
     }
     let lookup = device_lookup(keys, person, &source.source_key);
-    let found: Option<(i64, Vec<u8>)> = tx
-        .query_row(
-            "SELECT id, sealed FROM devices WHERE lookup = ?1",
+    let found: Option<(i64, Vec<u8>, Option<i64>)> =
+        w.tx.query_row(
+            "SELECT id, sealed, sealed_at FROM devices WHERE lookup = ?1",
             [&lookup],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
     let body = DeviceBody {
@@ -1092,33 +1403,36 @@ fn device_for(
     };
     let plain = serde_json::to_vec(&body).map_err(|e| VaultError::InvalidSample(e.to_string()))?;
     let id = match found {
-        Some((id, sealed)) => {
-            let stored = open_device(keys, id, person.0, &lookup, &sealed)?;
+        Some((id, sealed, at)) => {
+            let stored = open_device(keys, id, person.0, &lookup, at, &sealed)?;
             let unchanged = stored.label == source.label
                 && stored.manufacturer == source.manufacturer
                 && stored.model == source.model
                 && stored.serial == source.serial
                 && stored.firmware == source.firmware;
             if !unchanged {
-                let (aad, _) = row::devices(id, person.0, &lookup);
-                let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
-                tx.execute(
-                    "UPDATE devices SET sealed = ?1 WHERE id = ?2",
-                    params![sealed, id],
+                w.forget_row(&row::devices(id, person.0, &lookup, at).0, &sealed);
+                let version = w.version();
+                let (aad, _) = row::devices(id, person.0, &lookup, Some(version));
+                let sealed = w.seal_row(&aad, &plain)?;
+                w.tx.execute(
+                    "UPDATE devices SET sealed = ?1, sealed_at = ?2 WHERE id = ?3",
+                    params![sealed, version, id],
                 )?;
             }
             id
         }
         None => {
             let id: i64 =
-                tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM devices", [], |r| {
+                w.tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM devices", [], |r| {
                     r.get(0)
                 })?;
-            let (aad, _) = row::devices(id, person.0, &lookup);
-            let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
-            tx.execute(
-                "INSERT INTO devices (id, person_id, lookup, sealed) VALUES (?1, ?2, ?3, ?4)",
-                params![id, person.0, lookup, sealed],
+            let version = w.version();
+            let (aad, _) = row::devices(id, person.0, &lookup, Some(version));
+            let sealed = w.seal_row(&aad, &plain)?;
+            w.tx.execute(
+                "INSERT INTO devices (id, person_id, lookup, sealed, sealed_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, person.0, lookup, sealed, version],
             )?;
             id
         }
@@ -1135,8 +1449,15 @@ fn device_for(
     })
 }
 
-fn open_device(keys: &Keys, id: i64, person: i64, lookup: &[u8], sealed: &[u8]) -> Result<Device> {
-    let (aad, name) = row::devices(id, person, lookup);
+fn open_device(
+    keys: &Keys,
+    id: i64,
+    person: i64,
+    lookup: &[u8],
+    at: Option<i64>,
+    sealed: &[u8],
+) -> Result<Device> {
+    let (aad, name) = row::devices(id, person, lookup, at);
     let plain = keys.open(&aad, sealed).map_err(|_| VaultError::Tampered {
         record: name.clone(),
     })?;
@@ -1154,8 +1475,15 @@ fn open_device(keys: &Keys, id: i64, person: i64, lookup: &[u8], sealed: &[u8]) 
     })
 }
 
-fn open_chunk(keys: &Keys, device: i64, kind: u8, day: i64, sealed: &[u8]) -> Result<Samples> {
-    let (aad, name) = row::chunks(device, kind, day);
+fn open_chunk(
+    keys: &Keys,
+    device: i64,
+    kind: u8,
+    day: i64,
+    at: Option<i64>,
+    sealed: &[u8],
+) -> Result<Samples> {
+    let (aad, name) = row::chunks(device, kind.into(), day, at);
     let plain = keys.open(&aad, sealed).map_err(|_| VaultError::Tampered {
         record: name.clone(),
     })?;
@@ -1199,8 +1527,7 @@ sample_impl!(SleepEpisode, Sleep, start);
 sample_impl!(HeartRate, HeartRate, at);
 
 fn merge_into<T: Sample>(
-    tx: &Transaction<'_>,
-    keys: &Keys,
+    w: &mut Writer<'_>,
     device: DeviceId,
     incoming: &[T],
     report: &mut IngestReport,
@@ -1226,31 +1553,39 @@ fn merge_into<T: Sample>(
         a.instant().div_euclid(SECONDS_PER_DAY) == b.instant().div_euclid(SECONDS_PER_DAY)
     }) {
         let day = day_samples[0].instant().div_euclid(SECONDS_PER_DAY);
-        let sealed: Option<Vec<u8>> = tx
+        let found: Option<(Vec<u8>, Option<i64>)> = w
+            .tx
             .query_row(
-                "SELECT sealed FROM chunks WHERE device_id = ?1 AND kind = ?2 AND day = ?3",
+                "SELECT sealed, sealed_at FROM chunks WHERE device_id = ?1 AND kind = ?2 AND day = ?3",
                 params![device.0, kind.code(), day],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let stored = match sealed {
+        let stored = match &found {
             None => Vec::new(),
-            Some(sealed) => {
-                let (_, name) = row::chunks(device.0, kind.code(), day);
-                T::from_samples(open_chunk(keys, device.0, kind.code(), day, &sealed)?)
+            Some((sealed, at)) => {
+                let (_, name) = row::chunks(device.0, kind.code().into(), day, *at);
+                T::from_samples(open_chunk(w.keys, device.0, kind.code(), day, *at, sealed)?)
                     .ok_or(VaultError::Tampered { record: name })?
             }
         };
         let Some(merged) = merge_sorted(stored, day_samples, report) else {
             continue;
         };
+        if let Some((sealed, at)) = &found {
+            w.forget_row(
+                &row::chunks(device.0, kind.code().into(), day, *at).0,
+                sealed,
+            );
+        }
         let plain = codec::encode(&T::into_samples(merged));
-        let (aad, _) = row::chunks(device.0, kind.code(), day);
-        let sealed = keys.seal(&aad, &plain).map_err(map_crypto)?;
-        tx.execute(
-            "INSERT INTO chunks (device_id, kind, day, sealed) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (device_id, kind, day) DO UPDATE SET sealed = excluded.sealed",
-            params![device.0, kind.code(), day, sealed],
+        let version = w.version();
+        let (aad, _) = row::chunks(device.0, kind.code().into(), day, Some(version));
+        let sealed = w.seal_row(&aad, &plain)?;
+        w.tx.execute(
+            "INSERT INTO chunks (device_id, kind, day, sealed, sealed_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (device_id, kind, day) DO UPDATE SET sealed = excluded.sealed, sealed_at = excluded.sealed_at",
+            params![device.0, kind.code(), day, sealed, version],
         )?;
         report.chunks_written += 1;
     }

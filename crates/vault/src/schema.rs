@@ -6,10 +6,20 @@ use rusqlite::Connection;
 enum Migration {
     /// Plain SQL.
     Sql(&'static str),
-    /// Work that needs the keys, done by the caller's callback: re-keying
-    /// the clear record keys of version 1 (plain SHA-256 of their text)
-    /// under the lookup subkey.
+    /// Work that needs the keys, done by the caller's callback.
+    Keyed(Keyed),
+}
+
+/// A migration step that needs the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyed {
+    /// Re-keying the clear record keys of version 1 (plain SHA-256 of their
+    /// text) under the lookup subkey.
     RekeyRecords,
+    /// Adding `sealed_at` to every sealed table and sealing the vault state
+    /// ([`crate::state`]) over the rows as found; the header's `audit_head`
+    /// column then holds the sealed state (which holds the audit head).
+    SealState,
 }
 
 /// Each entry migrates from version `index` to `index + 1`.
@@ -58,7 +68,10 @@ const MIGRATIONS: &[Migration] = &[
      );",
     ),
     // 1 -> 2: record keys that were unkeyed hashes become keyed MACs.
-    Migration::RekeyRecords,
+    Migration::Keyed(Keyed::RekeyRecords),
+    // 2 -> 3: rows carry the vault version that sealed them; the header
+    // holds the sealed vault state.
+    Migration::Keyed(Keyed::SealState),
 ];
 
 /// The schema version this build writes.
@@ -69,17 +82,21 @@ pub fn version(conn: &Connection) -> rusqlite::Result<u32> {
     conn.query_row("PRAGMA user_version", [], |row| row.get(0))
 }
 
+/// The first version whose rows carry `sealed_at` and whose header holds
+/// the sealed vault state.
+pub const SEALED_STATE: u32 = 3;
+
 /// Applies every migration above the current version, inside the caller's
-/// transaction; `rekey` does [`Migration::RekeyRecords`].
+/// transaction; `keyed` does the steps that need the keys.
 pub fn migrate(
     conn: &Connection,
-    mut rekey: impl FnMut() -> crate::Result<()>,
+    mut keyed: impl FnMut(Keyed) -> crate::Result<()>,
 ) -> crate::Result<()> {
     let current = version(conn)?;
     for (idx, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         match step {
             Migration::Sql(sql) => conn.execute_batch(sql)?,
-            Migration::RekeyRecords => rekey()?,
+            Migration::Keyed(step) => keyed(*step)?,
         }
         conn.pragma_update(None, "user_version", idx as u32 + 1)?;
     }

@@ -220,7 +220,7 @@ fn sealed_cells(conn: &Connection) -> Vec<(String, String, String, String)> {
         "header".into(),
         "audit_head".into(),
         "id = 1".into(),
-        "header (audit head)".into(),
+        "header (vault state)".into(),
     ));
     // A damaged key wrap cannot be told from a wrong passphrase, and says so.
     cells.push((

@@ -4,6 +4,7 @@
 mod audit_log;
 mod hardening;
 mod integrity;
+mod rollback;
 mod storage;
 
 use chrono::NaiveDate;
