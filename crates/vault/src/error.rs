@@ -79,7 +79,8 @@ pub enum VaultError {
         source: std::io::Error,
     },
     /// The vault file is damaged (truncated, overwritten, its audit log
-    /// broken where an unlock must be recorded): only verification runs.
+    /// broken where an unlock must be recorded, its sealed state older than
+    /// its rows): only verification runs.
     #[error("the vault is damaged ({detail}); verify it and restore a backup")]
     Damaged {
         /// What is damaged.

@@ -300,7 +300,12 @@ impl Vault {
     }
 
     /// Opens and unlocks the vault at `path`, records the unlock in the audit
-    /// log, and upgrades an older schema.
+    /// log, and upgrades an older schema. When the unlock cannot be recorded
+    /// (the audit log is broken beyond its head, or the vault state does not
+    /// open, does not bind the header's key wrap, or is older than the rows:
+    /// the header was restored from an older copy) the vault opens for the
+    /// integrity checks only and every other call fails with
+    /// [`VaultError::Damaged`].
     pub fn open(path: &Path, passphrase: &str) -> Result<Vault> {
         if !path.exists() {
             return Err(VaultError::NotFound {

@@ -487,3 +487,23 @@ fn lowering_the_schema_version_does_not_reseal_a_spliced_vault() {
         assert!(!problems.is_empty(), "a second open resealed it");
     }
 }
+
+#[test]
+fn editing_the_clear_version_of_a_row_breaks_its_seal() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (path, _) = vault_then_copy_then_more(dir.path());
+    Connection::open(&path)
+        .expect("raw")
+        .execute(
+            "UPDATE chunks SET sealed_at = sealed_at - 1 WHERE id = (SELECT MAX(id) FROM chunks)",
+            [],
+        )
+        .expect("edit");
+    let (problems, _) = findings(&path);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("record chunks (device 1")),
+        "{problems:?}"
+    );
+}
