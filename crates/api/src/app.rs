@@ -436,14 +436,16 @@ impl Phr {
         Ok(settings.clone())
     }
 
-    /// The FHIR server URLs with settings saved in the vault, sorted.
+    /// The FHIR server URLs with settings saved in the vault, sorted, each
+    /// redacted ([`crate::redact_url`]): credentials are refused in URLs
+    /// now, but a vault may hold one saved before.
     pub fn saved_recipients(&self) -> Result<Vec<String>> {
         let mut urls = Vec::new();
         for (_, value) in self.vault.records(RECIPIENT_NAMESPACE)? {
             let value: serde_json::Value = serde_json::from_slice(&value)
                 .map_err(|_| ApiError::new(ErrorCode::Tampered, "saved recipient unreadable"))?;
             if let Some(url) = value.get("url").and_then(|u| u.as_str()) {
-                urls.push(url.to_string());
+                urls.push(crate::redact_url(url));
             }
         }
         urls.sort();
@@ -695,6 +697,21 @@ pub(crate) mod tests {
             phr.saved_recipients().unwrap(),
             ["http://127.0.0.1:9/fhir", "https://ehr.example/fhir"]
         );
+        // Credentials in a URL are refused, and one saved before that was
+        // the rule is listed redacted.
+        let err = phr
+            .save_recipient("https://u:hunter2@ehr.example/fhir", &RecipientAuth::None)
+            .unwrap_err();
+        assert!(!err.message.contains("hunter2"), "{err:?}");
+        let old = "https://ehr.example/r4?access_token=hunter2";
+        let value = serde_json::json!({ "url": old, "auth": "none" }).to_string();
+        let key = phr.vault.lookup_key(RECIPIENT_NAMESPACE, old).unwrap();
+        phr.vault
+            .put_record(RECIPIENT_NAMESPACE, &key, value.as_bytes(), None)
+            .unwrap();
+        let listed = phr.saved_recipients().unwrap();
+        assert!(listed.contains(&"https://ehr.example/r4?access_token=***".to_string()));
+        assert!(listed.iter().all(|u| !u.contains("hunter2")), "{listed:?}");
     }
 
     #[test]

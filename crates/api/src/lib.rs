@@ -49,7 +49,8 @@ pub use phr_report::ReportInput;
 pub use phr_wearables::{Clock, LinkFaults, Protocol, SystemClock};
 pub use report::{RenderedReport, ReportFormat};
 pub use share::{
-    redact_url, redact_urls, Preview, RecipientAuth, Selection, ShareRecord, ShareType,
+    check_recipient_url, redact_url, redact_urls, Preview, RecipientAuth, Selection, ShareRecord,
+    ShareType,
 };
 
 use chrono::NaiveDate;

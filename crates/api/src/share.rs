@@ -208,6 +208,16 @@ pub fn redact_url(url: &str) -> String {
     phr_fhir_client::redact_url(url)
 }
 
+/// Whether `url` can be shared with, checked without the network: a URL,
+/// `https://` unless to this machine, and no credentials in it (a user
+/// name, password or token-like parameter: tokens go in the recipient's
+/// authentication). `phr share --dry-run` refuses what a share would.
+pub fn check_recipient_url(url: &str) -> Result<()> {
+    phr_fhir_client::check_base_url(url)
+        .map(drop)
+        .map_err(|e| ApiError::invalid(e.to_string()))
+}
+
 /// `text` (an error, an audit entry's details) with every URL in it
 /// redacted as by [`redact_url`].
 pub fn redact_urls(text: &str) -> String {
@@ -765,6 +775,7 @@ impl Phr {
     /// Keeps a recipient's URL and credentials sealed in the vault, so later
     /// shares to the same URL need no secrets on the command line.
     pub fn save_recipient(&mut self, url: &str, auth: &RecipientAuth) -> Result<()> {
+        check_recipient_url(url)?;
         let stored = match auth {
             RecipientAuth::None => StoredRecipient {
                 url: url.into(),

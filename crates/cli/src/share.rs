@@ -15,6 +15,7 @@ pub fn run(cx: &Context, args: &ShareArgs) -> anyhow::Result<()> {
     let selection = args.selection(last_day)?;
     let now = chrono::Utc::now().timestamp();
     if args.dry_run {
+        phr_api::check_recipient_url(&url)?;
         let preview = phr.share_preview(&selection, now)?;
         if cx.json {
             print_json(&preview)?;

@@ -396,17 +396,49 @@ fn error_message(body: &str) -> String {
     }
 }
 
+/// A FHIR server's base URL as a client uses it (with a trailing slash),
+/// or why it cannot be one: not a URL, plain `http://` to another machine
+/// (see [`FhirClient::new`]), or credentials in it. Checking it needs no
+/// network, so a dry run can refuse what a share would.
+pub fn check_base_url(base_url: &str) -> Result<Url, ClientError> {
+    let mut base = Url::parse(base_url).map_err(|e| {
+        ClientError::BadUrl(format!("{:?} is not a URL: {e}", redact_url(base_url)))
+    })?;
+    if !base.path().ends_with('/') {
+        base.set_path(&format!("{}/", base.path()));
+    }
+    check_secure(&base)?;
+    check_no_credentials(&base)?;
+    Ok(base)
+}
+
+/// Refuses a base URL that carries credentials: a user name or password
+/// (which an HTTP client would send as Basic authentication, and which the
+/// share record, saved recipients and the screen would otherwise hold) or
+/// a token-like query or fragment parameter (see [`redact_url`]). Tokens
+/// belong in [`Auth`], kept in the vault and sent in a header.
+fn check_no_credentials(base: &Url) -> Result<(), ClientError> {
+    let shown = redact_url(base.as_str());
+    if !base.username().is_empty() || base.password().is_some() {
+        return Err(ClientError::BadUrl(format!(
+            "{shown} holds a user name or password; credentials are never put in a server's URL: \
+             give a token with --auth bearer (or use smart-backend)"
+        )));
+    }
+    if shown != base.as_str() {
+        return Err(ClientError::BadUrl(format!(
+            "{shown} holds a token in its query; credentials are never put in a server's URL: \
+             give the token with --auth bearer (or use smart-backend)"
+        )));
+    }
+    Ok(())
+}
+
 impl FhirClient {
     /// A client for `base_url`. Plain `http://` is accepted only for
     /// loopback hosts, and so is [`Auth::None`].
     pub fn new(base_url: &str, auth: Auth, retry: RetryPolicy) -> Result<Self, ClientError> {
-        let mut base = Url::parse(base_url).map_err(|e| {
-            ClientError::BadUrl(format!("{:?} is not a URL: {e}", redact_url(base_url)))
-        })?;
-        if !base.path().ends_with('/') {
-            base.set_path(&format!("{}/", base.path()));
-        }
-        check_secure(&base)?;
+        let base = check_base_url(base_url)?;
         if matches!(auth, Auth::None) && !is_loopback(&base) {
             return Err(ClientError::Auth(
                 "a server other than this machine needs authentication (--auth bearer or smart-backend)".into(),
@@ -669,6 +701,30 @@ mod tests {
             client("https://ehr.example/fhir", Auth::None),
             Err(ClientError::Auth(_))
         ));
+    }
+
+    /// Red-team finding: credentials in a URL were sent as Basic
+    /// authentication and kept in the saved recipients the app lists.
+    #[test]
+    fn credentials_in_the_url_are_refused_without_being_echoed() {
+        let bearer = || Auth::Bearer(Zeroizing::new("t".into()));
+        for url in [
+            "https://user:hunter2@ehr.example/fhir",
+            "https://hunter2@ehr.example/fhir",
+            "https://ehr.example/fhir?access_token=hunter2",
+            "https://ehr.example/fhir?_format=json&api_key=hunter2",
+        ] {
+            let Err(err) = client(url, bearer()) else {
+                panic!("{url} accepted");
+            };
+            let message = err.to_string();
+            assert!(matches!(err, ClientError::BadUrl(_)), "{url}: {message}");
+            assert!(
+                message.contains("--auth bearer") && !message.contains("hunter2"),
+                "{message}"
+            );
+        }
+        assert!(client("https://ehr.example/fhir?_format=json", bearer()).is_ok());
     }
 
     #[test]
