@@ -20,6 +20,8 @@ echo "== ui: npm ci, vitest, build (svelte-check + vite)"
 npm ci --prefix ui --no-audit --no-fund --loglevel=error
 npm --prefix ui test --silent
 npm --prefix ui run build --silent
+echo "== real recordings for tests (pyActigraphy's test data, from PyPI)"
+scripts/fetch_reference_data.sh >/dev/null
 echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
