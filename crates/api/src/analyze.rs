@@ -654,6 +654,7 @@ mod tests {
             epoch_seconds: 60,
             counts: series.counts.clone(),
             steps: None,
+            light: None,
         };
         let report = analyze_recording(&recording, 4.0).expect("analysis");
         assert_eq!(report.nights.len(), 2, "{:#?}", report.nights);

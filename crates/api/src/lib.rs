@@ -200,29 +200,28 @@ fn read_activity_file(
     let mut head = [0u8; 512];
     let n = file.read(&mut head).map_err(|e| io_error(path, e))?;
     phr_import::check_supported(&file_name, &head[..n])?;
+    drop(file);
     match phr_import::detect_format(&file_name, &head[..n]) {
-        FileFormat::Agd => {
-            drop(file);
-            Ok(FileContent::Device(phr_import::read_agd(path, |rows| {
-                progress(Progress {
-                    done: rows,
-                    total: None,
-                })
-            })?))
+        FileFormat::Csv => {
+            let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+            let report = |done| progress(Progress { done, total });
+            Ok(FileContent::Csv(phr_import::parse_minute_csv(
+                BufReader::new(file),
+                &file_name,
+                zone,
+                report,
+            )?))
         }
         format => {
-            let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
-            let reader = BufReader::new(file);
+            // Rows (.agd) or decompressed bytes: not comparable to the size.
+            let total = match format {
+                FileFormat::Agd | FileFormat::Biobank | FileFormat::Mtn => None,
+                _ => total,
+            };
             let report = |done| progress(Progress { done, total });
-            if format == FileFormat::Awd {
-                Ok(FileContent::Device(phr_import::parse_awd(
-                    reader, &file_name, report,
-                )?))
-            } else {
-                Ok(FileContent::Csv(phr_import::parse_minute_csv(
-                    reader, &file_name, zone, report,
-                )?))
-            }
+            Ok(FileContent::Device(phr_import::read_recording(
+                path, &file_name, format, report,
+            )?))
         }
     }
 }

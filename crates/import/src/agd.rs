@@ -220,6 +220,7 @@ fn read_agd_within(
         epoch_seconds,
         counts,
         steps: has_steps.then_some(steps),
+        light: None,
     })
 }
 

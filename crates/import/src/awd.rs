@@ -7,7 +7,9 @@
 //! serial number, whose first letter names the model; sex. Then one line per
 //! epoch: the activity count first, optionally followed by `, <light>` and an
 //! `M` event marker. Activity is the first whitespace-separated field, as in
-//! pyActigraphy's reader.
+//! pyActigraphy's reader; the second, on models that measure light
+//! (serial starting D, L or P), is white light. Other models' second column
+//! (pressure, sound, temperature) is not read.
 
 use crate::lines::{quoted, BoundedLines};
 use crate::recording::plausible_span;
@@ -45,6 +47,15 @@ fn model(serial: &str) -> Option<&'static str> {
     })
 }
 
+/// Whether the model a serial number names records light in a second
+/// column (Actiwatch-7, -L and -L-Plus, as in pyActigraphy's reader).
+fn has_light(serial: &str) -> bool {
+    matches!(
+        serial.chars().next().map(|c| c.to_ascii_uppercase()),
+        Some('D' | 'L' | 'P')
+    )
+}
+
 fn parse_start(date: &str, time: &str) -> Option<NaiveDateTime> {
     let date = NaiveDate::parse_from_str(date, "%d-%b-%Y").ok()?;
     let time = ["%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p"]
@@ -75,6 +86,7 @@ pub fn parse_awd(
     };
     let mut header: Vec<String> = Vec::with_capacity(HEADER_LINES);
     let mut counts = Vec::new();
+    let mut light = Vec::new();
     let mut bytes = 0u64;
     for (idx, line) in BoundedLines::new(input).enumerate() {
         let line_no = idx + 1;
@@ -93,7 +105,8 @@ pub fn parse_awd(
         if text.is_empty() {
             continue;
         }
-        let first = text.split_whitespace().next().unwrap_or_default();
+        let mut tokens = text.split_whitespace();
+        let first = tokens.next().unwrap_or_default();
         let count: u32 = first.parse().map_err(|_| {
             let why = if first.bytes().all(|b| b.is_ascii_digit()) {
                 format!("is more than {}, the largest count", u32::MAX)
@@ -109,6 +122,16 @@ pub fn parse_awd(
             ));
         }
         counts.push(Some(f64::from(count)));
+        if has_light(&header[5]) {
+            // `<activity> , <light> [M]`, as pyActigraphy splits it.
+            let value = match (tokens.next(), tokens.next()) {
+                (Some(","), Some(value)) => {
+                    Some(crate::table::count(value, "light").map_err(|m| err(line_no, m))?)
+                }
+                _ => None,
+            };
+            light.push(value);
+        }
     }
     if header.len() < HEADER_LINES {
         return Err(err(
@@ -153,6 +176,7 @@ pub fn parse_awd(
     }
     progress(bytes);
     let serial = header[5].clone();
+    let light = has_light(&serial).then_some(light);
     Ok(ActivityRecording {
         format: FileFormat::Awd,
         subject: Some(header[0].clone()).filter(|s| !s.is_empty()),
@@ -162,6 +186,7 @@ pub fn parse_awd(
         epoch_seconds,
         counts,
         steps: None,
+        light,
     })
 }
 
@@ -230,6 +255,13 @@ mod tests {
         assert_eq!(rec.start.to_string(), "1997-04-22 21:38:00");
         assert_eq!(rec.epoch_seconds, 15);
         assert_eq!(rec.device_model.as_deref(), Some("Actiwatch-L-Plus"));
+        assert_eq!(rec.light, Some(vec![Some(0.0), Some(0.0)]));
+        let bad = text.replace("429 , 0.00", "429 , dark");
+        let err = parse_awd(bad.as_bytes(), "t.AWD", |_| {}).expect_err("bad light");
+        assert!(
+            err.to_string().starts_with("t.AWD, line 9: light \"dark\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -30,6 +30,20 @@ pub enum FileFormat {
     Awd,
     /// ActiGraph `.agd` (a SQLite database written by ActiLife).
     Agd,
+    /// Philips Respironics Actiware CSV export (English, French, German).
+    Rpx,
+    /// CamNtech MotionWare `.mtn` (MotionWatch 8), an XML file.
+    Mtn,
+    /// Condor Instruments ActTrust `.txt` report.
+    ActTrust,
+    /// Tempatilumi `.txt` export (Condor Instruments, Portuguese).
+    Tempatilumi,
+    /// Daqtix `.csv` export.
+    Daqtix,
+    /// MESA actigraphy CSV (Multi-Ethnic Study of Atherosclerosis, NSRR).
+    Mesa,
+    /// biobankAccelerometerAnalysis time series (`-timeSeries.csv.gz`).
+    Biobank,
 }
 
 impl FileFormat {
@@ -39,6 +53,13 @@ impl FileFormat {
             FileFormat::Csv => "csv",
             FileFormat::Awd => "awd",
             FileFormat::Agd => "agd",
+            FileFormat::Rpx => "rpx",
+            FileFormat::Mtn => "mtn",
+            FileFormat::ActTrust => "acttrust",
+            FileFormat::Tempatilumi => "tempatilumi",
+            FileFormat::Daqtix => "daqtix",
+            FileFormat::Mesa => "mesa",
+            FileFormat::Biobank => "biobank",
         }
     }
 }
@@ -62,6 +83,10 @@ pub struct ActivityRecording {
     pub counts: Vec<Option<f64>>,
     /// Steps per epoch, for devices that count them.
     pub steps: Option<Vec<Option<f64>>>,
+    /// White light per epoch (lux), for devices that measure it, on the
+    /// same grid as `counts`. Read and checked, but not stored: the vault
+    /// has no light samples yet.
+    pub light: Option<Vec<Option<f64>>>,
 }
 
 impl ActivityRecording {
@@ -81,6 +106,7 @@ impl ActivityRecording {
             epoch_seconds,
             counts,
             steps: None,
+            light: None,
         }
     }
 

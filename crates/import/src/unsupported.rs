@@ -23,6 +23,7 @@ pub fn unsupported_export(head: &[u8]) -> Option<&'static str> {
     let first = text.iter().find(|b| !b.is_ascii_whitespace())?;
     match first {
         b'<' if contains(text, b"HealthData") => Some("an Apple Health export (export.xml)"),
+        b'<' if contains(text, b"<motionfile") => None,
         b'<' if contains(text, b"ClinicalDocument") => {
             Some("an Apple Health clinical document (export_cda.xml)")
         }
@@ -59,8 +60,8 @@ pub(crate) fn unsupported(file_name: &str, what: &str) -> ImportError {
     ImportError::File {
         file: file_name.to_string(),
         message: format!(
-            "this is {what}, which cannot be imported yet (supported: minute activity CSV, \
-             Actiwatch .AWD, ActiGraph .agd)"
+            "this is {what}, which cannot be imported yet (supported: {})",
+            crate::SUPPORTED_FORMATS
         ),
     }
 }
@@ -75,7 +76,7 @@ mod tests {
 
     #[test]
     fn common_exports_are_named() {
-        let cases: [(&[u8], Option<&str>); 9] = [
+        let cases: [(&[u8], Option<&str>); 10] = [
             (
                 b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE HealthData [\n<!ELEMENT",
                 Some("an Apple Health export (export.xml)"),
@@ -100,6 +101,7 @@ mod tests {
             (b"timestamp,count\n2026-01-01 00:00,3\n", None),
             (b"Jane Doe\n01-Mar-2026\n", None),
             (b"", None),
+            (b"\xEF\xBB\xBF<?xml version=\"1.0\"?><motionfile><log2>", None),
         ];
         for (head, what) in cases {
             assert_eq!(

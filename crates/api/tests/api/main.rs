@@ -2,4 +2,5 @@
 //! with the reference readers, and syncing wearables into a real vault.
 
 mod files;
+mod pyactigraphy;
 mod sync;
