@@ -228,6 +228,16 @@ pub fn absolute_path(text: &str) -> Result<PathBuf, CommandError> {
 /// Alert thresholds the webview sent (a map of numbers by name): every
 /// threshold must be given, whole numbers where the rule counts.
 pub fn alert_settings_from(value: serde_json::Value) -> Result<AlertSettings, CommandError> {
+    // The webview sends every threshold; one left out is a bug there, not
+    // a wish for the default (which is what stored settings get).
+    let every = serde_json::to_value(AlertSettings::default()).unwrap_or_default();
+    if let (Some(sent), Some(every)) = (value.as_object(), every.as_object()) {
+        if let Some(key) = every.keys().find(|k| !sent.contains_key(*k)) {
+            return Err(CommandError::invalid(format!(
+                "the alert thresholds are not valid: missing field `{key}`"
+            )));
+        }
+    }
     serde_json::from_value(value)
         .map_err(|e| CommandError::invalid(format!("the alert thresholds are not valid: {e}")))
 }

@@ -139,6 +139,65 @@ pub fn evaluate_alert_rules(people: u32, weeks: u32, first_seed: u64) -> Result<
     })
 }
 
+/// How the alert rules do on real recordings with injected events
+/// (`docs/care.md`, "Evaluation on real recordings").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RealAlertEvaluation {
+    /// The counts, per recording and per injected bout.
+    pub report: phr_care::RealEvaluationReport,
+    /// Injected wandering bouts with a `night_activity` alert, 0 to 1.
+    pub wandering_detected: f64,
+    /// Injected unworn days overlapped by a `not_worn` alert, 0 to 1.
+    pub unworn_detected: f64,
+    /// Night alarms not on an injected bout, per person-month.
+    pub false_night_alarms_per_person_month: f64,
+    /// Alerts of any kind not explained by an injection, per person-month.
+    pub false_alarms_per_person_month: f64,
+}
+
+/// Runs the alert rules (default thresholds) on real recordings (any file
+/// `phr import` reads), with wandering bouts and unworn days injected by a
+/// seeded protocol, `trials` times per recording.
+pub fn evaluate_alert_rules_on_recordings(
+    paths: &[std::path::PathBuf],
+    trials: u32,
+    seed: u64,
+) -> Result<RealAlertEvaluation> {
+    if paths.is_empty() || !(1..=1000).contains(&trials) {
+        return Err(ApiError::invalid(
+            "give at least one recording and 1 to 1000 trials",
+        ));
+    }
+    let mut recordings = Vec::with_capacity(paths.len());
+    for path in paths {
+        let recording = crate::read_recording(path)?;
+        recordings.push(phr_care::RealRecording {
+            name: path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            start: recording.start,
+            epoch_seconds: recording.epoch_seconds,
+            counts: recording.counts,
+        });
+    }
+    let plan = phr_care::InjectionPlan { trials, seed };
+    let report = phr_care::evaluate_recordings(
+        &recordings,
+        &plan,
+        &FeatureSettings::default(),
+        &AlertSettings::default(),
+    );
+    let months = report.person_months.max(f64::MIN_POSITIVE);
+    Ok(RealAlertEvaluation {
+        wandering_detected: report.wandering_detection(),
+        unworn_detected: report.unworn_detection(),
+        false_night_alarms_per_person_month: f64::from(report.false_alarms.night_activity) / months,
+        false_alarms_per_person_month: f64::from(report.false_alarms.total()) / months,
+        report,
+    })
+}
+
 /// Rejects thresholds the rules cannot work with.
 fn check_alert_settings(s: &AlertSettings) -> Result<()> {
     let mut problems = Vec::new();
@@ -151,6 +210,8 @@ fn check_alert_settings(s: &AlertSettings) -> Result<()> {
     let factors = [
         s.night_mad_factor,
         s.night_min_ratio,
+        s.night_bout_mad_factor,
+        s.night_bout_min_ratio,
         s.inactivity_mad_factor,
         s.inactivity_min_ratio,
         s.rhythm_mad_factor,

@@ -30,8 +30,8 @@ pub use app::{
     DEFAULT_AUTO_LOCK_MINUTES, MAX_AUTO_LOCK_MINUTES, MAX_DEMO_DAYS, MIN_AUTO_LOCK_MINUTES,
 };
 pub use care::{
-    apply_alert_settings, evaluate_alert_rules, Acknowledgement, AlertDto, AlertEvaluation,
-    CaredPerson,
+    apply_alert_settings, evaluate_alert_rules, evaluate_alert_rules_on_recordings,
+    Acknowledgement, AlertDto, AlertEvaluation, CaredPerson, RealAlertEvaluation,
 };
 pub(crate) use devices::BATTERY_NAMESPACE;
 pub use devices::{
@@ -229,11 +229,15 @@ fn read_activity_file(
 /// Analyses an actigraphy file directly, without a vault: minute CSV, AWD or
 /// AGD, on the file's own wall-clock grid (pyActigraphy's convention).
 pub fn analyze_file(path: &Path, threshold: f64) -> Result<ActigraphyReport> {
-    let recording = match read_activity_file(path, chrono_tz::UTC, |_| {})? {
+    analyze_recording(&read_recording(path)?, threshold)
+}
+
+/// An actigraphy file of any supported format on its own wall-clock grid.
+pub(crate) fn read_recording(path: &Path) -> Result<phr_import::ActivityRecording> {
+    Ok(match read_activity_file(path, chrono_tz::UTC, |_| {})? {
         FileContent::Csv(csv) => csv.into_recording(),
         FileContent::Device(recording) => recording,
-    };
-    analyze_recording(&recording, threshold)
+    })
 }
 
 /// A vault analysis with what it was computed from.

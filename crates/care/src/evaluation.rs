@@ -52,7 +52,7 @@ impl KindCounts {
         }
     }
 
-    fn bump(&mut self, kind: AlertKind) {
+    pub(crate) fn bump(&mut self, kind: AlertKind) {
         match kind {
             AlertKind::NightActivity => self.night_activity += 1,
             AlertKind::Inactivity => self.inactivity += 1,

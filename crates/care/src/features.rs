@@ -33,6 +33,7 @@ pub struct Recordings<'a> {
 
 /// Windows and count thresholds of the features.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FeatureSettings {
     /// Start of the night window, in minutes from the day's local midnight;
     /// negative means the evening before (e.g. -120 = 22:00). Default 0.
@@ -56,6 +57,29 @@ pub struct FeatureSettings {
     /// A heart-rate reading marks this many minutes either side as worn.
     /// Default 5.
     pub heart_rate_wear_minutes: u32,
+    /// The person's own night runs from the median start to the median end
+    /// of their rest periods over the learning days, but at least this long
+    /// (minutes, grown evenly around its middle). Default 300.
+    pub night_min_minutes: u32,
+    /// And at most this long (shrunk evenly). Default 600.
+    pub night_max_minutes: u32,
+    /// Minutes left out at each end of the learned night: falling asleep
+    /// and getting up vary by an hour from day to day, and are not
+    /// wandering. Default 45.
+    pub night_edge_minutes: u32,
+    /// Days before today whose rest periods learn the night. Default 14.
+    pub night_learning_days: u32,
+    /// Days with a rest period needed to learn the night; until then the
+    /// fixed `night_start_minute..night_end_minute` window is used.
+    /// Default 7.
+    pub night_learning_min_days: u32,
+    /// Still sleep: a zero run that begins in the night window (or up to
+    /// `still_sleep_early_minutes` before it), right after recorded
+    /// minutes, and lasts at most this long is sleep, not non-wear.
+    /// Default 720 (12 h, the `not_worn` limit).
+    pub still_sleep_max_minutes: u32,
+    /// How long before the night window still sleep may begin. Default 120.
+    pub still_sleep_early_minutes: u32,
 }
 
 impl Default for FeatureSettings {
@@ -69,6 +93,13 @@ impl Default for FeatureSettings {
             bout_gap_minutes: 3,
             rest_count: 4.0,
             heart_rate_wear_minutes: 5,
+            night_min_minutes: 300,
+            night_max_minutes: 600,
+            night_edge_minutes: 45,
+            night_learning_days: 14,
+            night_learning_min_days: 7,
+            still_sleep_max_minutes: 720,
+            still_sleep_early_minutes: 120,
         }
     }
 }
@@ -92,6 +123,11 @@ impl Span {
 /// The night window of a day.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NightFeatures {
+    /// The window itself (local; it may start the evening before).
+    pub window: Span,
+    /// Whether the window is the person's own (learned from their L5
+    /// midpoints) rather than the fixed default.
+    pub learned: bool,
     /// Length of the window in minutes.
     pub window_minutes: u32,
     /// Worn minutes in the window.
@@ -134,6 +170,13 @@ pub struct DayFeatures {
     pub hourly_active_minutes: Vec<Option<u8>>,
     /// The main sleep episode ending this day, if the device reported one.
     pub sleep: Option<Span>,
+    /// The rest period of the night ending this day, as (start, end) in
+    /// minutes from this day's midnight (negative: the evening before),
+    /// found around the least active 5 hours (L5) starting between noon the
+    /// day before and noon this day (see `docs/care.md`). `None` with under
+    /// 20 h of data in those 24 h or a zero run of 12 h or more (not worn).
+    /// The medians over earlier days place the person's own night.
+    pub rest: Option<(i32, i32)>,
 }
 
 impl DayFeatures {
@@ -147,16 +190,19 @@ impl DayFeatures {
         let n = vec![None; DAY_MINUTES];
         let worn = vec![false; DAY_MINUTES];
         let start = date.and_time(NaiveTime::MIN);
-        day_from_grid(date, start, &n, &worn, 0, &[], settings)
+        let night = NightWindow::fixed(settings);
+        day_from_grid(date, start, &n, &worn, 0, &[], night, settings)
     }
 }
 
 /// Features of every local day from `first` to `last` (inclusive), in date
-/// order. Recordings before `first` (up to 12 h) give context; later ones
-/// are ignored. Days without data come out all unworn. A day's features
-/// depend only on recordings from 12 h before its midnight to its end, so
-/// they are final once the day is over (evaluate ended days only; see
-/// [`not_synced`](crate::not_synced) for the current one).
+/// order. Recordings before `first` give context (the night of each day is
+/// learned from the `night_learning_days` before it, and non-wear runs are
+/// seen from 12 h before its midnight); later ones are ignored. Days
+/// without data come out all unworn. A day's features depend only on
+/// recordings from `night_learning_days` + 1 days before its midnight to its
+/// end, so they are final once the day is over (evaluate ended days only;
+/// see [`not_synced`](crate::not_synced) for the current one).
 pub fn daily_features(
     recordings: &Recordings<'_>,
     first: NaiveDate,
@@ -167,8 +213,13 @@ pub fn daily_features(
         return Vec::new();
     }
     let n_days = usize::try_from((last - first).num_days() + 1).unwrap_or(0);
-    let grid_start = first.and_time(NaiveTime::MIN) - Duration::minutes(MARGIN_MINUTES as i64);
-    let n = MARGIN_MINUTES + n_days * DAY_MINUTES;
+    // Days before `first` only learn the night.
+    let lead = settings.night_learning_days as usize;
+    let n_all = lead + n_days;
+    let grid_start = first.and_time(NaiveTime::MIN)
+        - Duration::days(lead as i64)
+        - Duration::minutes(MARGIN_MINUTES as i64);
+    let n = MARGIN_MINUTES + n_all * DAY_MINUTES;
     let index = |local: NaiveDateTime| -> Option<usize> {
         let minutes = (local - grid_start).num_minutes();
         usize::try_from(minutes).ok().filter(|&i| i < n)
@@ -210,35 +261,231 @@ pub fn daily_features(
         }
     }
 
-    // Each day sees only its own minutes and the 12 h before: its features
+    // Each day sees only its own minutes and the 12 h before (and, for its
+    // night window, the L5 midpoints of the days before): its features
     // never change when later data arrive, so alert ids stay stable when
     // days are evaluated one by one.
-    (0..n_days)
+    let slice = |d: usize| d * DAY_MINUTES..d * DAY_MINUTES + MARGIN_MINUTES + DAY_MINUTES;
+    let midpoints: Vec<Option<(i32, i32)>> =
+        (0..n_all).map(|d| rest_period(&counts[slice(d)])).collect();
+    (lead..n_all)
         .map(|d| {
-            let date = first + Duration::days(d as i64);
-            let lo = d * DAY_MINUTES;
-            let hi = lo + MARGIN_MINUTES + DAY_MINUTES;
+            let date = first + Duration::days((d - lead) as i64);
+            let range = slice(d);
+            let lo = range.start;
             let start = grid_start + Duration::minutes(lo as i64);
-            let counts = &counts[lo..hi];
-            let worn: Vec<bool> = match EpochSeries::new(start, 60, counts.to_vec()) {
-                Ok(series) => {
-                    let mask = non_wear_mask(&series, &NonWearRule::for_epoch(60));
-                    (0..counts.len())
-                        .map(|i| counts[i].is_some() && (mask[i] || heart[lo + i]))
-                        .collect()
-                }
-                Err(_) => vec![false; counts.len()],
-            };
-            day_from_grid(
+            let counts = &counts[range];
+            let night = NightWindow::learned(&midpoints[d - lead..d], settings)
+                .unwrap_or_else(|| NightWindow::fixed(settings));
+            let worn = wear(counts, &heart[lo..lo + counts.len()], night, settings);
+            let mut day = day_from_grid(
                 date,
                 start,
                 counts,
                 &worn,
                 MARGIN_MINUTES,
                 recordings.sleep,
+                night,
                 settings,
-            )
+            );
+            day.rest = midpoints[d];
+            day
         })
+        .collect()
+}
+
+/// A day's night window in minutes from its midnight, end exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NightWindow {
+    start: i32,
+    end: i32,
+    learned: bool,
+}
+
+impl NightWindow {
+    fn fixed(settings: &FeatureSettings) -> Self {
+        Self {
+            start: settings.night_start_minute,
+            end: settings.night_end_minute,
+            learned: false,
+        }
+    }
+
+    /// From the medians of the earlier days' rest starts and ends, once
+    /// enough are known.
+    fn learned(rests: &[Option<(i32, i32)>], settings: &FeatureSettings) -> Option<Self> {
+        let known: Vec<(i32, i32)> = rests.iter().flatten().copied().collect();
+        if known.len() < settings.night_learning_min_days.max(1) as usize {
+            return None;
+        }
+        let median = |f: fn(&(i32, i32)) -> i32| {
+            let values: Vec<f64> = known.iter().map(|r| f64::from(f(r))).collect();
+            crate::rules::median_mad(&values).map(|(m, _)| m.round() as i32)
+        };
+        let edge = settings.night_edge_minutes as i32;
+        let (mut start, mut end) = (median(|r| r.0)? + edge, median(|r| r.1)? - edge);
+        let min = settings.night_min_minutes.min(DAY_MINUTES as u32) as i32;
+        let max = settings
+            .night_max_minutes
+            .clamp(settings.night_min_minutes, DAY_MINUTES as u32) as i32;
+        let length = (end - start).clamp(min, max);
+        let middle = (start + end) / 2;
+        start = middle - length / 2;
+        end = start + length;
+        Some(Self {
+            start,
+            end,
+            learned: true,
+        })
+    }
+}
+
+/// Least active 5 hours of a day slice (index 0 = noon the day before):
+/// the start index of the 300-minute window with the smallest count sum
+/// among those starting before noon of the day (at most 30 minutes
+/// missing). `None` with under 20 h of data in
+/// the noon-to-noon 24 h or a zero run of 12 h or more in them.
+fn l5_start(counts: &[Option<f64>]) -> Option<usize> {
+    const WINDOW: usize = 300;
+    let day = DAY_MINUTES.min(counts.len());
+    if counts.len() < day + WINDOW - 1 {
+        return None;
+    }
+    let present = counts[..day].iter().filter(|c| c.is_some()).count();
+    if present < 20 * 60 {
+        return None;
+    }
+    let zero_run = longest_run(0..day, |i| counts[i].is_none_or(|c| c < 1.0));
+    if zero_run.is_some_and(|(a, b)| b - a >= 720) {
+        return None;
+    }
+    let mut sum = vec![0.0f64; counts.len() + 1];
+    let mut missing = vec![0usize; counts.len() + 1];
+    for (i, c) in counts.iter().enumerate() {
+        sum[i + 1] = sum[i] + c.unwrap_or(0.0);
+        missing[i + 1] = missing[i] + usize::from(c.is_none());
+    }
+    let mut best: Option<(f64, usize)> = None;
+    for i in 0..day {
+        if missing[i + WINDOW] - missing[i] > 30 {
+            continue;
+        }
+        let total = sum[i + WINDOW] - sum[i];
+        if best.is_none_or(|(b, _)| total < b) {
+            best = Some((total, i));
+        }
+    }
+    best.map(|(_, i)| i)
+}
+
+/// The rest period of a day slice (index 0 = noon the day before), as
+/// (start, end) minutes from the day's midnight: grown from the least
+/// active 5 hours both ways while the activity stays quiet, crossing
+/// restless stretches shorter than 30 minutes. *Quiet* is a centred 31-minute
+/// mean of at most 15 % of the mean count of the noon-to-noon 24 h
+/// (Roenneberg's threshold against the day's level, so any device scale
+/// works).
+fn rest_period(counts: &[Option<f64>]) -> Option<(i32, i32)> {
+    const WINDOW: usize = 300;
+    const HALF: usize = 15;
+    const WAKE_RUN: usize = 30;
+    let s = l5_start(counts)?;
+    let day = DAY_MINUTES.min(counts.len());
+    let present: Vec<f64> = counts[..day].iter().flatten().copied().collect();
+    let level = present.iter().sum::<f64>() / present.len().max(1) as f64;
+    if level <= 0.0 {
+        return None;
+    }
+    let threshold = 0.15 * level;
+    let mut sum = vec![0.0f64; counts.len() + 1];
+    let mut seen = vec![0usize; counts.len() + 1];
+    for (i, c) in counts.iter().enumerate() {
+        sum[i + 1] = sum[i] + c.unwrap_or(0.0);
+        seen[i + 1] = seen[i] + usize::from(c.is_some());
+    }
+    let quiet = |i: usize| {
+        let (a, b) = (i.saturating_sub(HALF), (i + HALF + 1).min(counts.len()));
+        let n = seen[b] - seen[a];
+        n > 0 && (sum[b] - sum[a]) / n as f64 <= threshold
+    };
+    // Grow from the L5 window until 30 restless minutes in a row.
+    let mut start = s;
+    let mut restless = 0;
+    let mut i = s;
+    while i > 0 && restless < WAKE_RUN {
+        i -= 1;
+        if quiet(i) {
+            start = i;
+            restless = 0;
+        } else {
+            restless += 1;
+        }
+    }
+    let mut end = s + WINDOW;
+    restless = 0;
+    let mut i = end;
+    while i < counts.len() && restless < WAKE_RUN {
+        if quiet(i) {
+            end = i + 1;
+            restless = 0;
+        } else {
+            restless += 1;
+        }
+        i += 1;
+    }
+    let at = |i: usize| i32::try_from(i).ok().map(|m| m - MARGIN_MINUTES as i32);
+    Some((at(start)?, at(end)?))
+}
+
+/// Wear per minute of a day slice: recorded, and either not in a non-wear
+/// run (`phr_analysis::non_wear_mask`: 90-minute zero runs, 2-minute spike
+/// tolerance) or proven by heart rate, or **still sleep**: a non-wear run
+/// that begins in the night window (or up to `still_sleep_early_minutes`
+/// before it, this night's or the next), right after a recorded minute,
+/// lasts at most `still_sleep_max_minutes` and ends at recorded minutes or
+/// at the slice's end. A real sleeping wrist reads 0 for hours; a watch on
+/// a table reads 0 for longer, or outside the night.
+fn wear(
+    counts: &[Option<f64>],
+    heart: &[bool],
+    night: NightWindow,
+    settings: &FeatureSettings,
+) -> Vec<bool> {
+    let Ok(series) = EpochSeries::new(NaiveDate::MIN.and_time(NaiveTime::MIN), 60, counts.to_vec())
+    else {
+        return vec![false; counts.len()];
+    };
+    let mut mask = non_wear_mask(&series, &NonWearRule::for_epoch(60));
+    let base = MARGIN_MINUTES as i32;
+    let early = settings.still_sleep_early_minutes as i32;
+    let begins_at_night = |i: usize| {
+        let t = i as i32 - base;
+        [0, DAY_MINUTES as i32]
+            .iter()
+            .any(|shift| (night.start - early + shift..night.end + shift).contains(&t))
+    };
+    let mut i = 0;
+    while i < mask.len() {
+        if mask[i] {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < mask.len() && !mask[i] {
+            i += 1;
+        }
+        let after_data = s > 0 && counts[s - 1].is_some();
+        let ends_in_data = i == mask.len() || counts[i].is_some();
+        if after_data
+            && ends_in_data
+            && i - s <= settings.still_sleep_max_minutes as usize
+            && begins_at_night(s)
+        {
+            mask[s..i].iter_mut().for_each(|m| *m = true);
+        }
+    }
+    (0..counts.len())
+        .map(|i| counts[i].is_some() && (mask[i] || heart[i]))
         .collect()
 }
 
@@ -285,6 +532,7 @@ fn day_from_grid(
     worn: &[bool],
     base: usize,
     sleep: &[SleepEpisode],
+    night_window: NightWindow,
     settings: &FeatureSettings,
 ) -> DayFeatures {
     let len = counts.len();
@@ -302,12 +550,7 @@ fn day_from_grid(
     let longest_unworn = longest_run(day.clone(), |i| !worn[i]).map(span);
 
     // Night window.
-    let night = window(
-        base,
-        settings.night_start_minute,
-        settings.night_end_minute,
-        len,
-    );
+    let night = window(base, night_window.start, night_window.end, len);
     let active = |i: usize| worn[i] && count(i) >= settings.night_active_count;
     let night_worn = night.clone().filter(|&i| worn[i]).count() as u32;
     let night_active = night.clone().filter(|&i| active(i)).count() as u32;
@@ -373,6 +616,8 @@ fn day_from_grid(
         unworn_tail_minutes,
         longest_unworn,
         night: NightFeatures {
+            window: span((night.start, night.end)),
+            learned: night_window.learned,
             window_minutes: night.len() as u32,
             worn_minutes: night_worn,
             active_minutes: night_active,
@@ -385,6 +630,7 @@ fn day_from_grid(
         longest_still,
         hourly_active_minutes,
         sleep,
+        rest: None,
     }
 }
 

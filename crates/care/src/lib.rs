@@ -22,11 +22,16 @@
 
 mod evaluation;
 mod features;
+mod injection;
 mod rules;
 mod text;
 
 pub use evaluation::{evaluate_synthetic, EvaluationPlan, EvaluationReport, KindCounts};
 pub use features::{daily_features, DayFeatures, FeatureSettings, NightFeatures, Recordings, Span};
+pub use injection::{
+    evaluate_recordings, InjectedBout, InjectionPlan, RealEvaluationReport, RealRecording,
+    RecordingFigures,
+};
 pub use rules::{
     alert_id, evaluate, evaluate_history, median_mad, not_synced, weekly_rhythm, Alert, AlertKind,
     AlertSettings, Explanation, Rhythm, Severity,

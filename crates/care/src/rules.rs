@@ -113,8 +113,10 @@ pub struct Alert {
 }
 
 /// Thresholds of the rules. Defaults are the values evaluated in
-/// `docs/care.md`.
+/// `docs/care.md`. Settings stored before a threshold existed read it as
+/// its default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AlertSettings {
     /// Days before today that form the baseline. Default 14.
     pub baseline_days: u32,
@@ -125,12 +127,19 @@ pub struct AlertSettings {
     pub min_worn_fraction: f64,
     /// Night: multiples of the scaled MAD above the median. Default 4.
     pub night_mad_factor: f64,
-    /// Night: at least this many times the median active minutes. Default 3.
+    /// Night: at least this many times the median active minutes. Default
+    /// 1.5 (real nights are restless: 10 to 35 active minutes is ordinary).
     pub night_min_ratio: f64,
+    /// Night: the longest bout must exceed the median of the baseline
+    /// nights' longest bouts by this many scaled MADs. Default 4.
+    pub night_bout_mad_factor: f64,
+    /// Night: and be at least this many times that median. Default 2.
+    pub night_bout_min_ratio: f64,
     /// Night: at least this many active minutes, whatever the baseline.
     /// Default 30.
     pub night_min_active_minutes: u32,
-    /// Night: the longest bout must last at least this long. Default 20.
+    /// Night: the longest bout must last at least this long, whatever the
+    /// baseline. Default 20.
     pub night_min_bout_minutes: u32,
     /// Night: a bout this long is urgent. Default 120.
     pub night_urgent_bout_minutes: u32,
@@ -174,7 +183,9 @@ impl Default for AlertSettings {
             min_baseline_days: 7,
             min_worn_fraction: 0.75,
             night_mad_factor: 4.0,
-            night_min_ratio: 3.0,
+            night_min_ratio: 1.5,
+            night_bout_mad_factor: 4.0,
+            night_bout_min_ratio: 2.0,
             night_min_active_minutes: 30,
             night_min_bout_minutes: 20,
             night_urgent_bout_minutes: 120,
@@ -320,8 +331,10 @@ pub fn evaluate_history(
     merged
 }
 
-/// `night_activity`: active minutes in the night window far above the
-/// person's usual nights, with one sustained bout.
+/// `night_activity`: active minutes in the night window well above the
+/// person's usual nights, and one sustained bout far longer than their
+/// usual longest one (real nights are restless in short bursts; wandering
+/// is sustained).
 fn night_activity(
     person: PersonId,
     history: &[DayFeatures],
@@ -350,9 +363,19 @@ fn night_activity(
         settings.night_min_ratio,
         f64::from(settings.night_min_active_minutes),
     )?;
+    let bouts: Vec<f64> = base
+        .iter()
+        .map(|d| f64::from(d.night.longest_bout.map_or(0, |b| b.minutes())))
+        .collect();
+    let (_, bout_threshold) = robust_threshold(
+        &bouts,
+        settings.night_bout_mad_factor,
+        settings.night_bout_min_ratio,
+        f64::from(settings.night_min_bout_minutes),
+    )?;
     let bout = today.night.longest_bout?;
     if f64::from(today.night.active_minutes) < threshold
-        || bout.minutes() < settings.night_min_bout_minutes
+        || f64::from(bout.minutes()) < bout_threshold
     {
         return None;
     }
@@ -366,6 +389,7 @@ fn night_activity(
     };
     let explanation = text::night_activity(
         bout,
+        &today.night,
         times,
         today.night.active_minutes,
         usual_minutes,
@@ -737,6 +761,11 @@ mod tests {
             unworn_tail_minutes: 0,
             longest_unworn: None,
             night: NightFeatures {
+                window: Span {
+                    start: at(day, 0, 0),
+                    end: at(day, 5, 0),
+                },
+                learned: false,
                 window_minutes: 300,
                 worn_minutes: 300,
                 active_minutes: 4 + wobble * 2,
@@ -758,6 +787,7 @@ mod tests {
                 start: at(day - 1, 23, wobble * 5),
                 end: at(day, 6, 30),
             }),
+            rest: Some((-60, 390)),
         }
     }
 
@@ -771,6 +801,11 @@ mod tests {
                 end: at(day + 1, 0, 0),
             }),
             night: NightFeatures {
+                window: Span {
+                    start: at(day, 0, 0),
+                    end: at(day, 5, 0),
+                },
+                learned: false,
                 window_minutes: 300,
                 worn_minutes: 0,
                 active_minutes: 0,
@@ -834,6 +869,12 @@ mod tests {
         days[14].night.active_minutes = 125;
         days[14].night.counts = 12_000.0;
         days[14].night.longest_bout = Some(bout);
+        // The person's own night, learned from earlier days.
+        days[14].night.window = Span {
+            start: at(13, 23, 10),
+            end: at(14, 4, 10),
+        };
+        days[14].night.learned = true;
         let alerts = evaluate(person(), &days[..14], &days[14], &AlertSettings::default());
         assert_eq!(kinds(&alerts), [AlertKind::NightActivity]);
         let alert = &alerts[0];
@@ -845,13 +886,29 @@ mod tests {
         );
         assert_eq!(
             alert.explanation.en,
-            "Active for 2 h 10 min between 01:40 and 03:50, about 6 times the usual \
-             night-time level (125 active minutes against a usual 8; baseline: 14 nights)."
+            "Active for 2 h 10 min between 01:40 and 03:50 in their usual night \
+             (23:10–04:10), about 6 times the usual night-time level (125 active minutes \
+             against a usual 8; baseline: 14 nights)."
         );
         assert!(
-            alert.explanation.ja.contains("01:40から03:50まで2時間10分"),
+            alert
+                .explanation
+                .ja
+                .starts_with("普段の夜間（23:10〜04:10）の01:40から03:50まで2時間10分"),
             "{}",
             alert.explanation.ja
+        );
+        // Before the person's night is known, the text says the window is
+        // the default one.
+        days[14].night.learned = false;
+        let alerts = evaluate(person(), &days[..14], &days[14], &AlertSettings::default());
+        assert!(
+            alerts[0]
+                .explanation
+                .en
+                .contains("in the default night (23:10–04:10) until their own is known"),
+            "{}",
+            alerts[0].explanation.en
         );
     }
 

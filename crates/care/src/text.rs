@@ -52,12 +52,25 @@ fn times(ratio: f64) -> String {
 
 pub(crate) fn night_activity(
     bout: Span,
+    night: &crate::features::NightFeatures,
     ratio: Option<f64>,
     active_minutes: u32,
     usual_minutes: f64,
     nights: usize,
 ) -> Explanation {
     let (from, to, length) = (clock(bout.start), clock(bout.end), bout.minutes());
+    let (night_from, night_to) = (clock(night.window.start), clock(night.window.end));
+    let (en_night, ja_night) = if night.learned {
+        (
+            format!("in their usual night ({night_from}–{night_to})"),
+            format!("普段の夜間（{night_from}〜{night_to}）の"),
+        )
+    } else {
+        (
+            format!("in the default night ({night_from}–{night_to}) until their own is known"),
+            format!("夜間（{night_from}〜{night_to}、本人の夜間がわかるまでの既定）の"),
+        )
+    };
     let en_level = match ratio {
         Some(r) => format!("about {} times the usual night-time level", times(r)),
         None => "while the usual night is almost motionless".to_string(),
@@ -68,13 +81,13 @@ pub(crate) fn night_activity(
     };
     Explanation {
         en: format!(
-            "Active for {} between {from} and {to}, {en_level} ({active_minutes} active \
-             minutes against a usual {usual_minutes:.0}; baseline: {nights} nights).",
+            "Active for {} between {from} and {to} {en_night}, {en_level} ({active_minutes} \
+             active minutes against a usual {usual_minutes:.0}; baseline: {nights} nights).",
             hm_en(length)
         ),
         ja: format!(
-            "{from}から{to}まで{}活動していました。{ja_level}（活動した時間{active_minutes}分、\
-             普段は{usual_minutes:.0}分。基準：過去{nights}夜）。",
+            "{ja_night}{from}から{to}まで{}活動していました。{ja_level}（活動した時間\
+             {active_minutes}分、普段は{usual_minutes:.0}分。基準：過去{nights}夜）。",
             hm_ja(length)
         ),
     }

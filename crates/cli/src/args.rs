@@ -33,10 +33,15 @@ pub enum Command {
         tz: String,
     },
     /// Import an activity file, all or nothing: a minute CSV (`timestamp,count`,
-    /// local time), an Actiwatch .AWD or an ActiGraph .agd (detected from its
-    /// content). Importing it again stores nothing twice.
+    /// local time), an Actiwatch .AWD (every model), an ActiGraph .agd, a
+    /// Philips Respironics Actiware CSV export (English, French, German), a
+    /// MotionWatch 8 .mtn, an ActTrust or Tempatilumi .txt, a Daqtix or MESA
+    /// .csv, or a biobankAccelerometerAnalysis -timeSeries.csv.gz (with its
+    /// -summary.json beside it, if any); the format is detected from the
+    /// content. Importing it again stores nothing twice.
     Import {
-        /// The file to import (minute CSV, .AWD or .agd).
+        /// The file to import (minute CSV, .AWD, .agd, Actiware CSV, .mtn,
+        /// ActTrust, Tempatilumi, Daqtix, MESA, biobank time series).
         file: PathBuf,
         #[command(flatten)]
         person: PersonArg,
@@ -166,7 +171,10 @@ pub struct AnalyzeArgs {
 
 #[derive(Subcommand)]
 pub enum AnalyzeSource {
-    /// Analyse an actigraphy file (minute CSV, Actiwatch .AWD, ActiGraph .agd); no vault needed.
+    /// Analyse an actigraphy file (any format `phr import` reads: minute CSV,
+    /// Actiwatch .AWD, ActiGraph .agd, Actiware CSV, MotionWatch .mtn,
+    /// ActTrust, Tempatilumi, Daqtix, MESA, biobank time series); no vault
+    /// needed.
     Actigraphy {
         /// The file; its format is detected from its content and name.
         #[arg(long, value_name = "FILE")]
@@ -375,7 +383,9 @@ pub enum CareAction {
         lang: LangArg,
     },
     /// False-alarm and detection rates of the alert rules on simulated people
-    /// (ordinary weeks, wandering nights, unworn days); no vault needed.
+    /// (ordinary weeks, wandering nights, unworn days), or with
+    /// `--recordings` on real recordings with injected events; no vault
+    /// needed.
     Evaluate {
         /// Simulated people.
         #[arg(long, default_value_t = 20)]
@@ -383,9 +393,18 @@ pub enum CareAction {
         /// Weeks per person (7 or more).
         #[arg(long, default_value_t = 8)]
         weeks: u32,
-        /// Seed of the first person.
+        /// Seed of the first person (simulated), or of the injections.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Real recordings (any file `phr import` reads, e.g. .AWD or minute
+        /// CSV): inject wandering bouts and unworn days into them instead of
+        /// simulating people.
+        #[arg(long, value_name = "FILE", num_args = 1..)]
+        recordings: Vec<std::path::PathBuf>,
+        /// Trials per recording (real recordings only), each with new
+        /// nights, bouts and unworn day.
+        #[arg(long, default_value_t = 20)]
+        trials: u32,
     },
     /// A person's alert thresholds; `--set KEY=VALUE` changes them.
     Settings {

@@ -20,7 +20,15 @@ pub fn run(cx: &Context, action: CareAction) -> anyhow::Result<()> {
             people,
             weeks,
             seed,
-        } => evaluate(cx.json, people, weeks, seed),
+            recordings,
+            trials,
+        } => {
+            if recordings.is_empty() {
+                evaluate(cx.json, people, weeks, seed)
+            } else {
+                evaluate_real(cx.json, &recordings, trials, seed)
+            }
+        }
         CareAction::Settings { person, set } => settings(cx, person.person.as_deref(), &set),
         CareAction::Digest {
             week: _,
@@ -157,6 +165,86 @@ fn evaluate(json: bool, people: u32, weeks: u32, seed: u64) -> anyhow::Result<()
         r.unworn_caught,
         r.unworn_days,
         e.unworn_detected * 100.0
+    );
+    Ok(())
+}
+
+/// `phr care evaluate --recordings FILE...`: injected events in real
+/// recordings; no vault needed.
+fn evaluate_real(
+    json: bool,
+    paths: &[std::path::PathBuf],
+    trials: u32,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let e = phr_api::evaluate_alert_rules_on_recordings(paths, trials, seed)?;
+    if json {
+        return print_json(&e);
+    }
+    let r = &e.report;
+    println!("recording                        days  scored  wandering caught  unworn caught  not explained (night/inact/worn/rhythm)  untouched");
+    for f in &r.recordings {
+        if !f.used {
+            println!(
+                "{:<32} {:>4}  not used: {} worn days, fewer than 2 nights to inject (7 worn days before each)",
+                f.name, f.days, f.worn_days
+            );
+            continue;
+        }
+        let u = &f.unexplained;
+        let t = &f.untouched_alerts;
+        println!(
+            "{:<32} {:>4}  {:>6}  {:>9}/{:<6}  {:>6}/{:<6}  {}/{}/{}/{}{:>28}/{}/{}/{}",
+            f.name,
+            f.days,
+            f.scored_days,
+            f.wandering.1,
+            f.wandering.0,
+            f.unworn.1,
+            f.unworn.0,
+            u.night_activity,
+            u.inactivity,
+            u.not_worn,
+            u.rhythm_decline,
+            t.night_activity,
+            t.inactivity,
+            t.not_worn,
+            t.rhythm_decline,
+        );
+    }
+    println!(
+        "{trials} trials per recording, seed {seed}, default thresholds; {:.2} person-months scored without an injection ({:.2} untouched)",
+        r.person_months, r.untouched_person_months
+    );
+    println!(
+        "wandering nights caught: {} of {} ({:.1}%)",
+        r.wandering_caught,
+        r.wandering_nights,
+        e.wandering_detected * 100.0
+    );
+    for minutes in [45, 90, 150] {
+        let of: Vec<_> = r.bouts.iter().filter(|b| b.minutes == minutes).collect();
+        if !of.is_empty() {
+            let caught = of.iter().filter(|b| b.caught).count();
+            println!("  {minutes:>3} min bouts: {caught} of {}", of.len());
+        }
+    }
+    println!(
+        "unworn days caught: {} of {} ({:.1}%)",
+        r.unworn_caught,
+        r.unworn_days,
+        e.unworn_detected * 100.0
+    );
+    let f = &r.false_alarms;
+    println!(
+        "false alarms: night_activity {}, inactivity {}, not_worn {}, rhythm_decline {} ({:.2} night alarms and {:.2} in all per person-month); not_worn on the recordings' own non-wear: {}",
+        f.night_activity,
+        f.inactivity,
+        f.not_worn,
+        f.rhythm_decline,
+        e.false_night_alarms_per_person_month,
+        e.false_alarms_per_person_month,
+        r.own_non_wear
     );
     Ok(())
 }

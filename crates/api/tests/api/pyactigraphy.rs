@@ -26,7 +26,7 @@ fn close(ours: Option<f64>, theirs: &serde_json::Value, what: &str) -> Option<St
 
 /// The recording a JSON file of expected values describes; panics, saying
 /// how to get it, when it was not downloaded.
-fn recording(name: &str) -> PathBuf {
+pub(crate) fn recording(name: &str) -> PathBuf {
     let path = reference_dir().join("pyactigraphy-data").join(name);
     assert!(
         path.exists(),

@@ -65,6 +65,8 @@ fn a_hair_trigger_night_rule_floods_ordinary_nights() {
     let settings = AlertSettings {
         night_mad_factor: 0.0,
         night_min_ratio: 0.0,
+        night_bout_mad_factor: 0.0,
+        night_bout_min_ratio: 0.0,
         night_min_active_minutes: 1,
         night_min_bout_minutes: 1,
         ..AlertSettings::default()
