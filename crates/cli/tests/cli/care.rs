@@ -263,6 +263,49 @@ fn the_evaluation_command_prints_false_alarm_and_detection_rates() {
 }
 
 #[test]
+fn the_evaluation_on_real_recordings_injects_and_scores() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = dir.path().join("none.phr");
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/reference/pyactigraphy-data/example_05.AWD");
+    assert!(
+        data.exists(),
+        "{} is missing: run scripts/fetch_reference_data.sh",
+        data.display()
+    );
+    let args = [
+        "--json",
+        "care",
+        "evaluate",
+        "--trials",
+        "3",
+        "--recordings",
+    ];
+    let e: serde_json::Value =
+        serde_json::from_str(&ok(phr(&vault).args(args).arg(&data))).expect("json");
+    assert_eq!(e["report"]["wandering_nights"], 6, "two per trial: {e}");
+    assert_eq!(e["report"]["recordings"][0]["name"], "example_05.AWD");
+    assert_eq!(e["report"]["bouts"].as_array().expect("bouts").len(), 6);
+    for key in [
+        "wandering_detected",
+        "unworn_detected",
+        "false_night_alarms_per_person_month",
+        "false_alarms_per_person_month",
+    ] {
+        assert!(e[key].as_f64().is_some(), "{key}: {e}");
+    }
+    let text = ok(phr(&vault).args(&args[1..]).arg(&data));
+    assert!(text.contains("wandering nights caught:"), "{text}");
+    assert!(!vault.exists(), "no vault needed or made");
+    // A file that is not a recording: named, exit 65.
+    let bad = dir.path().join("notes.csv");
+    std::fs::write(&bad, "this,is\nnot,counts\n").expect("write");
+    let out = run(phr(&vault).args(&args[1..]).arg(&bad));
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("notes.csv"));
+}
+
+#[test]
 fn the_overview_lists_every_persons_open_alerts_most_severe_first() {
     let dir = tempfile::tempdir().expect("tmp");
     let vault = init(dir.path());
