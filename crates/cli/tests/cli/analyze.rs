@@ -206,7 +206,19 @@ fn output_into_a_closed_pipe_ends_quietly() {
 #[test]
 fn import_help_names_every_format_it_reads() {
     let help = ok(Command::new(env!("CARGO_BIN_EXE_phr")).args(["import", "--help"]));
-    for format in ["CSV", ".AWD", ".agd"] {
+    for format in [
+        "CSV",
+        ".AWD",
+        ".agd",
+        "Actiware",
+        "English, French, German",
+        ".mtn",
+        "ActTrust",
+        "Tempatilumi",
+        "Daqtix",
+        "MESA",
+        "timeSeries.csv.gz",
+    ] {
         assert!(help.contains(format), "{format}: {help}");
     }
 }
