@@ -46,27 +46,86 @@ impl LineError {
     }
 }
 
-/// One line read: its text without the line ending (`\n` or `\r\n`), and
-/// whether it had one (only the last line of a file may lack it).
+/// One line read: its text without the line ending (`\n` or `\r\n`).
 pub(crate) struct Line {
     pub text: String,
-    pub terminated: bool,
 }
 
 /// The lines of a `BufRead`, each at most [`MAX_LINE_BYTES`] long; after an
-/// error the iterator ends.
+/// error the iterator ends. [`BoundedLines::next_line`] lends each line from
+/// one buffer reused for the whole file (no allocation per line); the
+/// `Iterator` gives owned lines.
 pub(crate) struct BoundedLines<R> {
     input: R,
     done: bool,
+    bytes: Vec<u8>,
+}
+
+/// One line lent by [`BoundedLines::next_line`]: its text without the
+/// line ending (`\n` or `\r\n`), and whether it had one (only the last
+/// line of a file may lack it).
+pub(crate) struct LineRef<'a> {
+    pub text: &'a str,
+    pub terminated: bool,
 }
 
 impl<R: BufRead> BoundedLines<R> {
     pub(crate) fn new(input: R) -> Self {
-        BoundedLines { input, done: false }
+        BoundedLines {
+            input,
+            done: false,
+            bytes: Vec::new(),
+        }
     }
 
-    fn read_line(&mut self) -> Result<Option<Line>, LineError> {
-        let mut bytes = Vec::new();
+    /// The next line, lent until the next call; `None` at the end of the
+    /// input or after an error.
+    pub(crate) fn next_line(&mut self) -> Option<Result<LineRef<'_>, LineError>> {
+        if self.done {
+            return None;
+        }
+        match self.read_line() {
+            Ok(Some(terminated)) => match std::str::from_utf8(&self.bytes) {
+                Ok(text) => Some(Ok(LineRef { text, terminated })),
+                Err(_) => {
+                    self.done = true;
+                    Some(Err(LineError::Io(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "stream did not contain valid UTF-8",
+                    ))))
+                }
+            },
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+
+    /// The input's buffered bytes, for a caller that reads whole lines
+    /// from them in place and then [`BoundedLines::consume`]s what it took;
+    /// empty at the end, after an error, or when the read fails (the next
+    /// [`BoundedLines::next_line`] then reports it on its line).
+    pub(crate) fn buffered(&mut self) -> &[u8] {
+        if self.done {
+            return &[];
+        }
+        self.input.fill_buf().unwrap_or(&[])
+    }
+
+    /// Marks `n` bytes of [`BoundedLines::buffered`] as read.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.input.consume(n);
+    }
+
+    /// Reads the next line's bytes into `self.bytes`; whether it had a line
+    /// ending, or `None` at the end of the input.
+    fn read_line(&mut self) -> Result<Option<bool>, LineError> {
+        self.bytes.clear();
         let terminated = loop {
             let buf = match self.input.fill_buf() {
                 Ok(buf) => buf,
@@ -74,7 +133,7 @@ impl<R: BufRead> BoundedLines<R> {
                 Err(e) => return Err(LineError::Io(e)),
             };
             if buf.is_empty() {
-                if bytes.is_empty() {
+                if self.bytes.is_empty() {
                     return Ok(None);
                 }
                 break false;
@@ -84,29 +143,23 @@ impl<R: BufRead> BoundedLines<R> {
                 None => (buf, false),
             };
             // The `\r` of a `\r\n` may still come: allow one byte more.
-            if bytes.len() + chunk.len() > MAX_LINE_BYTES + 1 {
+            if self.bytes.len() + chunk.len() > MAX_LINE_BYTES + 1 {
                 return Err(LineError::TooLong);
             }
-            bytes.extend_from_slice(chunk);
+            self.bytes.extend_from_slice(chunk);
             let used = chunk.len() + usize::from(newline);
             self.input.consume(used);
             if newline {
                 break true;
             }
         };
-        if terminated && bytes.last() == Some(&b'\r') {
-            bytes.pop();
+        if terminated && self.bytes.last() == Some(&b'\r') {
+            self.bytes.pop();
         }
-        if bytes.len() > MAX_LINE_BYTES {
+        if self.bytes.len() > MAX_LINE_BYTES {
             return Err(LineError::TooLong);
         }
-        let text = String::from_utf8(bytes).map_err(|_| {
-            LineError::Io(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "stream did not contain valid UTF-8",
-            ))
-        })?;
-        Ok(Some(Line { text, terminated }))
+        Ok(Some(terminated))
     }
 }
 
@@ -114,12 +167,11 @@ impl<R: BufRead> Iterator for BoundedLines<R> {
     type Item = Result<Line, LineError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let line = self.read_line().transpose();
-        self.done = !matches!(line, Some(Ok(_)));
-        line
+        self.next_line().map(|line| {
+            line.map(|l| Line {
+                text: l.text.to_string(),
+            })
+        })
     }
 }
 
@@ -147,12 +199,21 @@ mod tests {
     use super::*;
 
     fn read(bytes: &[u8]) -> Vec<Result<(String, bool), String>> {
-        BoundedLines::new(bytes)
-            .map(|l| {
-                l.map(|l| (l.text, l.terminated))
-                    .map_err(|e| e.message(|e| e.to_string()))
-            })
-            .collect()
+        let mut lines = BoundedLines::new(bytes);
+        let mut out = Vec::new();
+        while let Some(line) = lines.next_line() {
+            out.push(
+                line.map(|l| (l.text.to_string(), l.terminated))
+                    .map_err(|e| e.message(|e| e.to_string())),
+            );
+        }
+        // The owned lines are the same texts.
+        let owned: Vec<_> = BoundedLines::new(bytes)
+            .map(|l| l.map(|l| l.text).map_err(|e| e.message(|e| e.to_string())))
+            .collect();
+        let texts: Vec<_> = out.iter().map(|l| l.clone().map(|(t, _)| t)).collect();
+        assert_eq!(owned, texts);
+        out
     }
 
     #[test]

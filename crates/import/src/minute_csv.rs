@@ -12,9 +12,9 @@
 //!   (gaps are allowed and stay gaps).
 //! * An empty count, `NaN` or `NA` is a missing epoch (a gap, not a zero).
 
-use crate::lines::{quoted, BoundedLines, Line};
+use crate::lines::{quoted, BoundedLines, LineRef};
 use crate::{ImportError, MAX_EPOCHS};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use phr_model::{ActivityEpoch, Stamp, PLAUSIBLE_UTC, PLAUSIBLE_YEARS};
 use std::io::BufRead;
@@ -62,45 +62,396 @@ const FORMATS: [&str; 6] = [
     "%Y/%m/%d %H:%M",
 ];
 
-fn parse_time(text: &str) -> Option<NaiveDateTime> {
-    FORMATS
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+/// How timestamps are read: by hand for the fixed layouts most files use,
+/// falling back to chrono's format strings for everything else; or by
+/// chrono's format strings alone (the general path, kept so tests can show
+/// both give the same results and errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimeParsing {
+    /// [`parse_fixed_time`] first, then the general path.
+    Fast,
+    /// [`FORMATS`] through chrono only.
+    #[cfg_attr(not(test), allow(dead_code))]
+    General,
+}
+
+impl TimeParsing {
+    fn parse(self, text: &str) -> Option<NaiveDateTime> {
+        if self == TimeParsing::Fast {
+            if let Some(time) = parse_fixed_time(text) {
+                return Some(time);
+            }
+        }
+        FORMATS
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD HH:MM` (either with `T` for the
+/// space), every field exactly its digits, read by hand: the time chrono
+/// gives for the first of [`FORMATS`] that parses it (the only one that
+/// can). `None` for anything else, whether chrono would accept it (one-digit
+/// fields, spaces, a leap second, `/` in the date) or refuse it (month 13):
+/// the general path then decides, with its errors.
+fn parse_fixed_time(text: &str) -> Option<NaiveDateTime> {
+    let b = text.as_bytes();
+    let with_seconds = match b.len() {
+        19 => true,
+        16 => false,
+        _ => return None,
+    };
+    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b' ' | b'T') || b[13] != b':' {
+        return None;
+    }
+    let digit = |i: usize| {
+        let d = b[i].wrapping_sub(b'0');
+        (d < 10).then_some(u32::from(d))
+    };
+    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    let year = two(0)? * 100 + two(2)?;
+    let second = if with_seconds {
+        if b[16] != b':' {
+            return None;
+        }
+        two(17)?
+    } else {
+        0
+    };
+    if second > 59 {
+        return None; // a leap second: chrono's own rules
+    }
+    NaiveDate::from_ymd_opt(year as i32, two(5)?, two(8)?)?.and_hms_opt(two(11)?, two(14)?, second)
+}
+
+/// The two fields of a row the reader needs, found without allocating:
+/// each as split at commas and trimmed (`raw`), and then with its quotes
+/// trimmed too.
+struct RowFields<'a> {
+    /// How many fields the row has.
+    count: usize,
+    /// The timestamp field, `(raw, unquoted)`.
+    time: Option<(&'a str, &'a str)>,
+    /// The count field, `(raw, unquoted)`.
+    value: Option<(&'a str, &'a str)>,
+}
+
+impl<'a> RowFields<'a> {
+    fn of(text: &'a str, (time_col, count_col): (usize, usize)) -> Self {
+        let mut row = RowFields {
+            count: 0,
+            time: None,
+            value: None,
+        };
+        for (idx, field) in text.split(',').enumerate() {
+            row.count = idx + 1;
+            if idx == time_col || idx == count_col {
+                let raw = field.trim();
+                let field = Some((raw, raw.trim_matches('"')));
+                if idx == time_col {
+                    row.time = field;
+                }
+                if idx == count_col {
+                    row.value = field;
+                }
+            }
+        }
+        row
+    }
 }
 
 /// Parses a minute CSV read from `input`. `file` names it in errors; `zone`
 /// resolves its wall-clock times; `progress` is called with the bytes read so
 /// far every few thousand lines.
+///
+/// Rows in the common fixed layout (`2026-03-01 00:00:00,12` and a line
+/// ending, timestamp first and count second) are read straight from the
+/// input's buffer, field by field at known offsets; any other row, and any
+/// row a fast read would not take exactly as the general one does, goes
+/// through the general path. Both give the same epochs and the same errors.
 pub fn parse_minute_csv(
     input: impl BufRead,
     file: &str,
     zone: Tz,
-    mut progress: impl FnMut(u64),
+    progress: impl FnMut(u64),
 ) -> Result<MinuteCsv, ImportError> {
-    let line_error = |line: u64, message: String| ImportError::Line {
-        file: file.to_string(),
-        line,
-        message,
-    };
-    let mut result = MinuteCsv {
-        epochs: Vec::new(),
-        missing: 0,
-        lines: 0,
-        listed: None,
+    parse_minute_csv_with(input, file, zone, progress, TimeParsing::Fast)
+}
+
+/// What the reader has seen so far, and the checks every row goes through.
+struct Rows<'a> {
+    file: &'a str,
+    zone: Tz,
+    result: MinuteCsv,
+    previous: Option<(Stamp, u64)>,
+    epoch_seconds: Option<i64>,
+    /// Whether UTC stamps are computed without the zone's table.
+    utc_shortcut: bool,
+}
+
+impl Rows<'_> {
+    fn error(&self, line: u64, message: String) -> ImportError {
+        ImportError::Line {
+            file: self.file.to_string(),
+            line,
+            message,
+        }
+    }
+
+    /// The stamp of `local`; in UTC without asking the zone's table (the
+    /// same result: UTC has one offset and no gaps or repeats).
+    fn stamp(&self, local: NaiveDateTime) -> Result<Stamp, phr_model::TimeError> {
+        if self.utc_shortcut && self.zone == Tz::UTC {
+            return Ok(Stamp::new(local.and_utc().timestamp(), 0));
+        }
+        Stamp::from_local(local, self.zone, self.previous.map(|p| p.0))
+    }
+
+    /// Takes one data row: its wall-clock time and its count field.
+    fn row(
+        &mut self,
+        line_no: u64,
+        local: NaiveDateTime,
+        count_text: &str,
+    ) -> Result<(), ImportError> {
+        let stamp = self.listed(line_no, local)?;
+        if count_text.is_empty()
+            || count_text.eq_ignore_ascii_case("nan")
+            || count_text.eq_ignore_ascii_case("na")
+        {
+            self.result.missing += 1;
+            return Ok(());
+        }
+        let count = parse_count(count_text).ok_or_else(|| {
+            self.error(
+                line_no,
+                format!(
+                    "count {} is not a whole number of 0 or more",
+                    quoted(count_text)
+                ),
+            )
+        })?;
+        self.counted(stamp, count);
+        Ok(())
+    }
+
+    /// Keeps an epoch with a count.
+    fn counted(&mut self, at: Stamp, count: u32) {
+        self.result.epochs.push(ActivityEpoch {
+            at,
+            epoch_seconds: 0, // set at the end once the epoch is known
+            count,
+        });
+    }
+
+    /// Checks a row's time against the rows before and lists it; its stamp.
+    fn listed(&mut self, line_no: u64, local: NaiveDateTime) -> Result<Stamp, ImportError> {
+        let stamp = self
+            .stamp(local)
+            .map_err(|e| self.error(line_no, e.to_string()))?;
+        if !PLAUSIBLE_UTC.contains(&stamp.utc) {
+            return Err(self.error(
+                line_no,
+                format!("time {local} is outside the years {PLAUSIBLE_YEARS}; is the date right?"),
+            ));
+        }
+        if let Some((prev, prev_line)) = self.previous {
+            let step = stamp.utc - prev.utc;
+            if step <= 0 {
+                return Err(self.error(
+                    line_no,
+                    format!(
+                        "time {local} does not come after line {prev_line} ({})",
+                        prev.local()
+                    ),
+                ));
+            }
+            if self.epoch_seconds.is_none() && step > MAX_EPOCH_SECONDS {
+                return Err(self.error(
+                    line_no,
+                    format!(
+                        "time {local} is {step} seconds after line {prev_line}; the first two rows give the epoch, which is at most a day"
+                    ),
+                ));
+            }
+            let epoch = *self.epoch_seconds.get_or_insert(step);
+            if step != epoch && step % epoch != 0 {
+                return Err(self.error(
+                    line_no,
+                    format!("time {local} is not a whole number of {epoch}-second epochs after line {prev_line}"),
+                ));
+            }
+        }
+        if let (Some((first, _)), Some(epoch)) = (self.result.listed, self.epoch_seconds) {
+            // `(stamp - first) / epoch >= MAX_EPOCHS`, both sides positive.
+            if stamp.utc - first.utc >= MAX_EPOCHS as i64 * epoch {
+                return Err(self.error(
+                    line_no,
+                    format!(
+                        "time {local} is {} days after the first row ({}); a recording spans at most {MAX_EPOCHS} epochs ({} days of {epoch}-second epochs); is the date right?",
+                        (stamp.utc - first.utc) / 86_400,
+                        first.local(),
+                        MAX_EPOCHS as i64 * epoch / 86_400,
+                    ),
+                ));
+            }
+        }
+        self.previous = Some((stamp, line_no));
+        self.result.listed = Some((self.result.listed.map_or(stamp, |(first, _)| first), stamp));
+        Ok(stamp)
+    }
+}
+
+/// One row of the fixed layout, read from the start of `bytes`: exactly
+/// `YYYY-MM-DD HH:MM:SS` (or with `T`), a comma, nothing or up to nine
+/// digits, and `\n` or `\r\n`. Such a row has no BOM, blank, quote or other
+/// comma, so the general path would split it into these two fields as they
+/// stand. `None` when the row is anything else.
+struct FixedRow<'a> {
+    /// The line's length without its line ending.
+    text_len: usize,
+    /// With the line ending.
+    len: usize,
+    /// The timestamp's 19 bytes.
+    time: &'a [u8],
+    /// The count, `None` for a gap (no digits).
+    count: Option<u32>,
+}
+
+impl<'a> FixedRow<'a> {
+    fn at(bytes: &'a [u8]) -> Option<Self> {
+        if bytes.len() < 21 || bytes[19] != b',' {
+            return None;
+        }
+        let mut count = 0u32;
+        let mut digits = 0;
+        for b in bytes[20..].iter().take(10) {
+            let d = b.wrapping_sub(b'0');
+            if d >= 10 {
+                break;
+            }
+            count = count.wrapping_mul(10).wrapping_add(u32::from(d)); // kept if <= 9 digits
+            digits += 1;
+        }
+        if digits > 9 {
+            return None; // may not fit: the general path decides
+        }
+        let text_len = 20 + digits;
+        let len = match bytes.get(text_len..text_len + 2) {
+            Some([b'\n', _]) => text_len + 1,
+            Some(b"\r\n") => text_len + 2,
+            None if bytes.get(text_len) == Some(&b'\n') => text_len + 1,
+            _ => return None,
+        };
+        Some(FixedRow {
+            text_len,
+            len,
+            time: &bytes[..19],
+            count: (digits > 0).then_some(count),
+        })
+    }
+}
+
+/// The date of the previous fixed-layout row, so a day's 1,440 rows read
+/// their date once.
+#[derive(Default)]
+struct DateCache {
+    bytes: [u8; 10],
+    date: Option<NaiveDate>,
+}
+
+impl DateCache {
+    /// [`parse_fixed_time`] of a 19-byte timestamp, its date taken from the
+    /// cache when the previous row had the same one.
+    fn time(&mut self, text: &[u8]) -> Option<NaiveDateTime> {
+        if let (Some(date), true) = (self.date, text[..10] == self.bytes) {
+            let b = &text[10..];
+            if !matches!(b[0], b' ' | b'T') || b[3] != b':' || b[6] != b':' {
+                return None;
+            }
+            let digit = |i: usize| {
+                let d = b[i].wrapping_sub(b'0');
+                (d < 10).then_some(u32::from(d))
+            };
+            let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+            let second = two(7)?;
+            if second > 59 {
+                return None;
+            }
+            return date.and_hms_opt(two(1)?, two(4)?, second);
+        }
+        let time = parse_fixed_time(std::str::from_utf8(text).ok()?)?;
+        self.bytes.copy_from_slice(&text[..10]);
+        self.date = Some(time.date());
+        Some(time)
+    }
+}
+
+/// [`parse_minute_csv`] with timestamps read as `time_parsing` says
+/// ([`TimeParsing::General`] also reads every row on the general path).
+pub(crate) fn parse_minute_csv_with(
+    input: impl BufRead,
+    file: &str,
+    zone: Tz,
+    mut progress: impl FnMut(u64),
+    time_parsing: TimeParsing,
+) -> Result<MinuteCsv, ImportError> {
+    let parse_time = |text: &str| time_parsing.parse(text);
+    let mut rows = Rows {
+        file,
+        zone,
+        result: MinuteCsv {
+            epochs: Vec::new(),
+            missing: 0,
+            lines: 0,
+            listed: None,
+        },
+        previous: None,
+        epoch_seconds: None,
+        utc_shortcut: time_parsing == TimeParsing::Fast,
     };
     let mut columns: Option<(usize, usize)> = None;
-    let mut previous: Option<(Stamp, u64)> = None;
-    let mut epoch_seconds: Option<i64> = None;
     let mut bytes_read = 0u64;
     let mut cut_short: Option<(u64, &str)> = None;
-    for (idx, line) in BoundedLines::new(input).enumerate() {
-        let line_no = idx as u64 + 1;
-        result.lines = line_no;
-        let Line {
+    let mut lines = BoundedLines::new(input);
+    let mut line_no = 0u64;
+    let mut dates = DateCache::default();
+    loop {
+        if time_parsing == TimeParsing::Fast && columns == Some((0, 1)) {
+            // As many fixed-layout rows as the buffer holds, in place; the
+            // first other row (or one the buffer cuts) goes the general way.
+            let buffered = lines.buffered();
+            let mut used = 0;
+            while let Some(fixed) = FixedRow::at(&buffered[used..]) {
+                let Some(local) = dates.time(fixed.time) else {
+                    break;
+                };
+                line_no += 1;
+                rows.result.lines = line_no;
+                bytes_read += fixed.text_len as u64 + 1;
+                if line_no.is_multiple_of(4096) {
+                    progress(bytes_read);
+                }
+                cut_short = None;
+                let stamp = rows.listed(line_no, local)?;
+                match fixed.count {
+                    Some(count) => rows.counted(stamp, count),
+                    None => rows.result.missing += 1,
+                }
+                used += fixed.len;
+            }
+            lines.consume(used);
+        }
+        let Some(line) = lines.next_line() else {
+            break;
+        };
+        line_no += 1;
+        rows.result.lines = line_no;
+        let LineRef {
             text: line,
             terminated,
         } = line.map_err(|e| {
-            line_error(
+            rows.error(
                 line_no,
                 e.message(|e| match e.kind() {
                     std::io::ErrorKind::InvalidData => "not UTF-8 text".into(),
@@ -116,16 +467,18 @@ pub fn parse_minute_csv(
         if text.is_empty() {
             continue;
         }
-        let raw: Vec<&str> = text.split(',').map(str::trim).collect();
-        let fields: Vec<&str> = raw.iter().map(|f| f.trim_matches('"')).collect();
         let (time_col, count_col) = match columns {
             Some(cols) => cols,
             None => {
+                let fields: Vec<&str> = text
+                    .split(',')
+                    .map(|f| f.trim().trim_matches('"'))
+                    .collect();
                 let cols = if parse_time(fields[0]).is_some() {
                     (0, 1)
                 } else {
                     header_columns(&fields).ok_or_else(|| {
-                        line_error(
+                        rows.error(
                             line_no,
                             format!(
                                 "expected a header naming a timestamp and a count column, or a first row like `2026-03-01 00:00:00,12`; found {}",
@@ -141,11 +494,12 @@ pub fn parse_minute_csv(
                 cols
             }
         };
-        let time_text = fields
-            .get(time_col)
-            .ok_or_else(|| line_error(line_no, "missing timestamp column".into()))?;
+        let row = RowFields::of(text, (time_col, count_col));
+        let (_, time_text) = row
+            .time
+            .ok_or_else(|| rows.error(line_no, "missing timestamp column".into()))?;
         let local = parse_time(time_text).ok_or_else(|| {
-            line_error(
+            rows.error(
                 line_no,
                 format!(
                     "{} is not a timestamp like 2026-03-01 00:00:00",
@@ -153,101 +507,33 @@ pub fn parse_minute_csv(
                 ),
             )
         })?;
-        let count_text = fields.get(count_col).copied().unwrap_or("");
+        let count_text = row.value.map_or("", |(_, field)| field);
         // Whether this row looks cut short, which is an error if it is the
         // last (a row of the file's middle keeps its documented meaning).
-        let unclosed = |col: usize| raw.get(col).is_some_and(|f| unclosed_quote(f));
-        cut_short = if count_col >= fields.len() {
+        let unclosed =
+            |field: Option<(&str, &str)>| field.is_some_and(|(raw, _)| unclosed_quote(raw));
+        cut_short = if count_col >= row.count {
             Some((line_no, "the row has no count field"))
         } else if !terminated && count_text.is_empty() {
             Some((line_no, "the last row ends before its count"))
-        } else if !terminated && (unclosed(time_col) || unclosed(count_col)) {
+        } else if !terminated && (unclosed(row.time) || unclosed(row.value)) {
             Some((line_no, "the last row ends inside a quoted field"))
         } else {
             None
         };
-        let stamp = Stamp::from_local(local, zone, previous.map(|p| p.0))
-            .map_err(|e| line_error(line_no, e.to_string()))?;
-        if !PLAUSIBLE_UTC.contains(&stamp.utc) {
-            return Err(line_error(
-                line_no,
-                format!("time {local} is outside the years {PLAUSIBLE_YEARS}; is the date right?"),
-            ));
-        }
-        if let Some((prev, prev_line)) = previous {
-            let step = stamp.utc - prev.utc;
-            if step <= 0 {
-                return Err(line_error(
-                    line_no,
-                    format!(
-                        "time {local} does not come after line {prev_line} ({})",
-                        prev.local()
-                    ),
-                ));
-            }
-            if epoch_seconds.is_none() && step > MAX_EPOCH_SECONDS {
-                return Err(line_error(
-                    line_no,
-                    format!(
-                        "time {local} is {step} seconds after line {prev_line}; the first two rows give the epoch, which is at most a day"
-                    ),
-                ));
-            }
-            let epoch = *epoch_seconds.get_or_insert(step);
-            if step % epoch != 0 {
-                return Err(line_error(
-                    line_no,
-                    format!("time {local} is not a whole number of {epoch}-second epochs after line {prev_line}"),
-                ));
-            }
-        }
-        if let (Some((first, _)), Some(epoch)) = (result.listed, epoch_seconds) {
-            if ((stamp.utc - first.utc) / epoch) as u64 >= MAX_EPOCHS {
-                return Err(line_error(
-                    line_no,
-                    format!(
-                        "time {local} is {} days after the first row ({}); a recording spans at most {MAX_EPOCHS} epochs ({} days of {epoch}-second epochs); is the date right?",
-                        (stamp.utc - first.utc) / 86_400,
-                        first.local(),
-                        MAX_EPOCHS as i64 * epoch / 86_400,
-                    ),
-                ));
-            }
-        }
-        previous = Some((stamp, line_no));
-        result.listed = Some((result.listed.map_or(stamp, |(first, _)| first), stamp));
-        if count_text.is_empty()
-            || count_text.eq_ignore_ascii_case("nan")
-            || count_text.eq_ignore_ascii_case("na")
-        {
-            result.missing += 1;
-            continue;
-        }
-        let count = parse_count(count_text).ok_or_else(|| {
-            line_error(
-                line_no,
-                format!(
-                    "count {} is not a whole number of 0 or more",
-                    quoted(count_text)
-                ),
-            )
-        })?;
-        result.epochs.push(ActivityEpoch {
-            at: stamp,
-            epoch_seconds: 0, // set below once the epoch is known
-            count,
-        });
+        rows.row(line_no, local, count_text)?;
     }
     if let Some((line, why)) = cut_short {
-        return Err(line_error(line, format!("{why}; is the file cut short?")));
+        return Err(rows.error(line, format!("{why}; is the file cut short?")));
     }
+    let mut result = rows.result;
     if result.epochs.is_empty() {
         return Err(ImportError::File {
             file: file.to_string(),
             message: "no activity rows found".into(),
         });
     }
-    let epoch = epoch_seconds.unwrap_or(60) as u32;
+    let epoch = rows.epoch_seconds.unwrap_or(60) as u32;
     for e in &mut result.epochs {
         e.epoch_seconds = epoch;
     }
@@ -506,6 +792,208 @@ mod tests {
         let instants: Vec<i64> = csv.epochs.iter().map(|e| e.at.utc).collect();
         assert!(instants.windows(2).all(|w| w[0] < w[1]), "{instants:?}");
         assert_eq!(instants[3] - instants[1], 3600);
+    }
+
+    /// The hand-written timestamp reader and chrono's format strings agree
+    /// on every string near the fixed layouts: same time, or both refuse.
+    #[test]
+    fn fixed_layout_times_agree_with_chrono_on_every_day_and_near_misses() {
+        let check = |text: &str| {
+            assert_eq!(
+                TimeParsing::Fast.parse(text),
+                TimeParsing::General.parse(text),
+                "{text:?}"
+            );
+        };
+        let mut day = NaiveDate::from_ymd_opt(1899, 12, 25).expect("date");
+        let last = NaiveDate::from_ymd_opt(2200, 1, 5).expect("date");
+        let mut n_fast = 0;
+        while day <= last {
+            let d = day.format("%Y-%m-%d").to_string();
+            for text in [
+                format!("{d} 00:00:00"),
+                format!("{d}T23:59:59"),
+                format!("{d} 12:34"),
+                format!("{d}T07:05"),
+            ] {
+                assert!(parse_fixed_time(&text).is_some(), "{text:?}");
+                n_fast += 1;
+                check(&text);
+            }
+            day = day.succ_opt().expect("next day");
+        }
+        assert!(n_fast > 400_000);
+        // Out of range, leap seconds, other widths and separators.
+        for text in [
+            "2026-02-29 00:00:00",
+            "2024-02-29 00:00:00",
+            "2026-13-01 00:00:00",
+            "2026-00-01 00:00",
+            "2026-04-31 00:00",
+            "2026-01-32 00:00",
+            "2026-01-00 00:00",
+            "2026-01-01 24:00:00",
+            "2026-01-01 23:60:00",
+            "2026-01-01 23:59:60",
+            "2026-01-01 23:59:61",
+            "2026-01-01 23:59:99",
+            "0000-01-01 00:00:00",
+            "9999-12-31 23:59:59",
+            "2026-1-01 00:00:00",
+            "2026-01-1 00:00:00",
+            "2026-01-01 0:00:00",
+            "2026-01-01 00:0:00",
+            "2026-01-01 00:00:0",
+            "2026-01-01  00:00:00",
+            "2026-01-01 00:00 ",
+            " 2026-01-01 00:00",
+            "2026-01-0100:00:00",
+            "2026-01-01t00:00:00",
+            "2026-01-01_00:00:00",
+            "2026/01/01 00:00:00",
+            "2026/01/01 00:00",
+            "2026-01/01 00:00",
+            "+2026-01-01 00:00",
+            "-026-01-01 00:00:00",
+            "2026-01-01 00:00:00.5",
+            "2026-01-01 00:00:",
+            "2026-01-01 00-00-00",
+            "2026:01:01 00:00:00",
+            "20260-01-01 00:00",
+            "2026-01-01 00:00:00Z",
+            "2026-01-01T00:00:00+01:00",
+            "2026-01-01 0a:00:00",
+            "2026-01-01 00:00:0a",
+            "a026-01-01 00:00",
+            "2026-01-01 00:00:00\u{0}",
+            "2026-01-01 ٠٠:00",
+            "",
+            "2026-01-01",
+        ] {
+            check(text);
+        }
+    }
+
+    proptest::proptest! {
+        /// Random strings over the layouts' alphabet: the fast path and
+        /// the general one read the same time or both refuse.
+        #[test]
+        fn fixed_layout_times_agree_with_chrono_on_random_strings(
+            text in "[0-9]{4}[-/ ][0-9]{1,2}[-/ ][0-9]{1,3}[ T:]{1,2}[0-9]{1,2}[: ][0-9]{2}(:[0-9]{2})?",
+            noise in "[0-9 :T/-]{0,20}",
+        ) {
+            proptest::prop_assert_eq!(
+                TimeParsing::Fast.parse(&text),
+                TimeParsing::General.parse(&text)
+            );
+            proptest::prop_assert_eq!(
+                TimeParsing::Fast.parse(&noise),
+                TimeParsing::General.parse(&noise)
+            );
+        }
+    }
+
+    fn reference_recordings() -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/reference/recordings");
+        let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .expect("tests/reference/recordings")
+            .map(|entry| entry.expect("entry").path())
+            .filter(|path| path.extension().is_some_and(|e| e == "csv"))
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).expect("readable");
+                (path.display().to_string(), text)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Both paths, in zones with and without daylight saving.
+    fn both_paths(text: &str, zone: Tz) -> [Result<MinuteCsv, ImportError>; 2] {
+        [TimeParsing::Fast, TimeParsing::General]
+            .map(|how| parse_minute_csv_with(text.as_bytes(), "in.csv", zone, |_| {}, how))
+    }
+
+    #[test]
+    fn fast_and_general_paths_read_the_reference_recordings_alike() {
+        let files = reference_recordings();
+        assert!(files.len() >= 10, "{} files", files.len());
+        for zone in ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo"] {
+            let zone = phr_model::parse_time_zone(zone).expect("zone");
+            for (name, text) in &files {
+                let [fast, general] = both_paths(text, zone);
+                assert_eq!(fast, general, "{name} in {zone}");
+                // Also with `T` and without seconds where that keeps the file
+                // regular (minute epochs): the other fixed layouts.
+                let t_layout = text.replace(' ', "T");
+                let [fast, general] = both_paths(&t_layout, zone);
+                assert_eq!(fast, general, "{name} with T in {zone}");
+                let short = text.replace(":00,", ",");
+                let [fast, general] = both_paths(&short, zone);
+                assert_eq!(fast, general, "{name} without seconds in {zone}");
+            }
+        }
+        let [fast, _] = both_paths(&files[0].1, chrono_tz::UTC);
+        assert!(fast.expect("parses").epochs.len() > 1000);
+    }
+
+    /// Malformed rows after good ones: the same error, on the same line,
+    /// from both paths (and good rows in other layouts read alike).
+    #[test]
+    fn fast_and_general_paths_give_the_same_errors() {
+        let rows = "timestamp,count\n2026-03-01 00:00:00,1\n2026-03-01 00:01:00,2\n";
+        let mut n_errors = 0;
+        for bad in [
+            "2026-02-29 00:02:00,3",
+            "2026-13-01 00:02:00,3",
+            "2026-03-01 24:02:00,3",
+            "2026-03-01 00:60:00,3",
+            "2026-03-01 00:01:60,3",
+            "2026-03-01 00:02:61,3",
+            "2026-3-01 00:02:00,3",
+            "2026-03-01 0:02:00,3",
+            "2026-03-01  00:02:00,3",
+            "2026/03/01 00:02:00,3",
+            "2026/03/01 00:02,3",
+            "2026-03-01T00:02,3",
+            "\"2026-03-01 00:02:00\",\"3\"",
+            "2026-03-01 00:02:00, 3 ",
+            "2026-03-01 00:02:30,3",
+            "2026-03-01 00:01:00,3",
+            "2026-02-28 23:59:00,3",
+            "2626-03-01 00:02:00,3",
+            "2026-03-01 00:02:00,-3",
+            "2026-03-01 00:02:00,3.5",
+            "2026-03-01 00:02:00,3.0",
+            "2026-03-01 00:02:00,NaN",
+            "2026-03-01 00:02:00,99999999999",
+            "2026-03-01 00:02:00",
+            "2026-03-01 00:02:00,",
+            "2026-03-01 00:02:00,\"3",
+            "2026-03-01 00:02:00 ,3",
+            "2026-03-01 00:02:00x,3",
+            "x,3",
+            ",3",
+            "2026-03-29 02:30:00,3",
+            "2026-03-01 00:02:00,3,extra",
+            "2026-03-01 00:02:00.000,3",
+            "2026-03-01\t00:02:00,3",
+        ] {
+            for tail in ["\n", ""] {
+                let text = format!("{rows}{bad}{tail}");
+                for zone in ["UTC", "Europe/Berlin"] {
+                    let zone = phr_model::parse_time_zone(zone).expect("zone");
+                    let [fast, general] = both_paths(&text, zone);
+                    assert_eq!(fast, general, "{text:?} in {zone}");
+                    if let Err(ImportError::Line { line, .. }) = fast {
+                        assert_eq!(line, 4, "{text:?}");
+                        n_errors += 1;
+                    }
+                }
+            }
+        }
+        assert!(n_errors > 40, "{n_errors} errors");
     }
 
     #[test]
