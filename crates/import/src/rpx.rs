@@ -255,6 +255,15 @@ pub fn parse_rpx(
             Some(col) => value(col, "light")?,
             None => None,
         };
+        if rows.len() as u64 >= crate::MAX_EPOCHS {
+            return Err(err(
+                line_no,
+                format!(
+                    "more than {} epochs; a recording holds at most that many",
+                    crate::MAX_EPOCHS
+                ),
+            ));
+        }
         rows.push(Row {
             line: line_no,
             date: dates.len() - 1,
