@@ -4,7 +4,8 @@
 //! The `settings` table gives `epochlength` (seconds), `startdatetime`,
 //! `deviceserial`, `devicename` and `subjectname`; the `data` table one row per
 //! epoch with `dataTimestamp` and the counts of three axes (`axis1..3`), and
-//! `steps` on devices that count them. Timestamps are .NET ticks (100 ns
+//! `steps` and `lux` (kept as light; negative or non-finite lux is no
+//! value) on devices that record them. Timestamps are .NET ticks (100 ns
 //! since 0001-01-01) of the device's local wall-clock time. As in
 //! pyActigraphy, the activity of an epoch is the vector magnitude
 //! `sqrt(axis1² + axis2² + axis3²)`; missing epochs between the first and last
@@ -120,11 +121,13 @@ fn read_agd_within(
         }
     }
     let has_steps = columns.iter().any(|c| c == "steps");
+    let has_lux = columns.iter().any(|c| c == "lux");
     // No ORDER BY: a sort would need SQLite's sorter and temporary storage
     // for as many rows as the file holds; the rows are sorted below instead.
     let sql = format!(
-        "SELECT rowid, dataTimestamp, axis1, axis2, axis3, {} FROM data",
-        if has_steps { "steps" } else { "NULL" }
+        "SELECT rowid, dataTimestamp, axis1, axis2, axis3, {}, {} FROM data",
+        if has_steps { "steps" } else { "NULL" },
+        if has_lux { "lux" } else { "NULL" }
     );
     let mut stmt = conn
         .prepare(&sql)
@@ -159,6 +162,7 @@ fn read_agd_within(
                 .map_err(|e| row_err(format!("bad dataTimestamp: {e}")))?,
             axes: [axis(2, "axis1")?, axis(3, "axis2")?, axis(4, "axis3")?],
             step: row.get(5).map_err(|e| row_err(format!("bad steps: {e}")))?,
+            lux: row.get(6).map_err(|e| row_err(format!("bad lux: {e}")))?,
         });
         if table.len().is_multiple_of(8192) {
             progress(table.len() as u64);
@@ -169,6 +173,7 @@ fn read_agd_within(
     let epoch_ticks = i64::from(epoch_seconds) * TICKS_PER_SECOND;
     let mut counts: Vec<Option<f64>> = Vec::with_capacity(table.len());
     let mut steps: Vec<Option<f64>> = Vec::with_capacity(table.len());
+    let mut light: Vec<Option<f64>> = Vec::with_capacity(table.len());
     let first_ticks = table.first().map(|r| r.ticks);
     for r in &table {
         let row_err = |message: String| fail(format!("data row {}: {message}", r.rowid));
@@ -193,6 +198,7 @@ fn read_agd_within(
         }
         counts.resize(slot, None);
         steps.resize(slot, None);
+        light.resize(slot, None);
         let axes = r.axes;
         let magnitude = (axes[0] * axes[0] + axes[1] * axes[1] + axes[2] * axes[2]).sqrt();
         if axes.iter().any(|a| *a < 0.0) {
@@ -200,6 +206,7 @@ fn read_agd_within(
         }
         counts.push(magnitude.is_finite().then_some(magnitude));
         steps.push(r.step.filter(|s| s.is_finite()));
+        light.push(r.lux.filter(|l| l.is_finite() && *l >= 0.0));
     }
     let first = first_ticks.ok_or_else(|| fail("the data table is empty".into()))?;
     let start = ticks_to_local(first)
@@ -220,7 +227,7 @@ fn read_agd_within(
         epoch_seconds,
         counts,
         steps: has_steps.then_some(steps),
-        light: None,
+        light: has_lux.then_some(light),
     })
 }
 
@@ -230,6 +237,7 @@ struct Row {
     ticks: i64,
     axes: [f64; 3],
     step: Option<f64>,
+    lux: Option<f64>,
 }
 
 /// `path` as an SQLite URI opening it read-only and immutable; every byte
@@ -411,6 +419,7 @@ mod tests {
         assert_eq!(rec.epoch_seconds, 60);
         assert_eq!(rec.counts, vec![Some(5.0), Some(0.0), None, Some(3.0)]);
         assert_eq!(rec.steps, Some(vec![Some(2.0), Some(0.0), None, Some(5.0)]));
+        assert_eq!(rec.light, Some(vec![Some(0.0), Some(0.0), None, Some(0.0)]));
         assert_eq!(rec.device_serial.as_deref(), Some("MOS2E123"));
     }
 
