@@ -9,7 +9,8 @@ recordings (they are GPL-3.0 and not committed):
 For every test recording pyActigraphy 1.2.2 ships, it reads the file with
 pyActigraphy's own reader (with the arguments pyActigraphy's test suite
 uses) and writes what it found to tests/reference/pyactigraphy/<file>.json:
-start, epoch length in seconds, number of epochs, and IS/IV (hourly),
+start, epoch length in seconds, number of epochs, the white-light channel
+(values present and their sum, in lux), and IS/IV (hourly),
 L5/M10/RA (native epoch), raw and binarized (threshold 4), the settings of
 the `phr analyze actigraphy` contract and of generate_files.py. Where
 pyActigraphy raises, null.
@@ -64,6 +65,10 @@ JOBS = {
 }
 
 
+# The white-light channel's name in each reader's light data.
+WHITE = {"whitelight", "White Light", "Lumière blanche", "Weißes Licht", "LIGHT"}
+
+
 def num(x):
     try:
         x = float(x)
@@ -93,6 +98,15 @@ def expected(raw):
     light = getattr(raw, "light", None)
     if light is not None and getattr(light, "data", None) is not None:
         out["light_channels"] = sorted(str(c) for c in light.data.columns)
+        white = [c for c in light.data.columns if str(c) in WHITE]
+        if white:
+            # LightRecording holds log10(1 + lux): back to lux.
+            channel = 10 ** light.data[white[0]] - 1
+            out["white_light"] = {
+                "channel": str(white[0]),
+                "values": int(channel.notna().sum()),
+                "sum": num(channel.sum()),
+            }
     for name, binarize in (("raw", False), ("binarized", True)):
         out[name] = {
             "IS": attempt(lambda: raw.IS(binarize=binarize, threshold=4)),

@@ -2,7 +2,8 @@
 //! recordings: every file pyActigraphy ships (downloaded by
 //! scripts/fetch_reference_data.sh, not committed) is read by our readers
 //! and analysed, and the grid (start, epoch, number of epochs) and the
-//! circadian metrics (IS, IV, L5, M10, RA, raw and binarized) are compared
+//! circadian metrics (IS, IV, L5, M10, RA, raw and binarized) and the white
+//! light (values present, their sum in lux) are compared
 //! with what pyActigraphy's own reader and metrics made of it
 //! (tests/reference/pyactigraphy/*.json, written by
 //! tests/reference/generate_pyactigraphy_files.py).
@@ -34,6 +35,43 @@ pub(crate) fn recording(name: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Whether our reader kept the white light pyActigraphy read (as many
+/// values, the same sum in lux within 1e-6), and none where it read none.
+fn light_problems(path: &Path, name: &str, expected: &serde_json::Value) -> Vec<String> {
+    let mut head = vec![0u8; 512];
+    let n = std::io::Read::read(&mut std::fs::File::open(path).expect("open"), &mut head)
+        .expect("read");
+    let format = phr_import::detect_format(name, &head[..n]);
+    let recording = match phr_import::read_recording(path, name, format, |_| {}) {
+        Ok(recording) => recording,
+        Err(e) => return vec![format!("read: {e}")],
+    };
+    let ours: Vec<f64> = recording
+        .light
+        .iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .collect();
+    let theirs = &expected["white_light"];
+    if theirs.is_null() {
+        return match recording.light {
+            Some(_) => vec!["light: ours kept, pyActigraphy read none".into()],
+            None => Vec::new(),
+        };
+    }
+    let mut problems = Vec::new();
+    if serde_json::json!(ours.len()) != theirs["values"] {
+        problems.push(format!(
+            "light values: ours {}, pyActigraphy {}",
+            ours.len(),
+            theirs["values"]
+        ));
+    }
+    problems.extend(close(Some(ours.iter().sum()), &theirs["sum"], "light sum"));
+    problems
 }
 
 #[test]
@@ -94,6 +132,7 @@ fn every_pyactigraphy_test_recording_reads_and_analyses_as_pyactigraphy_does() {
                 problems.extend(close(value, &theirs[metric], &format!("{scale} {metric}")));
             }
         }
+        problems.extend(light_problems(&path, name, &expected));
         if !problems.is_empty() {
             failures.push(format!("{name}: {}", problems.join("; ")));
         }
