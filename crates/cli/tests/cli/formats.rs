@@ -160,7 +160,7 @@ fn cut(name: &str, fraction: f64) -> Vec<u8> {
     while !text.is_char_boundary(end) || text[..end].ends_with(['\n', '\r']) {
         end -= 1;
     }
-    text[..end].as_bytes().to_vec()
+    text.as_bytes()[..end].to_vec()
 }
 
 #[test]
