@@ -13,6 +13,13 @@ use serde::{Deserialize, Serialize};
 
 /// Minutes in a wall-clock day.
 pub(crate) const DAY_MINUTES: usize = 1440;
+/// How far past the night window a bout is followed.
+const SETTLED_REACH: usize = 180;
+/// Minutes before and after a bout that tell whether it came from sleep
+/// and went back to it...
+const SETTLED_MINUTES: usize = 30;
+/// ...when at most this many of them are above the rest count.
+const SETTLED_RESTLESS: usize = 15;
 /// Past context laid before the first day, so non-wear runs and night
 /// windows that start the evening before are seen whole.
 const MARGIN_MINUTES: usize = 720;
@@ -57,22 +64,30 @@ pub struct FeatureSettings {
     /// A heart-rate reading marks this many minutes either side as worn.
     /// Default 5.
     pub heart_rate_wear_minutes: u32,
-    /// The person's own night runs from the median start to the median end
-    /// of their rest periods over the learning days, but at least this long
+    /// The person's own night is the quiet part of their average day over
+    /// the learning days (see `docs/care.md`), but at least this long
     /// (minutes, grown evenly around its middle). Default 300.
     pub night_min_minutes: u32,
     /// And at most this long (shrunk evenly). Default 600.
     pub night_max_minutes: u32,
-    /// Minutes left out at each end of the learned night: falling asleep
-    /// and getting up vary by an hour from day to day, and are not
-    /// wandering. Default 45.
+    /// Activity running into the start of the learned night without sleep
+    /// before it (going to bed late), or into its end without sleep after
+    /// it (getting up early), loses this many minutes there: bed and
+    /// getting-up times vary by an hour or more from day to day, and are
+    /// not wandering. Activity from sleep and back to it counts whole.
+    /// Default 90.
     pub night_edge_minutes: u32,
-    /// Days before today whose rest periods learn the night. Default 14.
+    /// Days before today that learn the night. Default 14.
     pub night_learning_days: u32,
-    /// Days with a rest period needed to learn the night; until then the
+    /// Learning days (worn: 20 h of data, no 12-hour zero run, from noon
+    /// to noon) needed to learn the night; until then the
     /// fixed `night_start_minute..night_end_minute` window is used.
     /// Default 7.
     pub night_learning_min_days: u32,
+    /// The night is where the average day's activity (a centred one-hour
+    /// mean) stays at or below this share of its mean level, grown from its
+    /// least active 5 hours. Default 0.3.
+    pub night_quiet_fraction: f64,
     /// Still sleep: a zero run that begins in the night window (or up to
     /// `still_sleep_early_minutes` before it), right after recorded
     /// minutes, and lasts at most this long is sleep, not non-wear.
@@ -95,7 +110,8 @@ impl Default for FeatureSettings {
             heart_rate_wear_minutes: 5,
             night_min_minutes: 300,
             night_max_minutes: 600,
-            night_edge_minutes: 45,
+            night_edge_minutes: 90,
+            night_quiet_fraction: 0.3,
             night_learning_days: 14,
             night_learning_min_days: 7,
             still_sleep_max_minutes: 720,
@@ -170,13 +186,9 @@ pub struct DayFeatures {
     pub hourly_active_minutes: Vec<Option<u8>>,
     /// The main sleep episode ending this day, if the device reported one.
     pub sleep: Option<Span>,
-    /// The rest period of the night ending this day, as (start, end) in
-    /// minutes from this day's midnight (negative: the evening before),
-    /// found around the least active 5 hours (L5) starting between noon the
-    /// day before and noon this day (see `docs/care.md`). `None` with under
-    /// 20 h of data in those 24 h or a zero run of 12 h or more (not worn).
-    /// The medians over earlier days place the person's own night.
-    pub rest: Option<(i32, i32)>,
+    /// Whether the 24 h from noon the day before to noon this day can teach
+    /// the person's night: 20 h of data and no zero run of 12 h or more.
+    pub learns_night: bool,
 }
 
 impl DayFeatures {
@@ -266,16 +278,21 @@ pub fn daily_features(
     // never change when later data arrive, so alert ids stay stable when
     // days are evaluated one by one.
     let slice = |d: usize| d * DAY_MINUTES..d * DAY_MINUTES + MARGIN_MINUTES + DAY_MINUTES;
-    let midpoints: Vec<Option<(i32, i32)>> =
-        (0..n_all).map(|d| rest_period(&counts[slice(d)])).collect();
+    let learns: Vec<bool> = (0..n_all)
+        .map(|d| learns_night(&counts[slice(d)]))
+        .collect();
     (lead..n_all)
         .map(|d| {
             let date = first + Duration::days((d - lead) as i64);
             let range = slice(d);
             let lo = range.start;
             let start = grid_start + Duration::minutes(lo as i64);
+            let days: Vec<&[Option<f64>]> = (d - lead..d)
+                .filter(|&k| learns[k])
+                .map(|k| &counts[k * DAY_MINUTES..k * DAY_MINUTES + DAY_MINUTES])
+                .collect();
             let counts = &counts[range];
-            let night = NightWindow::learned(&midpoints[d - lead..d], settings)
+            let night = NightWindow::learned(&days, settings)
                 .unwrap_or_else(|| NightWindow::fixed(settings));
             let worn = wear(counts, &heart[lo..lo + counts.len()], night, settings);
             let mut day = day_from_grid(
@@ -288,7 +305,7 @@ pub fn daily_features(
                 night,
                 settings,
             );
-            day.rest = midpoints[d];
+            day.learns_night = learns[d];
             day
         })
         .collect()
@@ -311,130 +328,81 @@ impl NightWindow {
         }
     }
 
-    /// From the medians of the earlier days' rest starts and ends, once
-    /// enough are known.
-    fn learned(rests: &[Option<(i32, i32)>], settings: &FeatureSettings) -> Option<Self> {
-        let known: Vec<(i32, i32)> = rests.iter().flatten().copied().collect();
-        if known.len() < settings.night_learning_min_days.max(1) as usize {
+    /// The quiet part of the average noon-to-noon day of `days` (each 1440
+    /// minutes from noon), once enough days are known: each minute's mean
+    /// count over the days, smoothed by a centred one-hour mean; the
+    /// night grows from its least active 5 hours while the smoothed profile
+    /// stays at or below `night_quiet_fraction` of its mean.
+    fn learned(days: &[&[Option<f64>]], settings: &FeatureSettings) -> Option<Self> {
+        const L5: usize = 300;
+        const HALF: usize = 30;
+        if days.len() < settings.night_learning_min_days.max(1) as usize {
             return None;
         }
-        let median = |f: fn(&(i32, i32)) -> i32| {
-            let values: Vec<f64> = known.iter().map(|r| f64::from(f(r))).collect();
-            crate::rules::median_mad(&values).map(|(m, _)| m.round() as i32)
-        };
-        let edge = settings.night_edge_minutes as i32;
-        let (mut start, mut end) = (median(|r| r.0)? + edge, median(|r| r.1)? - edge);
+        let n = DAY_MINUTES;
+        let mut sum = vec![0.0f64; n];
+        let mut seen = vec![0u32; n];
+        for day in days {
+            for (i, c) in day.iter().enumerate().take(n) {
+                if let Some(c) = c {
+                    sum[i] += c;
+                    seen[i] += 1;
+                }
+            }
+        }
+        let profile: Vec<f64> = (0..n).map(|i| sum[i] / f64::from(seen[i].max(1))).collect();
+        let smooth: Vec<f64> = (0..n)
+            .map(|i| {
+                let (a, b) = (i.saturating_sub(HALF), (i + HALF + 1).min(n));
+                profile[a..b].iter().sum::<f64>() / (b - a) as f64
+            })
+            .collect();
+        let mean = profile.iter().sum::<f64>() / n as f64;
+        if mean.is_nan() || mean <= 0.0 {
+            return None;
+        }
+        let mut prefix = vec![0.0f64; n + 1];
+        for i in 0..n {
+            prefix[i + 1] = prefix[i] + smooth[i];
+        }
+        let l5 = (0..=n - L5).min_by(|&a, &b| {
+            (prefix[a + L5] - prefix[a]).total_cmp(&(prefix[b + L5] - prefix[b]))
+        })?;
+        let quiet = settings.night_quiet_fraction * mean;
+        let mut from = l5;
+        while from > 0 && smooth[from - 1] <= quiet {
+            from -= 1;
+        }
+        let mut to = l5 + L5;
+        while to < n && smooth[to] <= quiet {
+            to += 1;
+        }
         let min = settings.night_min_minutes.min(DAY_MINUTES as u32) as i32;
         let max = settings
             .night_max_minutes
             .clamp(settings.night_min_minutes, DAY_MINUTES as u32) as i32;
+        let (start, end) = (
+            from as i32 - MARGIN_MINUTES as i32,
+            to as i32 - MARGIN_MINUTES as i32,
+        );
         let length = (end - start).clamp(min, max);
-        let middle = (start + end) / 2;
-        start = middle - length / 2;
-        end = start + length;
+        let start = (start + end) / 2 - length / 2;
         Some(Self {
             start,
-            end,
+            end: start + length,
             learned: true,
         })
     }
 }
 
-/// Least active 5 hours of a day slice (index 0 = noon the day before):
-/// the start index of the 300-minute window with the smallest count sum
-/// among those starting before noon of the day (at most 30 minutes
-/// missing). `None` with under 20 h of data in
-/// the noon-to-noon 24 h or a zero run of 12 h or more in them.
-fn l5_start(counts: &[Option<f64>]) -> Option<usize> {
-    const WINDOW: usize = 300;
+/// Whether a day slice (index 0 = noon the day before) can teach the
+/// night: at least 20 h of data and no zero (or missing) run of 12 h in
+/// the noon-to-noon 24 h.
+fn learns_night(counts: &[Option<f64>]) -> bool {
     let day = DAY_MINUTES.min(counts.len());
-    if counts.len() < day + WINDOW - 1 {
-        return None;
-    }
     let present = counts[..day].iter().filter(|c| c.is_some()).count();
-    if present < 20 * 60 {
-        return None;
-    }
     let zero_run = longest_run(0..day, |i| counts[i].is_none_or(|c| c < 1.0));
-    if zero_run.is_some_and(|(a, b)| b - a >= 720) {
-        return None;
-    }
-    let mut sum = vec![0.0f64; counts.len() + 1];
-    let mut missing = vec![0usize; counts.len() + 1];
-    for (i, c) in counts.iter().enumerate() {
-        sum[i + 1] = sum[i] + c.unwrap_or(0.0);
-        missing[i + 1] = missing[i] + usize::from(c.is_none());
-    }
-    let mut best: Option<(f64, usize)> = None;
-    for i in 0..day {
-        if missing[i + WINDOW] - missing[i] > 30 {
-            continue;
-        }
-        let total = sum[i + WINDOW] - sum[i];
-        if best.is_none_or(|(b, _)| total < b) {
-            best = Some((total, i));
-        }
-    }
-    best.map(|(_, i)| i)
-}
-
-/// The rest period of a day slice (index 0 = noon the day before), as
-/// (start, end) minutes from the day's midnight: grown from the least
-/// active 5 hours both ways while the activity stays quiet, crossing
-/// restless stretches shorter than 30 minutes. *Quiet* is a centred 31-minute
-/// mean of at most 15 % of the mean count of the noon-to-noon 24 h
-/// (Roenneberg's threshold against the day's level, so any device scale
-/// works).
-fn rest_period(counts: &[Option<f64>]) -> Option<(i32, i32)> {
-    const WINDOW: usize = 300;
-    const HALF: usize = 15;
-    const WAKE_RUN: usize = 30;
-    let s = l5_start(counts)?;
-    let day = DAY_MINUTES.min(counts.len());
-    let present: Vec<f64> = counts[..day].iter().flatten().copied().collect();
-    let level = present.iter().sum::<f64>() / present.len().max(1) as f64;
-    if level <= 0.0 {
-        return None;
-    }
-    let threshold = 0.15 * level;
-    let mut sum = vec![0.0f64; counts.len() + 1];
-    let mut seen = vec![0usize; counts.len() + 1];
-    for (i, c) in counts.iter().enumerate() {
-        sum[i + 1] = sum[i] + c.unwrap_or(0.0);
-        seen[i + 1] = seen[i] + usize::from(c.is_some());
-    }
-    let quiet = |i: usize| {
-        let (a, b) = (i.saturating_sub(HALF), (i + HALF + 1).min(counts.len()));
-        let n = seen[b] - seen[a];
-        n > 0 && (sum[b] - sum[a]) / n as f64 <= threshold
-    };
-    // Grow from the L5 window until 30 restless minutes in a row.
-    let mut start = s;
-    let mut restless = 0;
-    let mut i = s;
-    while i > 0 && restless < WAKE_RUN {
-        i -= 1;
-        if quiet(i) {
-            start = i;
-            restless = 0;
-        } else {
-            restless += 1;
-        }
-    }
-    let mut end = s + WINDOW;
-    restless = 0;
-    let mut i = end;
-    while i < counts.len() && restless < WAKE_RUN {
-        if quiet(i) {
-            end = i + 1;
-            restless = 0;
-        } else {
-            restless += 1;
-        }
-        i += 1;
-    }
-    let at = |i: usize| i32::try_from(i).ok().map(|m| m - MARGIN_MINUTES as i32);
-    Some((at(start)?, at(end)?))
+    present >= 20 * 60 && zero_run.is_none_or(|(a, b)| b - a < 720)
 }
 
 /// Wear per minute of a day slice: recorded, and either not in a non-wear
@@ -553,25 +521,68 @@ fn day_from_grid(
     let night = window(base, night_window.start, night_window.end, len);
     let active = |i: usize| worn[i] && count(i) >= settings.night_active_count;
     let night_worn = night.clone().filter(|&i| worn[i]).count() as u32;
-    let night_active = night.clone().filter(|&i| active(i)).count() as u32;
     let night_counts: f64 = night.clone().filter(|&i| worn[i]).map(count).sum();
     let gap = settings.bout_gap_minutes as usize;
-    let mut longest_bout: Option<(usize, usize)> = None;
-    let mut bout: Option<(usize, usize)> = None;
-    for i in night.clone() {
+    // Bouts are followed past the window's edges, to tell activity from
+    // sleep (settled before and after) from going to bed late or getting
+    // up early.
+    let reach = (night.start.saturating_sub(SETTLED_REACH))..(night.end + SETTLED_REACH).min(len);
+    let mut bouts: Vec<(usize, usize)> = Vec::new();
+    for i in reach.clone() {
         if !active(i) {
             continue;
         }
-        bout = match bout {
-            Some((a, b)) if i <= b + gap => Some((a, i + 1)),
-            _ => Some((i, i + 1)),
-        };
-        if let Some((a, b)) = bout {
-            if longest_bout.is_none_or(|(x, y)| b - a > y - x) {
-                longest_bout = Some((a, b));
-            }
+        match bouts.last_mut() {
+            Some((_, b)) if i <= *b + gap => *b = i + 1,
+            _ => bouts.push((i, i + 1)),
         }
     }
+    // Asleep: most minutes at rest (sitting up reads above the rest count).
+    let settled = |range: std::ops::Range<usize>| {
+        let restless = range
+            .clone()
+            .filter(|&i| !worn[i] || count(i) > settings.rest_count)
+            .count();
+        !range.is_empty() && restless <= SETTLED_RESTLESS
+    };
+    // Activity running into the edges of the person's own night, not from
+    // sleep or not back to it, is going to bed late or getting up early,
+    // not wandering: it loses the edge there.
+    let edge = if night_window.learned {
+        settings.night_edge_minutes as usize
+    } else {
+        0
+    };
+    let mut trimmed: Vec<(usize, usize)> = Vec::new();
+    for &(a, b) in &bouts {
+        // Up long before the night or long after it: not from or back to
+        // sleep, whatever follows.
+        let from_sleep = a + edge >= night.start
+            && settled(a.saturating_sub(SETTLED_MINUTES).max(reach.start)..a);
+        let back_to_sleep =
+            b <= night.end + edge && settled(b..(b + SETTLED_MINUTES).min(reach.end));
+        let mut x = a.max(night.start);
+        let mut y = b.min(night.end);
+        if x <= night.start + gap && !from_sleep {
+            x = night.start + edge;
+        }
+        if y + gap >= night.end && !back_to_sleep {
+            y = night.end.saturating_sub(edge);
+        }
+        if x < y {
+            trimmed.push((x, y));
+        }
+    }
+    let counted = |i: usize| trimmed.iter().any(|&(a, b)| (a..b).contains(&i));
+    let in_bout = |i: usize| bouts.iter().any(|&(a, b)| (a..b).contains(&i));
+    let night_active = night
+        .clone()
+        .filter(|&i| active(i) && (counted(i) || !in_bout(i)))
+        .count() as u32;
+    let longest_bout = trimmed
+        .iter()
+        .copied()
+        .reduce(|x, y| if y.1 - y.0 > x.1 - x.0 { y } else { x });
 
     // Daytime window.
     let daytime = window(
@@ -630,7 +641,7 @@ fn day_from_grid(
         longest_still,
         hourly_active_minutes,
         sleep,
-        rest: None,
+        learns_night: false,
     }
 }
 
@@ -760,6 +771,84 @@ mod tests {
         );
         assert_eq!(with[0].worn_minutes, 1440);
         assert_eq!(with[0].longest_still.expect("still").minutes(), 300);
+    }
+
+    /// A real wrist: zeros all through the sleep 23:30-06:30, busy awake.
+    fn real_wrist(minute: u32) -> u32 {
+        match minute {
+            0..=389 | 1410.. => 0,
+            _ => 100 + (minute % 13) * 20,
+        }
+    }
+
+    #[test]
+    fn a_still_sleeping_wrist_is_worn_and_a_watch_on_a_table_is_not() {
+        // Day 3 (index 2): the watch lies on a table from the morning on.
+        let log = epochs(date(1), 4, |day, m| {
+            if day == 2 && m >= 390 {
+                0
+            } else {
+                real_wrist(m)
+            }
+        });
+        let rec = Recordings {
+            activity: &log,
+            ..Default::default()
+        };
+        let days = daily_features(&rec, date(1), date(4), &FeatureSettings::default());
+        // Seven hours of zeros in the night are still sleep...
+        assert_eq!(days[1].worn_minutes, 1440);
+        assert_eq!(days[1].night.worn_minutes, days[1].night.window_minutes);
+        // ...as the old rule (every 90-minute zero run is non-wear) was not.
+        let old = FeatureSettings {
+            still_sleep_max_minutes: 0,
+            ..FeatureSettings::default()
+        };
+        let before = daily_features(&rec, date(1), date(4), &old);
+        assert_eq!(before[1].night.worn_minutes, 0);
+        // The day on the table: zeros from 23:30 for 31 h, not sleep.
+        assert_eq!(days[2].worn_minutes, 0);
+        assert_eq!(days[3].unworn_lead_minutes, 390);
+    }
+
+    #[test]
+    fn the_night_window_follows_the_persons_own_sleep() {
+        // Asleep 03:00-11:00 (a shifted rhythm), busy otherwise.
+        let late = |_: u32, m: u32| match m {
+            180..=659 => u32::from(m % 9 == 0) * 3,
+            _ => 100 + (m % 13) * 20,
+        };
+        let log = epochs(date(1), 20, late);
+        let rec = Recordings {
+            activity: &log,
+            ..Default::default()
+        };
+        let settings = FeatureSettings::default();
+        let days = daily_features(&rec, date(1), date(20), &settings);
+        // Until 7 days are known: the fixed 00:00-05:00.
+        assert!(!days[5].night.learned);
+        assert_eq!(minute_of_day(days[5].night.window.start), 0);
+        // Then the person's own night, within half an hour of their sleep.
+        let night = days[19].night;
+        assert!(night.learned);
+        let start = i64::from(minute_of_day(night.window.start));
+        let end = i64::from(minute_of_day(night.window.end));
+        assert!((start - 180).abs() <= 30, "{:?}", night.window);
+        assert!((end - 660).abs() <= 30, "{:?}", night.window);
+        // Activity at 09:00 is in this person's night; at 01:00 it is not.
+        let wander = epochs(date(1), 20, |day, m| {
+            if day == 19 && (540..600).contains(&m) {
+                400
+            } else {
+                late(day, m)
+            }
+        });
+        let rec = Recordings {
+            activity: &wander,
+            ..Default::default()
+        };
+        let days = daily_features(&rec, date(1), date(20), &settings);
+        assert_eq!(days[19].night.longest_bout.expect("bout").minutes(), 60);
     }
 
     #[test]

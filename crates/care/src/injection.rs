@@ -160,6 +160,29 @@ pub struct RealEvaluationReport {
     pub false_alarms: KindCounts,
     /// Alerts on the untouched recordings, per kind.
     pub untouched_alerts: KindCounts,
+    /// The false alarms once each (several trials raise the same alert on
+    /// the same real night), with their recording.
+    pub distinct_false_alarms: Vec<FalseAlarm>,
+}
+
+/// A false alarm, as the trials raised it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FalseAlarm {
+    /// Recording name.
+    pub recording: String,
+    /// The alert.
+    pub kind: AlertKind,
+    /// Local start.
+    pub start: NaiveDateTime,
+    /// Local end.
+    pub end: NaiveDateTime,
+    /// In how many trials.
+    pub trials: u32,
+    /// Whether the untouched recording raises it too (then it is about the
+    /// real night, not the injections).
+    pub untouched: bool,
+    /// The English explanation.
+    pub explanation: String,
 }
 
 impl RealEvaluationReport {
@@ -407,6 +430,7 @@ pub fn evaluate_recordings(
         unworn_caught: 0,
         false_alarms: KindCounts::default(),
         untouched_alerts: KindCounts::default(),
+        distinct_false_alarms: Vec::new(),
     };
     for rec in recordings {
         let mut figures = RecordingFigures {
@@ -603,6 +627,24 @@ pub fn evaluate_recordings(
                 if !explained {
                     figures.unexplained.bump(alert.kind);
                     report.false_alarms.bump(alert.kind);
+                    let seen = report.distinct_false_alarms.iter_mut().find(|f| {
+                        f.recording == rec.name && f.kind == alert.kind && f.start == alert.start
+                    });
+                    match seen {
+                        Some(f) => {
+                            f.trials += 1;
+                            f.end = f.end.max(alert.end);
+                        }
+                        None => report.distinct_false_alarms.push(FalseAlarm {
+                            recording: rec.name.clone(),
+                            kind: alert.kind,
+                            start: alert.start,
+                            end: alert.end,
+                            trials: 1,
+                            untouched: untouched.iter().any(|u| u.id == alert.id),
+                            explanation: alert.explanation.en.clone(),
+                        }),
+                    }
                 }
             }
             let caught = bouts.iter().filter(|b| b.caught).count() as u32;

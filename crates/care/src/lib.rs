@@ -29,8 +29,8 @@ mod text;
 pub use evaluation::{evaluate_synthetic, EvaluationPlan, EvaluationReport, KindCounts};
 pub use features::{daily_features, DayFeatures, FeatureSettings, NightFeatures, Recordings, Span};
 pub use injection::{
-    evaluate_recordings, InjectedBout, InjectionPlan, RealEvaluationReport, RealRecording,
-    RecordingFigures,
+    evaluate_recordings, FalseAlarm, InjectedBout, InjectionPlan, RealEvaluationReport,
+    RealRecording, RecordingFigures,
 };
 pub use rules::{
     alert_id, evaluate, evaluate_history, median_mad, not_synced, weekly_rhythm, Alert, AlertKind,

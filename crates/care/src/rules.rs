@@ -139,7 +139,7 @@ pub struct AlertSettings {
     /// Default 30.
     pub night_min_active_minutes: u32,
     /// Night: the longest bout must last at least this long, whatever the
-    /// baseline. Default 20.
+    /// baseline. Default 30.
     pub night_min_bout_minutes: u32,
     /// Night: a bout this long is urgent. Default 120.
     pub night_urgent_bout_minutes: u32,
@@ -187,7 +187,7 @@ impl Default for AlertSettings {
             night_bout_mad_factor: 4.0,
             night_bout_min_ratio: 2.0,
             night_min_active_minutes: 30,
-            night_min_bout_minutes: 20,
+            night_min_bout_minutes: 30,
             night_urgent_bout_minutes: 120,
             inactivity_mad_factor: 4.0,
             inactivity_min_ratio: 3.0,
@@ -787,7 +787,7 @@ mod tests {
                 start: at(day - 1, 23, wobble * 5),
                 end: at(day, 6, 30),
             }),
-            rest: Some((-60, 390)),
+            learns_night: true,
         }
     }
 

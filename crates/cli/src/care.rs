@@ -246,6 +246,22 @@ fn evaluate_real(
         e.false_alarms_per_person_month,
         r.own_non_wear
     );
+    for f in &r.distinct_false_alarms {
+        println!(
+            "  {} {} {} to {} (in {} trials{}): {}",
+            f.recording,
+            f.kind,
+            f.start,
+            f.end,
+            f.trials,
+            if f.untouched {
+                ", and on the untouched recording"
+            } else {
+                ""
+            },
+            f.explanation
+        );
+    }
     Ok(())
 }
 

@@ -53,23 +53,40 @@ fn alerts_on_real_recordings_catch_injected_events_with_few_false_alarms() {
     );
     assert!(r.recordings.iter().all(|f| f.used), "{:#?}", r.recordings);
     assert!(r.wandering_nights >= 200 && r.unworn_days >= 30);
-    // Measured: 186 of 235 (79 %); 72 of 74 bouts of 150 minutes (97 %).
-    assert!(e.wandering_detected >= 0.72, "{}", e.wandering_detected);
-    let long: Vec<_> = r.bouts.iter().filter(|b| b.minutes >= 150).collect();
-    let long_caught = long.iter().filter(|b| b.caught).count() as f64 / long.len() as f64;
-    assert!(long_caught >= 0.9, "{long_caught}");
+    // Measured: 210 of 235 (89 %); of the bouts of 90 minutes or more
+    // (the wandering a caregiver fears) 141 of 147 (96 %); of 45 minutes
+    // 69 of 88 (78 %).
+    assert!(e.wandering_detected >= 0.85, "{}", e.wandering_detected);
+    let caught = |min: u32, max: u32| {
+        let of: Vec<_> = r
+            .bouts
+            .iter()
+            .filter(|b| (min..=max).contains(&b.minutes))
+            .collect();
+        of.iter().filter(|b| b.caught).count() as f64 / of.len().max(1) as f64
+    };
+    assert!(caught(90, 150) >= 0.93, "{}", caught(90, 150));
+    assert!(caught(0, 89) >= 0.7, "{}", caught(0, 89));
     // Measured: every unworn day, and no not_worn alert elsewhere except on
     // the recordings' own days off the wrist.
     assert_eq!(r.unworn_caught, r.unworn_days);
     assert_eq!(r.false_alarms.not_worn, 0);
-    // Measured: 1.09 false night alarms per person-month, no inactivity or
-    // rhythm alarm.
-    assert!(
-        e.false_night_alarms_per_person_month <= 1.5,
-        "{}",
-        e.false_night_alarms_per_person_month
-    );
+    // Measured: no inactivity or rhythm alarm, and night alarms on two
+    // nights only, both of one recording and both on the untouched
+    // recording too (93 and 144 minutes of walking-level activity inside
+    // the rest period: real night activity or false alarms, no diary
+    // says). On the six other recordings, none.
     assert_eq!(r.false_alarms.inactivity + r.false_alarms.rhythm_decline, 0);
+    assert!(
+        r.distinct_false_alarms.len() <= 2,
+        "{:#?}",
+        r.distinct_false_alarms
+    );
+    assert!(
+        r.distinct_false_alarms.iter().all(|f| f.untouched),
+        "{:#?}",
+        r.distinct_false_alarms
+    );
 }
 
 #[test]
