@@ -1,0 +1,18 @@
+//! Arbitrary bytes through the reader of biobank time series, as text and through the gzip decoder; what parses must hold
+//! the invariants of `device_checks`.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+#[path = "device_checks.rs"]
+mod device_checks;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = phr_import::detect_format("input", data);
+    if let Ok(recording) = phr_import::parse_biobank(data, "input", |_| {}) {
+        device_checks::check(&recording);
+    }
+    let gunzipped = std::io::BufReader::new(flate2::read::GzDecoder::new(data));
+    if let Ok(recording) = phr_import::parse_biobank(gunzipped, "input", |_| {}) {
+        device_checks::check(&recording);
+    }
+});
