@@ -50,11 +50,12 @@ pub fn parse_acttrust(
         line,
         message,
     };
-    let mut header: Vec<(String, String)> = Vec::new();
+    // (key, value, line) of each header line.
+    let mut header: Vec<(String, String, u64)> = Vec::new();
     let mut in_header = true;
-    // (line, time, activity, light) columns, once named.
-    let mut columns: Option<(u64, usize, usize, Option<usize>)> = None;
-    let mut grid: Option<Grid> = None;
+    // The (line, time, activity, light) columns once named, and the grid.
+    type Columns = (u64, usize, usize, Option<usize>);
+    let mut table: Option<(Columns, Grid)> = None;
     let mut bin_start: Option<NaiveDateTime> = None;
     let mut interval = 0u32;
     let mut bytes = 0u64;
@@ -81,18 +82,18 @@ pub fn parse_acttrust(
         if in_header {
             if is_frame(text) {
                 in_header = false;
-                let value = header
+                let (value, at_line) = header
                     .iter()
-                    .find(|(k, _)| k == "INTERVAL")
-                    .map(|(_, v)| v.as_str())
-                    .unwrap_or_default();
+                    .find(|(k, _, _)| k == "INTERVAL")
+                    .map(|(_, v, l)| (v.as_str(), *l))
+                    .unwrap_or(("", line_no));
                 interval = value
                     .parse::<u32>()
                     .ok()
                     .filter(|s| (1..=86_400).contains(s))
                     .ok_or_else(|| {
                         err(
-                            line_no,
+                            at_line,
                             format!(
                                 "the header's INTERVAL {} is not 1 to 86400 seconds",
                                 quoted(value)
@@ -106,7 +107,7 @@ pub fn parse_acttrust(
                 ));
             } else {
                 let (key, value) = text.split_once(" :").unwrap_or((text, ""));
-                header.push((key.trim().to_string(), value.trim().to_string()));
+                header.push((key.trim().to_string(), value.trim().to_string(), line_no));
             }
             continue;
         }
@@ -114,7 +115,7 @@ pub fn parse_acttrust(
             continue;
         }
         let fields = split_fields(text, ';').map_err(|why| err(line_no, why.into()))?;
-        let Some((header_line, time_col, activity_col, light_col)) = columns else {
+        let Some(((header_line, time_col, activity_col, light_col), grid)) = &mut table else {
             let find = |name: &str| fields.iter().position(|f| f == name);
             let (Some(time), Some(activity)) = (find("DATE/TIME"), find("PIM")) else {
                 return Err(err(
@@ -125,10 +126,14 @@ pub fn parse_acttrust(
                     ),
                 ));
             };
-            columns = Some((line_no, time, activity, find("LIGHT")));
-            grid = Some(Grid::new(interval, find("LIGHT").is_some()));
+            let light = find("LIGHT");
+            table = Some((
+                (line_no, time, activity, light),
+                Grid::new(interval, light.is_some()),
+            ));
             continue;
         };
+        let (time_col, activity_col, light_col) = (*time_col, *activity_col, *light_col);
         let needed = [Some(time_col), Some(activity_col), light_col]
             .into_iter()
             .flatten()
@@ -172,7 +177,6 @@ pub fn parse_acttrust(
         // The bin of pandas' resample: from midnight, `interval` wide.
         let seconds = i64::from(at.num_seconds_from_midnight());
         let bin = at - chrono::Duration::seconds(seconds % i64::from(interval));
-        let grid = grid.as_mut().expect("made with the column row");
         if bin_start == Some(bin) {
             grid.add_to_last(activity, light);
         } else {
@@ -192,7 +196,7 @@ pub fn parse_acttrust(
         file: file.to_string(),
         message,
     };
-    let grid = grid.ok_or_else(|| file_error("no data table after the header".into()))?;
+    let (_, grid) = table.ok_or_else(|| file_error("no data table after the header".into()))?;
     let Some(start) = grid.start() else {
         return Err(file_error("no data rows after the header".into()));
     };
@@ -206,8 +210,8 @@ pub fn parse_acttrust(
     let field = |name: &str| {
         header
             .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
+            .find(|(k, _, _)| k == name)
+            .map(|(_, v, _)| v.clone())
             .filter(|v| !v.is_empty())
     };
     Ok(ActivityRecording {
@@ -283,7 +287,7 @@ mod tests {
             ),
             (
                 report("").replace("INTERVAL : 60", "INTERVAL : 0"),
-                "a.txt, line 7:",
+                "a.txt, line 6:",
                 "INTERVAL \"0\"",
             ),
             (

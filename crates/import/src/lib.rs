@@ -158,3 +158,66 @@ pub enum ImportError {
         message: String,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_found_from_the_first_bytes() {
+        let cases: [(&str, &[u8], FileFormat); 12] = [
+            ("a.dat", b"SQLite format 3\0", FileFormat::Agd),
+            (
+                "a.dat",
+                b"time,acc,light\n2014-05-07 13:29:50+0100,1,0\n",
+                FileFormat::Biobank,
+            ),
+            ("a.dat", b"\x1f\x8b\x08\x00", FileFormat::Biobank),
+            (
+                "a.dat",
+                b"\xEF\xBB\xBF<?xml version=\"1.0\"?><motionfile>",
+                FileFormat::Mtn,
+            ),
+            (
+                "a.dat",
+                b"\"Actiware-Exportdatei (Version 05.00 )\"\r\n",
+                FileFormat::Rpx,
+            ),
+            (
+                "a.dat",
+                b"+----+ Condor Instruments Report +----+\nDEVICE_ID : x\n",
+                FileFormat::ActTrust,
+            ),
+            (
+                "a.dat",
+                b"comment\n\nData; Hora; Evento; Luminosidade; Atividade\n",
+                FileFormat::Tempatilumi,
+            ),
+            (
+                "a.dat",
+                b"Start: 2000-01-27 19:00:00 GMT\nStore rate:,1,1\n",
+                FileFormat::Daqtix,
+            ),
+            (
+                "a.dat",
+                b"mesaid,line,linetime,offwrist,activity\n",
+                FileFormat::Mesa,
+            ),
+            ("a.dat", b"S1\n01-Jan-2018\n08:30\n4\n", FileFormat::Awd),
+            ("a.mtn", b"", FileFormat::Mtn),
+            (
+                "a.dat",
+                b"timestamp,count\n2026-03-01 00:00,1\n",
+                FileFormat::Csv,
+            ),
+        ];
+        for (name, head, format) in cases {
+            assert_eq!(
+                detect_format(name, head),
+                format,
+                "{:?}",
+                String::from_utf8_lossy(head)
+            );
+        }
+    }
+}

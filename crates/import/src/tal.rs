@@ -44,9 +44,9 @@ pub fn parse_tempatilumi(
         message,
     };
     let mut serial: Option<String> = None;
-    // (line, date, time, activity, light) columns, once named.
-    let mut columns: Option<(u64, usize, usize, usize, Option<usize>)> = None;
-    let mut grid: Option<Grid> = None;
+    // The (line, date, time, activity, light) columns once named, and the grid.
+    type Columns = (u64, usize, usize, usize, Option<usize>);
+    let mut table: Option<(Columns, Grid)> = None;
     let mut bytes = 0u64;
     for (idx, line) in TextLines::new(input).enumerate() {
         let line_no = idx as u64 + 1;
@@ -56,7 +56,8 @@ pub fn parse_tempatilumi(
             progress(bytes);
         }
         let text = line.trim_start_matches('\u{feff}').trim();
-        let Some((header_line, date_col, time_col, activity_col, light_col)) = columns else {
+        let Some(((header_line, date_col, time_col, activity_col, light_col), grid)) = &mut table
+        else {
             if is_column_row(text) {
                 let fields = split_fields(text, ';').map_err(|why| err(line_no, why.into()))?;
                 let find = |name: &str| fields.iter().position(|f| f == name);
@@ -67,8 +68,10 @@ pub fn parse_tempatilumi(
                     )
                 })?;
                 let light = find("Luminosidade");
-                columns = Some((line_no, 0, 1, activity, light));
-                grid = Some(Grid::inferred(light.is_some()));
+                table = Some((
+                    (line_no, 0, 1, activity, light),
+                    Grid::inferred(light.is_some()),
+                ));
             } else if idx >= MAX_HEADER_LINES {
                 return Err(err(
                     line_no,
@@ -82,6 +85,8 @@ pub fn parse_tempatilumi(
         if text.is_empty() {
             continue;
         }
+        let (date_col, time_col, activity_col, light_col) =
+            (*date_col, *time_col, *activity_col, *light_col);
         let fields = split_fields(text, ';').map_err(|why| err(line_no, why.into()))?;
         let needed = [Some(time_col), Some(activity_col), light_col]
             .into_iter()
@@ -132,9 +137,7 @@ pub fn parse_tempatilumi(
             Some(col) => value(col, "light")?,
             None => None,
         };
-        grid.as_mut()
-            .expect("made with the column row")
-            .push(line_no, date.and_time(time), activity, light)
+        grid.push(line_no, date.and_time(time), activity, light)
             .map_err(|m| err(line_no, m))?;
     }
     progress(bytes);
@@ -142,8 +145,8 @@ pub fn parse_tempatilumi(
         file: file.to_string(),
         message,
     };
-    let grid =
-        grid.ok_or_else(|| file_error("no row starting `Data; Hora` naming the columns".into()))?;
+    let (_, grid) = table
+        .ok_or_else(|| file_error("no row starting `Data; Hora` naming the columns".into()))?;
     let Some(start) = grid.start() else {
         return Err(file_error(
             "no data rows after the row naming the columns".into(),
