@@ -471,6 +471,17 @@ mod tests {
     }
 
     #[test]
+    fn an_ambiguous_date_follows_the_time_zone() {
+        let rows = "\"1\",\"04/07/2015\",\"23:59:00\",\"1\",\"0\",\"1\",\r\n";
+        let uk = parse_rpx(english(rows).as_bytes(), "t.csv", |_| {}).expect("parses");
+        assert_eq!(uk.start.to_string(), "2015-07-04 23:59:00");
+        let us_text =
+            english(rows).replace("(UTC) London", "(UTC-05:00) Eastern Time (US & Canada)");
+        let us = parse_rpx(us_text.as_bytes(), "t.csv", |_| {}).expect("parses");
+        assert_eq!(us.start.to_string(), "2015-04-07 23:59:00");
+    }
+
+    #[test]
     fn a_german_export_with_decimal_commas() {
         let text = "\"Actiware-Exportdatei (Version 05.00 )\"\r\n\"Identität:\",\"G\"\r\n\
              \"Epochenlänge:\",\"30\",\"Sekunden\",\"\"\r\n\r\n\
