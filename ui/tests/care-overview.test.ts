@@ -27,8 +27,9 @@ function person(id: number, name: string, extra: Partial<CaredPerson>): CaredPer
     open_warning: 0,
     days_since_data: 1,
     last_sync_utc: Date.UTC(2025, 10, 3, 0, 0, 0) / 1000,
+    night_window: { start: '23:10', end: '06:20', learned: true },
     ...extra,
-  };
+  } as CaredPerson;
 }
 
 const people = [

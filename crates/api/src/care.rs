@@ -92,6 +92,21 @@ pub struct CaredPerson {
     pub role: Role,
     /// IANA time zone.
     pub time_zone: String,
+    /// The night window the alerts watch for the last day with data (none
+    /// without data).
+    pub night_window: Option<NightWindow>,
+}
+
+/// The night window of a day: the person's own (learned from the days
+/// before it) or the fixed default until enough days are known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NightWindow {
+    /// Local start, `HH:MM` (often the evening before).
+    pub start: String,
+    /// Local end, `HH:MM`.
+    pub end: String,
+    /// Learned from the person's own days, rather than the default.
+    pub learned: bool,
 }
 
 /// How the alert rules do on simulated people (`docs/care.md`): ordinary
@@ -292,7 +307,11 @@ impl Phr {
         last: NaiveDate,
     ) -> Result<Vec<DayFeatures>> {
         let zone = crate::zone_of(person)?;
-        let from = local_midnight(first - Days::new(1), zone);
+        // A day's features read the days before it too: 12 h for non-wear
+        // runs, and the learning days of the person's own night.
+        let settings = FeatureSettings::default();
+        let lookback = 1 + u64::from(settings.night_learning_days);
+        let from = local_midnight(first - Days::new(lookback), zone);
         let to = local_midnight(last + Days::new(1), zone);
         let (mut activity, mut heart_rate, mut sleep) = (Vec::new(), Vec::new(), Vec::new());
         for device in self.vault.devices(person.id)? {
@@ -317,12 +336,7 @@ impl Phr {
             heart_rate: &heart_rate,
             sleep: &sleep,
         };
-        Ok(phr_care::daily_features(
-            &recordings,
-            first,
-            last,
-            &FeatureSettings::default(),
-        ))
+        Ok(phr_care::daily_features(&recordings, first, last, &settings))
     }
 
     /// The ended local days of a person with data around them, for alerts:
@@ -515,6 +529,19 @@ impl Phr {
                 .filter_map(|d| last_ingest.get(&d.id.0).copied())
                 .max();
             let count = |severity| open.iter().filter(|s| **s == severity).count();
+            let night_window = match last_day {
+                Some(day) => {
+                    let day = day.min(today);
+                    self.day_features(&person, day, day)?
+                        .first()
+                        .map(|d| NightWindow {
+                            start: d.night.window.start.format("%H:%M").to_string(),
+                            end: d.night.window.end.format("%H:%M").to_string(),
+                            learned: d.night.learned,
+                        })
+                }
+                None => None,
+            };
             rows.push(CaredPerson {
                 id: person.id,
                 last_day,
@@ -526,6 +553,7 @@ impl Phr {
                 last_sync_utc,
                 role: person.role,
                 time_zone: person.time_zone,
+                night_window,
             });
         }
         Ok(rows)
@@ -773,6 +801,7 @@ mod tests {
                 "last_day",
                 "last_sync_utc",
                 "name",
+                "night_window",
                 "open_alerts",
                 "open_urgent",
                 "open_warning",

@@ -31,7 +31,7 @@ pub use app::{
 };
 pub use care::{
     apply_alert_settings, evaluate_alert_rules, evaluate_alert_rules_on_recordings,
-    Acknowledgement, AlertDto, AlertEvaluation, CaredPerson, RealAlertEvaluation,
+    Acknowledgement, AlertDto, AlertEvaluation, CaredPerson, NightWindow, RealAlertEvaluation,
 };
 pub(crate) use devices::BATTERY_NAMESPACE;
 pub use devices::{

@@ -419,6 +419,15 @@ export interface CaredPerson {
   open_warning: number;
   days_since_data: number | null;
   last_sync_utc: number | null;
+  /** The night the alerts watch on the last day with data. */
+  night_window: NightWindow | null;
+}
+
+/** A night window: the person's own (learned) or the default. */
+export interface NightWindow {
+  start: string;
+  end: string;
+  learned: boolean;
 }
 
 /** Everyone with open alerts by severity, last sync and days since data. */

@@ -380,7 +380,18 @@ fn the_overview_lists_every_persons_open_alerts_most_severe_first() {
             row["open_urgent"].is_u64() && row["open_warning"].is_u64(),
             "{row}"
         );
+        // Three weeks of a sleeper of about 23:00-06:30: their own night.
+        let night = &row["night_window"];
+        assert_eq!(night["learned"], true, "{row}");
+        let start = night["start"].as_str().expect("start");
+        let end = night["end"].as_str().expect("end");
+        assert!(
+            start >= "22:00" && ("05:00"..="08:00").contains(&end),
+            "{row}"
+        );
     }
+    // No data, no night.
+    assert!(rows[0]["night_window"].is_null(), "{}", rows[0]);
     let clash = run(phr(&vault).args(["care", "alerts", "--all", "--person", "2"]));
     assert_eq!(
         clash.status.code(),
