@@ -1558,13 +1558,15 @@ fn merge_into<T: Sample>(
         a.instant().div_euclid(SECONDS_PER_DAY) == b.instant().div_euclid(SECONDS_PER_DAY)
     }) {
         let day = day_samples[0].instant().div_euclid(SECONDS_PER_DAY);
+        // Prepared once per connection (a year is 365 days of each).
         let found: Option<(Vec<u8>, Option<i64>)> = w
             .tx
-            .query_row(
+            .prepare_cached(
                 "SELECT sealed, sealed_at FROM chunks WHERE device_id = ?1 AND kind = ?2 AND day = ?3",
-                params![device.0, kind.code(), day],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            )?
+            .query_row(params![device.0, kind.code(), day], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         let stored = match &found {
             None => Vec::new(),
@@ -1587,11 +1589,11 @@ fn merge_into<T: Sample>(
         let version = w.version();
         let (aad, _) = row::chunks(device.0, kind.code().into(), day, Some(version));
         let sealed = w.seal_row(&aad, &plain)?;
-        w.tx.execute(
+        w.tx.prepare_cached(
             "INSERT INTO chunks (device_id, kind, day, sealed, sealed_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (device_id, kind, day) DO UPDATE SET sealed = excluded.sealed, sealed_at = excluded.sealed_at",
-            params![device.0, kind.code(), day, sealed, version],
-        )?;
+        )?
+        .execute(params![device.0, kind.code(), day, sealed, version])?;
         report.chunks_written += 1;
     }
     Ok(())
