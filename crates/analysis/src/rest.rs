@@ -193,16 +193,70 @@ fn sleep_offset(test: &[Option<bool>], n_succ: usize) -> Option<usize> {
             corr[k] = r.clamp(-1.0, 1.0);
         }
     }
-    // Peak candidates: strictly greater than the next n_succ values.
+    let best = highest_peak(&corr, n_succ)?;
+    corr.iter().position(|&c| c == best)
+}
+
+/// The highest value of `corr` strictly greater than each of the `n_succ`
+/// values after it (a peak candidate), over the candidates `0..len - n_succ`;
+/// `None` without one. In O(len): the maximum of the following `n_succ`
+/// values slides along with a monotonic queue, walking backwards, and a NaN
+/// among them (which no value is greater than) is counted apart.
+fn highest_peak(corr: &[f64], n_succ: usize) -> Option<f64> {
+    use std::collections::VecDeque;
+    let l = corr.len();
+    if n_succ == 0 {
+        return highest_peak_by_scan(corr, n_succ);
+    }
+    if l <= n_succ {
+        return None;
+    }
+    // The window k+1..=k+n_succ: its non-NaN indices, largest (first to
+    // leave) at the front, values strictly decreasing from the front.
+    let mut window: VecDeque<usize> = VecDeque::with_capacity(n_succ + 1);
+    let mut nans = 0usize;
+    let push = |window: &mut VecDeque<usize>, nans: &mut usize, j: usize| {
+        if corr[j].is_nan() {
+            *nans += 1;
+            return;
+        }
+        while window.back().is_some_and(|&b| corr[b] <= corr[j]) {
+            window.pop_back();
+        }
+        window.push_back(j);
+    };
+    for j in ((l - n_succ)..l).rev() {
+        push(&mut window, &mut nans, j);
+    }
     let mut best: Option<f64> = None;
-    for k in 0..=(l - n_succ - 1) {
+    for k in (0..l - n_succ).rev() {
+        let c = corr[k];
+        if nans == 0 && window.front().is_some_and(|&m| c > corr[m]) {
+            best = Some(best.map_or(c, |b: f64| b.max(c)));
+        }
+        // Slide: k + n_succ leaves the window, k joins it.
+        let leaving = k + n_succ;
+        if corr[leaving].is_nan() {
+            nans -= 1;
+        } else if window.front() == Some(&leaving) {
+            window.pop_front();
+        }
+        push(&mut window, &mut nans, k);
+    }
+    best
+}
+
+/// [`highest_peak`] by comparing each candidate with its `n_succ`
+/// successors (pyActigraphy's way, O(len × n_succ)).
+fn highest_peak_by_scan(corr: &[f64], n_succ: usize) -> Option<f64> {
+    let mut best: Option<f64> = None;
+    for k in 0..corr.len().checked_sub(n_succ)? {
         let c = corr[k];
         if corr[k + 1..=k + n_succ].iter().all(|&v| c > v) {
             best = Some(best.map_or(c, |b: f64| b.max(c)));
         }
     }
-    let best = best?;
-    corr.iter().position(|&c| c == best)
+    best
 }
 
 /// Sleep summary of one rest period.
@@ -311,6 +365,40 @@ fn ceil_div(a: i64, b: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sliding-window peak search finds what comparing each candidate
+    /// with its successors finds, on random curves with ties and NaNs.
+    #[test]
+    fn highest_peak_agrees_with_the_scan() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for case in 0..3000 {
+            let len = (next() % 80) as usize;
+            let levels = 1 + next() % 6; // few levels: many ties
+            let corr: Vec<f64> = (0..len)
+                .map(|_| match next() % 40 {
+                    0 if case % 3 == 0 => f64::NAN,
+                    1 => -0.0,
+                    _ => (next() % levels) as f64 / levels as f64 - 0.5,
+                })
+                .collect();
+            for n_succ in [0, 1, 2, 3, 5, 31] {
+                let fast = highest_peak(&corr, n_succ);
+                let scan = highest_peak_by_scan(&corr, n_succ);
+                // Equal as numbers (0.0 and -0.0 find the same position).
+                let same = match (fast, scan) {
+                    (Some(a), Some(b)) => a == b,
+                    (a, b) => a.is_none() && b.is_none(),
+                };
+                assert!(same, "{corr:?}, n_succ {n_succ}: {fast:?} / {scan:?}");
+            }
+        }
+    }
 
     fn t(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("time")
