@@ -351,10 +351,14 @@ impl NightWindow {
             }
         }
         let profile: Vec<f64> = (0..n).map(|i| sum[i] / f64::from(seen[i].max(1))).collect();
+        let mut running = vec![0.0f64; n + 1];
+        for i in 0..n {
+            running[i + 1] = running[i] + profile[i];
+        }
         let smooth: Vec<f64> = (0..n)
             .map(|i| {
                 let (a, b) = (i.saturating_sub(HALF), (i + HALF + 1).min(n));
-                profile[a..b].iter().sum::<f64>() / (b - a) as f64
+                (running[b] - running[a]) / (b - a) as f64
             })
             .collect();
         let mean = profile.iter().sum::<f64>() / n as f64;
