@@ -172,6 +172,33 @@ pub struct DaySummary {
     pub steps: Option<u64>,
 }
 
+/// [`phr_model::Stamp::local_date`] for many stamps in order, computing a date only
+/// when the local day number changes.
+#[derive(Default)]
+struct LocalDates {
+    last: Option<(i64, NaiveDate)>,
+}
+
+impl LocalDates {
+    /// The local date of `at`, as [`phr_model::Stamp::local_date`] gives it.
+    fn of(&mut self, at: phr_model::Stamp) -> NaiveDate {
+        // Within these bounds `local_date` is the date of day number
+        // floor((utc + offset) / 86,400) after 1970-01-01; outside, ask it.
+        if !(phr_model::PLAUSIBLE_UTC.contains(&at.utc) && at.offset_seconds.abs() < 86_400) {
+            return at.local_date();
+        }
+        let day = (at.utc + i64::from(at.offset_seconds)).div_euclid(86_400);
+        match self.last {
+            Some((last, date)) if last == day => date,
+            _ => {
+                let date = at.local_date();
+                self.last = Some((day, date));
+                date
+            }
+        }
+    }
+}
+
 /// What a file held, read for import or analysis.
 enum FileContent {
     /// A minute CSV, resolved to instants in the zone it was read with.
@@ -666,30 +693,34 @@ impl Phr {
             .iter()
             .map(|d| d.id)
             .collect();
-        let mut epochs: BTreeMap<i64, (NaiveDate, u32, u32)> = BTreeMap::new();
-        let mut steps: BTreeMap<i64, (NaiveDate, u32)> = BTreeMap::new();
+        // Every device's samples, each run sorted by instant; at an instant
+        // two devices share, the first device's sample counts.
+        let mut epochs: Vec<(i64, NaiveDate, u32, u32)> = Vec::new();
+        let mut steps: Vec<(i64, NaiveDate, u32)> = Vec::new();
+        let mut dates = LocalDates::default();
         for &device in &devices {
             if let Samples::Activity(v) =
                 self.vault
                     .samples(device, SampleKind::Activity, i64::MIN..i64::MAX)?
             {
-                for e in v {
-                    epochs
-                        .entry(e.at.utc)
-                        .or_insert((e.at.local_date(), e.count, e.epoch_seconds));
-                }
+                epochs.extend(
+                    v.iter()
+                        .map(|e| (e.at.utc, dates.of(e.at), e.count, e.epoch_seconds)),
+                );
             }
             if let Samples::Steps(v) =
                 self.vault
                     .samples(device, SampleKind::Steps, i64::MIN..i64::MAX)?
             {
-                for s in v {
-                    steps
-                        .entry(s.start.utc)
-                        .or_insert((s.start.local_date(), s.steps));
-                }
+                steps.extend(v.iter().map(|s| (s.start.utc, dates.of(s.start), s.steps)));
             }
         }
+        // A stable sort (linear on one device's sorted run): among equal
+        // instants the first device's sample stays first and is kept.
+        epochs.sort_by_key(|e| e.0);
+        epochs.dedup_by_key(|e| e.0);
+        steps.sort_by_key(|s| s.0);
+        steps.dedup_by_key(|s| s.0);
         let mut by_day: BTreeMap<NaiveDate, DaySummary> = BTreeMap::new();
         let blank = |date: NaiveDate| {
             let day_minutes = (local_day_seconds(date, zone) / 60) as u64;
@@ -703,15 +734,20 @@ impl Phr {
             }
         };
         let mut covered_seconds: BTreeMap<NaiveDate, u64> = BTreeMap::new();
-        for (date, count, epoch_seconds) in epochs.into_values() {
+        // Summed a run of one date at a time (the samples are in order of
+        // instant, so a day's samples mostly come together).
+        for run in epochs.chunk_by(|a, b| a.1 == b.1) {
+            let date = run[0].1;
             let day = by_day.entry(date).or_insert_with(|| blank(date));
-            day.samples += 1;
-            day.total_counts += u64::from(count);
-            *covered_seconds.entry(date).or_default() += u64::from(epoch_seconds);
+            day.samples += run.len() as u64;
+            day.total_counts += run.iter().map(|e| u64::from(e.2)).sum::<u64>();
+            *covered_seconds.entry(date).or_default() +=
+                run.iter().map(|e| u64::from(e.3)).sum::<u64>();
         }
-        for (date, n) in steps.into_values() {
+        for run in steps.chunk_by(|a, b| a.1 == b.1) {
+            let date = run[0].1;
             let day = by_day.entry(date).or_insert_with(|| blank(date));
-            *day.steps.get_or_insert(0) += u64::from(n);
+            *day.steps.get_or_insert(0) += run.iter().map(|s| u64::from(s.2)).sum::<u64>();
         }
         for day in by_day.values_mut() {
             let covered = covered_seconds.get(&day.date).copied().unwrap_or(0);
