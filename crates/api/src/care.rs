@@ -336,7 +336,12 @@ impl Phr {
             heart_rate: &heart_rate,
             sleep: &sleep,
         };
-        Ok(phr_care::daily_features(&recordings, first, last, &settings))
+        Ok(phr_care::daily_features(
+            &recordings,
+            first,
+            last,
+            &settings,
+        ))
     }
 
     /// The ended local days of a person with data around them, for alerts:
