@@ -161,9 +161,18 @@ pub fn daily_completeness(
     let mut out: Vec<DayCompleteness> = Vec::new();
     let sod0 = u64::from(series.start_second_of_day());
     let day0 = series.start_date();
+    // The date of the day index, computed when the index changes.
+    let mut last_day: Option<(i64, NaiveDate)> = None;
     for (i, c) in series.counts.iter().enumerate() {
         let day = ((sod0 + i as u64 * u64::from(ep)) / u64::from(SECONDS_PER_DAY)) as i64;
-        let date = day0 + Duration::days(day);
+        let date = match last_day {
+            Some((last, date)) if last == day => date,
+            _ => {
+                let date = day0 + Duration::days(day);
+                last_day = Some((day, date));
+                date
+            }
+        };
         if out.last().map(|d| d.date) != Some(date) {
             out.push(DayCompleteness {
                 date,
