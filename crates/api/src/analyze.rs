@@ -362,9 +362,15 @@ pub(crate) fn analyze_with_wear(
         .map_err(|e| ApiError::invalid(e.to_string()))
     };
     let series = series_of(grids.wall)?;
+    // The real-time grid: the wall-clock one itself when they are the same
+    // (no copy of a year's counts).
+    let real_series;
     let (timed, timeline) = match grids.real {
-        Some((real, timeline)) => (series_of(real)?, Some(timeline)),
-        None => (series.clone(), None),
+        Some((real, timeline)) => {
+            real_series = series_of(real)?;
+            (&real_series, Some(timeline))
+        }
+        None => (&series, None),
     };
     // Local wall-clock time of a time on the real-time grid.
     let local = |at: NaiveDateTime| match timeline {
@@ -382,13 +388,13 @@ pub(crate) fn analyze_with_wear(
         settings: ColeKripkeSettings::Mean,
         ..ColeKripkeOptions::default()
     };
-    let (metrics, ck_result) = metrics_and_sleep_of(&series, &timed, &config, &ck_options);
+    let (metrics, ck_result) = metrics_and_sleep_of(&series, timed, &config, &ck_options);
 
     let wear_rule = NonWearRule::for_epoch(timed.epoch_seconds);
     // `true` = worn, on real time; then on the wall-clock grid.
-    let worn_timed = non_wear_mask(&timed, &wear_rule);
+    let worn_timed = non_wear_mask(timed, &wear_rule);
     let worn = match timeline {
-        Some(_) => wall_clock_mask(&series, &timed, &worn_timed, local),
+        Some(_) => wall_clock_mask(&series, timed, &worn_timed, local),
         None => worn_timed.clone(),
     };
     let worn_recording =
@@ -426,8 +432,8 @@ pub(crate) fn analyze_with_wear(
     let mut nights_cut_by_period = 0;
     let nights = match &scores {
         Some(scores) => {
-            let rest = roenneberg(&timed, &RoennebergOptions::default());
-            sleep_episodes(&timed, &rest.periods, scores, 1)
+            let rest = roenneberg(timed, &RoennebergOptions::default());
+            sleep_episodes(timed, &rest.periods, scores, 1)
                 .into_iter()
                 .filter(|n| {
                     let whole = n.start > first && n.end < last;
@@ -456,8 +462,8 @@ pub(crate) fn analyze_with_wear(
         None => Vec::new(),
     };
     let completeness = match timeline {
-        Some(timeline) => zoned_completeness(&timed, &worn_timed, timeline),
-        None => daily_completeness(&timed, Some(&worn_timed))
+        Some(timeline) => zoned_completeness(timed, &worn_timed, timeline),
+        None => daily_completeness(timed, Some(&worn_timed))
             .map_err(|e| ApiError::invalid(e.to_string()))?
             .into_iter()
             .map(|d| CompletenessDto {
