@@ -15,6 +15,10 @@ const ALERT_SETTINGS: &str = "alert-settings";
 /// Days of history read before the first day asked for: the rhythm rule
 /// compares a week with the 14+ days before it.
 const LOOKBACK_DAYS: u64 = 22;
+/// Days without data that split a person's history into spans evaluated
+/// apart: longer than any rule or the learned night looks back (22 and 15
+/// days), so no baseline crosses a split.
+const SPAN_GAP_DAYS: i64 = 60;
 
 /// An alert as front ends show it (the `phr care alerts --json` contract).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -365,6 +369,48 @@ impl Phr {
         Ok((first <= last).then_some((first, last)))
     }
 
+    /// The alerts of a person's days `first..=last`, evaluated span by span:
+    /// runs of days with data split where no data came for more than
+    /// [`SPAN_GAP_DAYS`], each span laid out and evaluated on its own (a
+    /// vault holding 1996 and 2011 recordings lays out two spans of weeks,
+    /// not fifteen years of minutes). The last day with data before a span
+    /// is its history, so a `not_worn` run across the gap starts where the
+    /// data stopped, with the id a whole-history evaluation gives it.
+    fn evaluate_spans(
+        &self,
+        person: &Person,
+        first: NaiveDate,
+        last: NaiveDate,
+        settings: &AlertSettings,
+    ) -> Result<Vec<Alert>> {
+        let data: Vec<NaiveDate> = self.days_of(person)?.iter().map(|d| d.date).collect();
+        let mut spans: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+        let mut start = first;
+        let mut previous = first;
+        for &day in data.iter().filter(|d| (first..=last).contains(*d)) {
+            if (day - previous).num_days() > SPAN_GAP_DAYS {
+                spans.push((start, previous));
+                start = day;
+            }
+            previous = day;
+        }
+        spans.push((start, last));
+        let mut history: Option<DayFeatures> = match data.iter().rev().find(|d| **d < first) {
+            Some(&day) => self.day_features(person, day, day)?.pop(),
+            None => None,
+        };
+        let mut merged = Vec::new();
+        for (a, b) in spans {
+            let mut days: Vec<DayFeatures> = history.take().into_iter().collect();
+            let from = days.len();
+            days.extend(self.day_features(person, a, b)?);
+            phr_care::evaluate_days(person.id, &days, from, settings, &mut merged);
+            history = days.pop();
+        }
+        merged.sort_by_key(|a| (a.start, a.kind));
+        Ok(merged)
+    }
+
     /// Evaluates and stores a person's alerts; returns the stored ones ending
     /// on or after `since`, oldest first.
     pub(crate) fn evaluate_and_store_alerts(
@@ -387,9 +433,8 @@ impl Phr {
     ) -> Result<usize> {
         let mut new = 0;
         if let Some((first, last)) = self.evaluation_window(person, since, today)? {
-            let days = self.day_features(person, first, last)?;
             let settings = self.alert_settings_of(person)?;
-            let fresh = phr_care::evaluate_history(person.id, &days, &settings);
+            let fresh = self.evaluate_spans(person, first, last, &settings)?;
             for alert in fresh {
                 let existing = self
                     .vault

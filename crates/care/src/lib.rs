@@ -33,7 +33,7 @@ pub use injection::{
     RealRecording, RecordingFigures,
 };
 pub use rules::{
-    alert_id, evaluate, evaluate_history, median_mad, not_synced, weekly_rhythm, Alert, AlertKind,
-    AlertSettings, Explanation, Rhythm, Severity,
+    alert_id, evaluate, evaluate_days, evaluate_history, median_mad, not_synced, weekly_rhythm,
+    Alert, AlertKind, AlertSettings, Explanation, Rhythm, Severity,
 };
 pub use text::weekly_digest;

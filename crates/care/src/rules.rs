@@ -312,9 +312,25 @@ pub fn evaluate_history(
     days: &[DayFeatures],
     settings: &AlertSettings,
 ) -> Vec<Alert> {
-    let mut merged: Vec<Alert> = Vec::new();
-    for (i, today) in days.iter().enumerate() {
-        for alert in evaluate(person, &days[..i], today, settings) {
+    let mut merged = Vec::new();
+    evaluate_days(person, days, 0, settings, &mut merged);
+    merged.sort_by_key(|a| (a.start, a.kind));
+    merged
+}
+
+/// Evaluates `days[from..]`, each against every day before it in `days`
+/// (so `days[..from]` is history only: a span evaluated before, or the last
+/// day with data before a gap), merging into `merged` by id as
+/// [`evaluate_history`] does. Unsorted.
+pub fn evaluate_days(
+    person: PersonId,
+    days: &[DayFeatures],
+    from: usize,
+    settings: &AlertSettings,
+    merged: &mut Vec<Alert>,
+) {
+    for i in from..days.len() {
+        for alert in evaluate(person, &days[..i], &days[i], settings) {
             match merged.iter_mut().find(|a| a.id == alert.id) {
                 Some(existing) => {
                     if alert.end >= existing.end {
@@ -327,8 +343,6 @@ pub fn evaluate_history(
             }
         }
     }
-    merged.sort_by_key(|a| (a.start, a.kind));
-    merged
 }
 
 /// `night_activity`: active minutes in the night window well above the
