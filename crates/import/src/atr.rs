@@ -14,7 +14,7 @@
 //! no data is not no activity.
 
 use crate::lines::quoted;
-use crate::table::{count, is_missing, split_fields, Grid, TextLines};
+use crate::table::{check_width, optional_count, split_fields, Grid, TextLines};
 use crate::{ActivityRecording, FileFormat, ImportError};
 use chrono::{NaiveDateTime, Timelike};
 use std::io::BufRead;
@@ -134,21 +134,12 @@ pub fn parse_acttrust(
             continue;
         };
         let (time_col, activity_col, light_col) = (*time_col, *activity_col, *light_col);
-        let needed = [Some(time_col), Some(activity_col), light_col]
-            .into_iter()
-            .flatten()
-            .max()
-            .unwrap_or(0);
-        if fields.len() <= needed {
-            return Err(err(
-                line_no,
-                format!(
-                    "the row has {} fields; the columns named on line {header_line} need {}",
-                    fields.len(),
-                    needed + 1
-                ),
-            ));
-        }
+        check_width(
+            fields.len(),
+            &[Some(time_col), Some(activity_col), light_col],
+            header_line,
+        )
+        .map_err(|m| err(line_no, m))?;
         let at = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"]
             .iter()
             .find_map(|f| NaiveDateTime::parse_from_str(&fields[time_col], f).ok())
@@ -161,13 +152,8 @@ pub fn parse_acttrust(
                     ),
                 )
             })?;
-        let value = |col: usize, what: &str| -> Result<Option<f64>, ImportError> {
-            let text = fields[col].as_str();
-            if is_missing(text, &[]) {
-                Ok(None)
-            } else {
-                count(text, what).map(Some).map_err(|m| err(line_no, m))
-            }
+        let value = |col: usize, what: &str| {
+            optional_count(&fields[col], what).map_err(|m| err(line_no, m))
         };
         let activity = value(activity_col, "PIM activity")?;
         let light = match light_col {

@@ -9,7 +9,7 @@
 //! An empty activity is a gap; `whitelight` (lux) is kept as light.
 
 use crate::lines::{quoted, BoundedLines};
-use crate::table::{count, is_missing, split_fields, Grid};
+use crate::table::{optional_count, split_fields, Grid};
 use crate::{ActivityRecording, FileFormat, ImportError};
 use chrono::{NaiveDate, NaiveTime};
 use std::io::BufRead;
@@ -146,13 +146,8 @@ pub fn parse_mesa(
             )
         })?;
         let at = (origin + chrono::Duration::days(day)).and_time(time);
-        let value = |col: usize, what: &str| -> Result<Option<f64>, ImportError> {
-            let text = fields[col].as_str();
-            if is_missing(text, &[]) {
-                Ok(None)
-            } else {
-                count(text, what).map(Some).map_err(|m| err(line_no, m))
-            }
+        let value = |col: usize, what: &str| {
+            optional_count(&fields[col], what).map_err(|m| err(line_no, m))
         };
         let activity = value(cols.activity, "activity")?;
         let light = match cols.light {

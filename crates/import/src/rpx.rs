@@ -21,7 +21,7 @@
 //!   stay gaps; rows before the header's start time are left out.
 
 use crate::lines::{quoted, BoundedLines};
-use crate::table::{count, is_missing, number, split_fields, Grid};
+use crate::table::{check_width, count, is_missing, number, split_fields, Grid};
 use crate::{ActivityRecording, FileFormat, ImportError};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use std::io::BufRead;
@@ -203,26 +203,17 @@ pub fn parse_rpx(
             }
             continue;
         };
-        let needed = [
-            Some(date_col),
-            Some(time_col),
-            Some(activity_col),
-            light_col,
-        ]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(0);
-        if fields.len() <= needed {
-            return Err(err(
-                line_no,
-                format!(
-                    "the row has {} fields; the columns named on line {header_line} need {}",
-                    fields.len(),
-                    needed + 1
-                ),
-            ));
-        }
+        check_width(
+            fields.len(),
+            &[
+                Some(date_col),
+                Some(time_col),
+                Some(activity_col),
+                light_col,
+            ],
+            header_line,
+        )
+        .map_err(|m| err(line_no, m))?;
         let date_text = &fields[date_col];
         if dates.last() != Some(date_text) {
             if parse_date(date_text, true).is_none() && parse_date(date_text, false).is_none() {

@@ -153,6 +153,32 @@ pub(crate) fn count(text: &str, what: &str) -> Result<f64, String> {
     }
 }
 
+/// A count cell that may be empty or a missing marker (`None`).
+pub(crate) fn optional_count(text: &str, what: &str) -> Result<Option<f64>, String> {
+    if is_missing(text, &[]) {
+        Ok(None)
+    } else {
+        count(text, what).map(Some)
+    }
+}
+
+/// Checks that a row holds every column the header named (`columns`, the
+/// optional ones as `None` when absent) on line `header_line`.
+pub(crate) fn check_width(
+    fields: usize,
+    columns: &[Option<usize>],
+    header_line: impl std::fmt::Display,
+) -> Result<(), String> {
+    let needed = columns.iter().flatten().max().copied().unwrap_or(0);
+    if fields <= needed {
+        return Err(format!(
+            "the row has {fields} fields; the columns named on line {header_line} need {}",
+            needed + 1
+        ));
+    }
+    Ok(())
+}
+
 /// Rows laid on a regular grid of `epoch_millis` from the first row's time:
 /// each row must come a whole number of epochs after the previous one;
 /// epochs between rows are gaps (`None`), as pandas' `asfreq` makes them.

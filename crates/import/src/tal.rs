@@ -10,7 +10,7 @@
 //! or, failing that, Latin-1 (pyActigraphy's default).
 
 use crate::lines::quoted;
-use crate::table::{count, is_missing, split_fields, Grid, TextLines};
+use crate::table::{check_width, optional_count, split_fields, Grid, TextLines};
 use crate::{ActivityRecording, FileFormat, ImportError};
 use chrono::{NaiveDate, NaiveTime};
 use std::io::BufRead;
@@ -88,21 +88,12 @@ pub fn parse_tempatilumi(
         let (date_col, time_col, activity_col, light_col) =
             (*date_col, *time_col, *activity_col, *light_col);
         let fields = split_fields(text, ';').map_err(|why| err(line_no, why.into()))?;
-        let needed = [Some(time_col), Some(activity_col), light_col]
-            .into_iter()
-            .flatten()
-            .max()
-            .unwrap_or(0);
-        if fields.len() <= needed {
-            return Err(err(
-                line_no,
-                format!(
-                    "the row has {} fields; the columns named on line {header_line} need {}",
-                    fields.len(),
-                    needed + 1
-                ),
-            ));
-        }
+        check_width(
+            fields.len(),
+            &[Some(time_col), Some(activity_col), light_col],
+            header_line,
+        )
+        .map_err(|m| err(line_no, m))?;
         let date = NaiveDate::parse_from_str(&fields[date_col], "%Y/%m/%d").map_err(|_| {
             err(
                 line_no,
@@ -124,13 +115,8 @@ pub fn parse_tempatilumi(
                     ),
                 )
             })?;
-        let value = |col: usize, what: &str| -> Result<Option<f64>, ImportError> {
-            let text = fields[col].as_str();
-            if is_missing(text, &[]) {
-                Ok(None)
-            } else {
-                count(text, what).map(Some).map_err(|m| err(line_no, m))
-            }
+        let value = |col: usize, what: &str| {
+            optional_count(&fields[col], what).map_err(|m| err(line_no, m))
         };
         let activity = value(activity_col, "activity")?;
         let light = match light_col {
