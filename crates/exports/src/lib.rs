@@ -1,0 +1,136 @@
+//! Readers for the exports people's own wearables and apps already made:
+//! Apple Health (`export.zip` / `export.xml`), a Gadgetbridge database
+//! export, a Fitbit / Google Takeout, and Garmin FIT files. Each turns into
+//! model samples grouped by the source that recorded them (a watch, a
+//! phone, an app), so the vault stores each source apart and a second
+//! import of the same or an overlapping export stores nothing twice.
+//!
+//! Key design choices: every reader validates the **whole** input before
+//! returning anything and names the first problem with its place (line,
+//! record, table row), so a caller can store a file all or nothing; large
+//! exports are streamed, never read whole; progress is reported in bytes
+//! (or rows) and a caller may cancel through it. Time zones are each
+//! format's own: Apple writes a UTC offset with every date, Gadgetbridge and
+//! FIT store UTC seconds, Fitbit writes the local time of the account's
+//! zone, which is resolved in the person's zone.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod apple_health;
+pub mod fitbit;
+pub mod gadgetbridge;
+pub mod garmin_fit;
+
+use phr_model::{ActivityEpoch, HeartRate, NewDevice, Samples, SleepEpisode, StepCount};
+use std::ops::ControlFlow;
+
+/// The exports this crate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExportFormat {
+    /// Apple Health `export.zip` or its `export.xml`.
+    AppleHealth,
+    /// A Gadgetbridge database export (SQLite).
+    Gadgetbridge,
+    /// A Fitbit / Google Takeout: its per-day JSON files, a folder or a ZIP.
+    FitbitTakeout,
+    /// A Garmin FIT file (monitoring, sleep or activity).
+    GarminFit,
+}
+
+impl ExportFormat {
+    /// Stable lower-case name used in summaries and the audit log.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::AppleHealth => "apple_health",
+            ExportFormat::Gadgetbridge => "gadgetbridge",
+            ExportFormat::FitbitTakeout => "fitbit_takeout",
+            ExportFormat::GarminFit => "garmin_fit",
+        }
+    }
+}
+
+/// Everything one export holds, per source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    /// What the file was.
+    pub format: ExportFormat,
+    /// One entry per source (device or app) that recorded samples; sources
+    /// without samples are left out.
+    pub sources: Vec<SourceSamples>,
+    /// Records the file holds that the model has no place for, as
+    /// (record type, how many), so a summary can say what was left out.
+    pub skipped: Vec<(String, u64)>,
+}
+
+/// The samples one source recorded, each list sorted by instant with at
+/// most one sample per instant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceSamples {
+    /// The source, with a `source_key` stable across exports (so a newer
+    /// export of the same watch merges into what an older one stored).
+    pub source: NewDevice,
+    /// Step intervals.
+    pub steps: Vec<StepCount>,
+    /// Heart-rate readings.
+    pub heart_rate: Vec<HeartRate>,
+    /// Activity per epoch, where the source records one (minute intensity).
+    pub activity: Vec<ActivityEpoch>,
+    /// Sleep episodes with their stages.
+    pub sleep: Vec<SleepEpisode>,
+}
+
+impl SourceSamples {
+    /// The samples as the vault's batches (kinds without samples left out).
+    pub fn batches(&self) -> Vec<Samples> {
+        Samples::batches(
+            self.steps.clone(),
+            self.heart_rate.clone(),
+            self.activity.clone(),
+            self.sleep.clone(),
+        )
+    }
+
+    /// True when the source recorded nothing this crate reads.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+            && self.heart_rate.is_empty()
+            && self.activity.is_empty()
+            && self.sleep.is_empty()
+    }
+}
+
+/// Why an export was rejected, and where.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// A line, record or row that does not parse.
+    #[error("{file}, {place}: {message}")]
+    At {
+        /// The file's name as the user gave it (with the entry inside an
+        /// archive, as `export.zip/apple_health_export/export.xml`).
+        file: String,
+        /// Where in it: `line 12`, `record 40 (HKQuantityTypeIdentifierStepCount)`,
+        /// `table MI_BAND_ACTIVITY_SAMPLE, row 3`.
+        place: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The file as a whole is unusable.
+    #[error("{file}: {message}")]
+    File {
+        /// The file's name as the user gave it.
+        file: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The caller asked to stop (through the progress callback).
+    #[error("the import of {file} was cancelled")]
+    Cancelled {
+        /// The file's name as the user gave it.
+        file: String,
+    },
+}
+
+/// Called with units done (bytes read, or rows for a database); returning
+/// `ControlFlow::Break(())` cancels the read with [`ExportError::Cancelled`].
+pub type Progress<'a> = &'a mut dyn FnMut(u64) -> ControlFlow<()>;
