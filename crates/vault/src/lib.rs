@@ -77,6 +77,16 @@ pub struct IngestReport {
     pub chunks_written: u64,
 }
 
+impl IngestReport {
+    /// Adds `other`'s counts to these (the device is kept).
+    pub fn add(&mut self, other: &IngestReport) {
+        self.added += other.added;
+        self.replaced += other.replaced;
+        self.unchanged += other.unchanged;
+        self.chunks_written += other.chunks_written;
+    }
+}
+
 /// The outcome of a full integrity check.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyReport {
@@ -552,18 +562,13 @@ impl Vault {
         let vault_id = self.vault_id;
         let keys = unlocked(&self.keys, &self.damaged)?;
         let mut w = Writer::begin(&mut self.conn, keys, vault_id)?;
-        let device = device_for(&mut w, person, source)?;
+        let (device, per_batch) = ingest_source(&mut w, person, source, batches)?;
         let mut report = IngestReport {
             device: Some(device.id),
             ..IngestReport::default()
         };
-        for batch in batches {
-            match batch {
-                Samples::Activity(v) => merge_into(&mut w, device.id, v, &mut report)?,
-                Samples::Steps(v) => merge_into(&mut w, device.id, v, &mut report)?,
-                Samples::Sleep(v) => merge_into(&mut w, device.id, v, &mut report)?,
-                Samples::HeartRate(v) => merge_into(&mut w, device.id, v, &mut report)?,
-            }
+        for r in &per_batch {
+            report.add(r);
         }
         if let Some((namespace, key, value)) = record {
             write_record(&mut w, namespace, key, value)?;
@@ -575,6 +580,47 @@ impl Vault {
         append_audit(&mut w, &AuditEvent::new(event.action, detail))?;
         w.commit()?;
         Ok(report)
+    }
+
+    /// Stores samples from several sources of `person` (one export holding
+    /// a watch's and a phone's data, say) in one transaction, all or
+    /// nothing, with one `event` in the audit log. Each source is merged as
+    /// [`Vault::ingest`] merges one. Returns, per source, one report per
+    /// batch, in the order given.
+    pub fn ingest_sources(
+        &mut self,
+        person: PersonId,
+        sources: &[(NewDevice, Vec<Samples>)],
+        event: &AuditEvent,
+    ) -> Result<Vec<Vec<IngestReport>>> {
+        for batch in sources.iter().flat_map(|(_, batches)| batches) {
+            validate(batch)?;
+        }
+        let vault_id = self.vault_id;
+        let keys = unlocked(&self.keys, &self.damaged)?;
+        let mut w = Writer::begin(&mut self.conn, keys, vault_id)?;
+        let mut total = IngestReport::default();
+        let mut reports = Vec::with_capacity(sources.len());
+        let mut devices = Vec::with_capacity(sources.len());
+        for (source, batches) in sources {
+            let (device, per_batch) = ingest_source(&mut w, person, source, batches)?;
+            for r in &per_batch {
+                total.add(r);
+            }
+            devices.push(device.id.0.to_string());
+            reports.push(per_batch);
+        }
+        let detail = format!(
+            "{}; source devices {}; {} added, {} replaced, {} unchanged",
+            event.detail,
+            devices.join(", "),
+            total.added,
+            total.replaced,
+            total.unchanged
+        );
+        append_audit(&mut w, &AuditEvent::new(event.action, detail))?;
+        w.commit()?;
+        Ok(reports)
     }
 
     /// Samples of `kind` from `device` whose instant lies in `range` (UTC
@@ -1530,6 +1576,32 @@ sample_impl!(ActivityEpoch, Activity, at);
 sample_impl!(StepCount, Steps, start);
 sample_impl!(SleepEpisode, Sleep, start);
 sample_impl!(HeartRate, HeartRate, at);
+
+/// Registers `source` (first use) and merges each batch into its chunks;
+/// one report per batch.
+fn ingest_source(
+    w: &mut Writer<'_>,
+    person: PersonId,
+    source: &NewDevice,
+    batches: &[Samples],
+) -> Result<(Device, Vec<IngestReport>)> {
+    let device = device_for(w, person, source)?;
+    let mut reports = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let mut report = IngestReport {
+            device: Some(device.id),
+            ..IngestReport::default()
+        };
+        match batch {
+            Samples::Activity(v) => merge_into(w, device.id, v, &mut report)?,
+            Samples::Steps(v) => merge_into(w, device.id, v, &mut report)?,
+            Samples::Sleep(v) => merge_into(w, device.id, v, &mut report)?,
+            Samples::HeartRate(v) => merge_into(w, device.id, v, &mut report)?,
+        }
+        reports.push(report);
+    }
+    Ok((device, reports))
+}
 
 fn merge_into<T: Sample>(
     w: &mut Writer<'_>,

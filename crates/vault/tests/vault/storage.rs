@@ -232,3 +232,58 @@ fn locked_vault_refuses_and_newer_schema_is_named() {
         .expect("refused");
     assert!(matches!(err, VaultError::NotFound { .. }), "{err}");
 }
+
+#[test]
+fn several_sources_are_stored_together_or_not_at_all() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut vault, _path) = new_vault(dir.path());
+    let watch = week(21, date(2026, 3, 1));
+    let phone = week(22, date(2026, 3, 1));
+    let sources = vec![
+        (source("watch"), batches(&watch)),
+        (source("phone"), vec![Samples::Steps(phone.steps.clone())]),
+    ];
+    let reports = vault
+        .ingest_sources(OWNER, &sources, &import_event())
+        .expect("ingest");
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[0].len(), 4, "one report per batch");
+    assert_eq!(reports[0][1].added, watch.steps.len() as u64);
+    assert_eq!(reports[1][0].added, phone.steps.len() as u64);
+    assert_ne!(reports[0][0].device, reports[1][0].device);
+    let devices = vault.devices(OWNER).expect("devices");
+    assert_eq!(devices.len(), 2);
+    let audit = vault.audit_log().expect("audit");
+    assert!(
+        audit
+            .last()
+            .expect("entry")
+            .detail
+            .contains("source devices"),
+        "one audit entry names both sources"
+    );
+
+    // The same export again: nothing added, nothing rewritten.
+    let again = vault
+        .ingest_sources(OWNER, &sources, &import_event())
+        .expect("again");
+    assert!(again
+        .iter()
+        .flatten()
+        .all(|r| r.added == 0 && r.replaced == 0));
+    assert!(again.iter().flatten().all(|r| r.chunks_written == 0));
+
+    // A bad sample in the second source leaves the first unstored too.
+    let mut bad = phone.steps.clone();
+    bad[0].duration_seconds = 0;
+    let tablet = source("tablet");
+    let failing = vec![
+        (tablet.clone(), vec![Samples::Steps(phone.steps.clone())]),
+        (source("band"), vec![Samples::Steps(bad)]),
+    ];
+    assert!(vault
+        .ingest_sources(OWNER, &failing, &import_event())
+        .is_err());
+    let devices = vault.devices(OWNER).expect("devices");
+    assert_eq!(devices.len(), 2, "neither new source was registered");
+}
