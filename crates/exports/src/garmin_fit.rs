@@ -123,32 +123,55 @@ pub fn looks_like_fit(head: &[u8]) -> bool {
 
 /// Reads a FIT file, a folder of FIT files (recursively, `*.fit` in any
 /// case) or a ZIP of them, into one [`Export`] with the sources merged by
-/// device. `zone` is the person's time zone, for the samples' offsets.
-/// Progress is reported in bytes of FIT data read.
-pub fn read_fit(path: &Path, zone: Tz, progress: Progress) -> Result<Export, ExportError> {
-    let name = path.display().to_string();
+/// device. `file` names the input in errors (an entry inside it as
+/// `file/entry`); `zone` is the person's time zone, for the samples'
+/// offsets. Progress is reported in bytes of FIT data read.
+pub fn read_fit(
+    path: &Path,
+    file: &str,
+    zone: Tz,
+    progress: Progress,
+) -> Result<Export, ExportError> {
     let mut reader = Reader::new(zone);
     if path.is_dir() {
         let mut files = Vec::new();
-        collect_fit_files(path, &mut files).map_err(|err| file_error(&name, err))?;
+        collect_fit_files(path, &mut files).map_err(|err| file_error(file, err))?;
         files.sort();
-        for file in files {
-            let shown = match file.strip_prefix(path) {
-                Ok(relative) => format!("{name}/{}", relative.display()),
-                Err(_) => file.display().to_string(),
+        for fit_path in files {
+            let shown = match fit_path.strip_prefix(path) {
+                Ok(relative) => format!("{file}/{}", relative.display()),
+                Err(_) => fit_path.display().to_string(),
             };
-            let data = read_bounded(&file, &shown)?;
+            let data = read_bounded(std::fs::File::open(&fit_path), &shown)?;
             reader.add_file(&data, &shown, progress)?;
         }
     } else {
-        let data = read_bounded(path, &name)?;
-        if data.starts_with(b"PK\x03\x04") {
-            read_zip(&data, &name, &mut reader, progress)?;
+        let mut opened = std::fs::File::open(path).map_err(|err| file_error(file, err))?;
+        let mut magic = [0u8; 4];
+        let n_magic = opened
+            .read(&mut magic)
+            .map_err(|err| file_error(file, err))?;
+        if magic[..n_magic] == *ZIP_MAGIC {
+            read_zip(path, file, &mut reader, progress)?;
         } else {
-            reader.add_file(&data, &name, progress)?;
+            let data = read_bounded(std::fs::File::open(path), file)?;
+            reader.add_file(&data, file, progress)?;
         }
     }
     Ok(reader.finish())
+}
+
+/// True when the ZIP at `path` holds at least one `.fit` entry (as a
+/// Garmin Connect export does).
+pub fn zip_holds_fit(path: &Path) -> bool {
+    let Ok(opened) = std::fs::File::open(path) else {
+        return false;
+    };
+    let Ok(archive) = zip::ZipArchive::new(std::io::BufReader::new(opened)) else {
+        return false;
+    };
+    let holds_fit = archive.file_names().any(is_fit_name);
+    holds_fit
 }
 
 /// Reads one FIT file held in memory (a chained FIT file, several FIT
@@ -187,29 +210,32 @@ fn is_fit_name(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".fit")
 }
 
-/// Reads a file whole, refusing one larger than [`MAX_FIT_BYTES`] (a ZIP
-/// may be larger: it is read entry by entry, but the archive itself is
-/// bounded the same way times 64).
-fn read_bounded(path: &Path, shown: &str) -> Result<Vec<u8>, ExportError> {
-    let file = std::fs::File::open(path).map_err(|err| file_error(shown, err))?;
-    let limit = MAX_FIT_BYTES * 64;
+/// The first bytes of a ZIP archive.
+const ZIP_MAGIC: &[u8; 4] = b"PK\x03\x04";
+
+/// Reads a FIT file whole, refusing one larger than [`MAX_FIT_BYTES`].
+fn read_bounded(
+    opened: std::io::Result<std::fs::File>,
+    shown: &str,
+) -> Result<Vec<u8>, ExportError> {
+    let opened = opened.map_err(|err| file_error(shown, err))?;
     let mut data = Vec::new();
-    file.take(limit + 1)
+    opened
+        .take(MAX_FIT_BYTES + 1)
         .read_to_end(&mut data)
         .map_err(|err| file_error(shown, err))?;
-    if data.len() as u64 > limit {
-        return Err(file_error(shown, format!("larger than {limit} bytes")));
-    }
     Ok(data)
 }
 
+/// Reads the `.fit` entries of a ZIP in name order, one at a time.
 fn read_zip(
-    data: &[u8],
+    path: &Path,
     name: &str,
     reader: &mut Reader,
     progress: Progress,
 ) -> Result<(), ExportError> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(data))
+    let opened = std::fs::File::open(path).map_err(|err| file_error(name, err))?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(opened))
         .map_err(|err| file_error(name, format!("not a readable ZIP: {err}")))?;
     let mut entries: Vec<(String, usize)> = Vec::new();
     for index in 0..archive.len() {
@@ -358,6 +384,18 @@ impl Reader {
                     n_messages += 1;
                     let global = message.global_message_number();
                     let raw: HashMap<u8, Value> = message.fields().clone();
+                    // FIT timestamps are 32-bit; `fitparser` 0.10 panics
+                    // converting a larger one (a 64-bit field 253).
+                    if raw
+                        .get(&FIELD_TIMESTAMP)
+                        .is_some_and(|value| !fits_u32(value))
+                    {
+                        return Err(ExportError::At {
+                            file: file.to_string(),
+                            place: format!("message {n_messages} (byte {offset})"),
+                            message: "a timestamp larger than 32 bits".to_string(),
+                        });
+                    }
                     let record =
                         guarded(file, offset, || decoder.processor.decode_message(message))?
                             .map_err(|err| fit_error(file, n_messages, offset, &err))?;
@@ -658,6 +696,16 @@ fn raw_unsigned(value: &Value) -> Option<u64> {
         Value::UInt32(v) | Value::UInt32z(v) => Some(v.into()),
         Value::UInt64(v) | Value::UInt64z(v) => Some(v),
         _ => None,
+    }
+}
+
+/// True for a raw integer value that fits 32 unsigned bits.
+fn fits_u32(value: &Value) -> bool {
+    match *value {
+        Value::UInt64(v) | Value::UInt64z(v) => v <= u64::from(u32::MAX),
+        Value::SInt64(v) => (0..=i64::from(u32::MAX)).contains(&v),
+        Value::Array(_) => false,
+        _ => true,
     }
 }
 

@@ -6,7 +6,7 @@
 //! from its raw `cycles` values with `timestamp_16` expanded, and heart-rate
 //! counts and sums of its `record` messages.
 use chrono::{DateTime, Utc};
-use phr_exports::garmin_fit::{looks_like_fit, parse_fit, read_fit};
+use phr_exports::garmin_fit::{looks_like_fit, parse_fit, read_fit, zip_holds_fit};
 use phr_exports::{Export, ExportError, ExportFormat};
 use std::io::Write;
 use std::ops::ControlFlow;
@@ -273,8 +273,10 @@ fn a_folder_or_zip_of_fit_files_merges_sources_by_device() {
     std::fs::write(wellness.join("copy.FIT"), sample("MonitoringFile.fit")).expect("write");
     std::fs::write(wellness.join("notes.txt"), b"not read").expect("write");
     let zone = chrono_tz::America::Chicago;
-    let from_folder =
-        read_fit(dir.path(), zone, &mut |_| ControlFlow::Continue(())).expect("folder");
+    let from_folder = read_fit(dir.path(), "export", zone, &mut |_| {
+        ControlFlow::Continue(())
+    })
+    .expect("folder");
     assert_eq!(from_folder.sources, expected);
     assert!(from_folder
         .skipped
@@ -293,7 +295,12 @@ fn a_folder_or_zip_of_fit_files_merges_sources_by_device() {
         zip.write_all(&sample(name)).expect("entry data");
     }
     zip.finish().expect("zip written");
-    let from_zip = read_fit(&zip_path, zone, &mut |_| ControlFlow::Continue(())).expect("zip");
+    assert!(zip_holds_fit(&zip_path));
+    assert!(!zip_holds_fit(&wellness.join("notes.txt")));
+    let from_zip = read_fit(&zip_path, "export.zip", zone, &mut |_| {
+        ControlFlow::Continue(())
+    })
+    .expect("zip");
     assert_eq!(from_zip.sources, expected);
 
     // A damaged entry names the entry.
@@ -303,9 +310,229 @@ fn a_folder_or_zip_of_fit_files_merges_sources_by_device() {
     let data = sample("Activity.fit");
     zip.write_all(&data[..data.len() / 2]).expect("entry data");
     zip.finish().expect("zip written");
-    let err = read_fit(&bad_path, zone, &mut |_| ControlFlow::Continue(())).expect_err("damaged");
+    let err = read_fit(&bad_path, "bad.zip", zone, &mut |_| {
+        ControlFlow::Continue(())
+    })
+    .expect_err("damaged");
     assert!(
         err.to_string().contains("bad.zip/DI_CONNECT/x.fit"),
+        "{err}"
+    );
+}
+
+// Small FIT files built here (not real recordings), for what the SDK's
+// example files do not show: step counts across files and midnight, and
+// hostile input.
+
+/// The FIT CRC-16 (FIT SDK, "FIT File Protocol", CRC section).
+fn fit_crc(data: &[u8]) -> u16 {
+    const TABLE: [u16; 16] = [
+        0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401, 0xA001, 0x6C00, 0x7800,
+        0xB401, 0x5000, 0x9C01, 0x8801, 0x4400,
+    ];
+    let mut crc = 0u16;
+    for &byte in data {
+        for nibble in [byte & 0xF, byte >> 4] {
+            let tmp = TABLE[usize::from(crc & 0xF)];
+            crc = ((crc >> 4) & 0x0FFF) ^ tmp ^ TABLE[usize::from(nibble)];
+        }
+    }
+    crc
+}
+
+/// A FIT file of `messages` (14-byte header without its own CRC).
+fn fit_file(messages: &[Vec<u8>]) -> Vec<u8> {
+    let body: Vec<u8> = messages.concat();
+    let mut file = vec![14, 0x10];
+    file.extend_from_slice(&2132u16.to_le_bytes());
+    file.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    file.extend_from_slice(b".FIT");
+    file.extend_from_slice(&[0, 0]);
+    file.extend_from_slice(&body);
+    let crc = fit_crc(&file);
+    file.extend_from_slice(&crc.to_le_bytes());
+    file
+}
+
+/// A definition message: (field number, size, base type) per field.
+fn definition(local: u8, global: u16, fields: &[(u8, u8, u8)]) -> Vec<u8> {
+    let mut message = vec![0x40 | local, 0, 0];
+    message.extend_from_slice(&global.to_le_bytes());
+    message.push(fields.len() as u8);
+    for &(number, size, base_type) in fields {
+        message.extend_from_slice(&[number, size, base_type]);
+    }
+    message
+}
+
+fn data(local: u8, bytes: &[&[u8]]) -> Vec<u8> {
+    let mut message = vec![local];
+    for field in bytes {
+        message.extend_from_slice(field);
+    }
+    message
+}
+
+const UINT16: u8 = 0x84;
+const UINT32: u8 = 0x86;
+const UINT32Z: u8 = 0x8C;
+const UINT64: u8 = 0x8F;
+const ENUM: u8 = 0x00;
+const WALKING: u8 = 6;
+/// 2014-12-27T06:00:00Z in FIT seconds: local midnight at UTC−6.
+const DAY_START: u32 = 788_594_400;
+const OFFSET: i64 = -6 * 3600;
+
+/// A monitoring_b file of device 1234: a monitoring_info at `info_at`,
+/// then (time, activity type, cumulative cycles) per monitoring message.
+fn monitoring_file(info_at: u32, points: &[(u32, u8, u32)]) -> Vec<u8> {
+    let mut messages = vec![
+        definition(
+            0,
+            0,
+            &[
+                (0, 1, ENUM),
+                (1, 2, UINT16),
+                (2, 2, UINT16),
+                (3, 4, UINT32Z),
+            ],
+        ),
+        data(
+            0,
+            &[
+                &[32],
+                &1u16.to_le_bytes(),
+                &1837u16.to_le_bytes(),
+                &1234u32.to_le_bytes(),
+            ],
+        ),
+        definition(1, 103, &[(253, 4, UINT32), (0, 4, UINT32)]),
+        data(
+            1,
+            &[
+                &info_at.to_le_bytes(),
+                &((i64::from(info_at) + OFFSET) as u32).to_le_bytes(),
+            ],
+        ),
+        definition(2, 55, &[(253, 4, UINT32), (3, 4, UINT32), (5, 1, ENUM)]),
+    ];
+    for &(at, activity_type, cycles) in points {
+        messages.push(data(
+            2,
+            &[&at.to_le_bytes(), &cycles.to_le_bytes(), &[activity_type]],
+        ));
+    }
+    fit_file(&messages)
+}
+
+/// (start in seconds after DAY_START, duration, steps) of every interval.
+fn intervals(export: &Export) -> Vec<(i64, u32, u32)> {
+    let start = i64::from(DAY_START) + 631_065_600;
+    export
+        .sources
+        .iter()
+        .flat_map(|source| &source.steps)
+        .map(|s| (s.start.utc - start, s.duration_seconds, s.steps))
+        .collect()
+}
+
+fn parse_bytes(data: &[u8]) -> Result<Export, ExportError> {
+    parse_fit(data, "built.fit", chrono_tz::America::Chicago, &mut |_| {
+        ControlFlow::Continue(())
+    })
+}
+
+#[test]
+fn a_day_split_over_two_files_is_counted_once() {
+    let morning = monitoring_file(
+        DAY_START,
+        &[
+            (DAY_START + 3600, WALKING, 100),
+            (DAY_START + 7200, WALKING, 250),
+        ],
+    );
+    // The second file starts mid-day; its count goes on from the first's.
+    let afternoon = monitoring_file(DAY_START + 10_800, &[(DAY_START + 14_400, WALKING, 400)]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Name order puts the afternoon first: files are taken in time order.
+    std::fs::write(dir.path().join("a.fit"), &afternoon).expect("write");
+    std::fs::write(dir.path().join("b.fit"), &morning).expect("write");
+    let both = read_fit(dir.path(), "x", chrono_tz::America::Chicago, &mut |_| {
+        ControlFlow::Continue(())
+    })
+    .expect("reads");
+    assert_eq!(both.sources.len(), 1);
+    assert_eq!(both.sources[0].source.source_key, "garmin:1234");
+    assert_eq!(
+        intervals(&both),
+        vec![(0, 3600, 100), (3600, 3600, 150), (7200, 7200, 150)]
+    );
+    // Alone, the afternoon file's count includes steps from before it: left out.
+    let alone = parse_bytes(&afternoon).expect("reads");
+    assert!(intervals(&alone).is_empty());
+    assert!(alone.skipped.contains(&(
+        "monitoring steps whose day began before the file (no baseline)".to_string(),
+        1
+    )));
+}
+
+#[test]
+fn step_counts_restart_at_the_devices_local_midnight() {
+    let midnight = DAY_START + 86_400;
+    let file = monitoring_file(
+        DAY_START,
+        &[
+            (midnight - 60, WALKING, 500),
+            // A count stamped at midnight closes the day before.
+            (midnight, WALKING, 520),
+            (midnight + 600, WALKING, 30),
+            (midnight + 900, 1, 12), // running, counted on its own
+        ],
+    );
+    let export = parse_bytes(&file).expect("reads");
+    assert_eq!(
+        intervals(&export),
+        vec![
+            (0, 86_340, 500),
+            (86_340, 60, 20),
+            (86_400, 600, 30),
+            (87_000, 300, 12)
+        ]
+    );
+    let first = &export.sources[0].steps[0];
+    assert_eq!(first.start.offset_seconds, -6 * 3600);
+}
+
+#[test]
+fn hostile_timestamps_are_errors_not_panics() {
+    let file_id = definition(0, 0, &[(0, 1, ENUM), (3, 4, UINT32Z)]);
+    let file_id_data = data(0, &[&[4], &99u32.to_le_bytes()]);
+    // A 64-bit record timestamp, refused before fitparser converts it.
+    let huge_timestamp = fit_file(&[
+        file_id.clone(),
+        file_id_data.clone(),
+        definition(1, 20, &[(253, 8, UINT64), (3, 1, 0x02)]),
+        data(1, &[&(1u64 << 62).to_le_bytes(), &[80]]),
+    ]);
+    let err = parse_bytes(&huge_timestamp).expect_err("refused");
+    assert_eq!(
+        err,
+        ExportError::At {
+            file: "built.fit".to_string(),
+            place: "message 4 (byte 44)".to_string(),
+            message: "a timestamp larger than 32 bits".to_string()
+        }
+    );
+    // A 64-bit file_id.time_created makes fitparser 0.10 panic
+    // ("TimeDelta::seconds out of bounds"); the reader turns it into an error.
+    let huge_created = fit_file(&[
+        definition(0, 0, &[(0, 1, ENUM), (4, 8, UINT64)]),
+        data(0, &[&[4], &(1u64 << 62).to_le_bytes()]),
+    ]);
+    let err = parse_bytes(&huge_created).expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("the FIT parser failed on malformed data"),
         "{err}"
     );
 }
