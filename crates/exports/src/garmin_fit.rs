@@ -59,7 +59,8 @@
 //!
 //! **Input**: a `.fit` file, a folder of them (searched recursively), or a
 //! ZIP holding them (a Garmin Connect export keeps them under
-//! `DI_CONNECT/`). ZIPs nested inside a ZIP are not opened. Each FIT file
+//! `DI_CONNECT/`, partly in ZIPs inside it, which are opened one level
+//! deep, each read into memory, at most [`MAX_NESTED_ZIP_BYTES`]). Each FIT file
 //! is read whole into memory, at most [`MAX_FIT_BYTES`]; identical files are
 //! read once. The whole input is validated first: a damaged file (CRC,
 //! truncated, bad message) rejects the input. Progress is reported in bytes
@@ -227,6 +228,14 @@ fn read_bounded(
     Ok(data)
 }
 
+/// The largest ZIP inside a ZIP that is opened (512 MiB): it is read into
+/// memory to be opened.
+pub const MAX_NESTED_ZIP_BYTES: u64 = 512 * 1024 * 1024;
+
+fn is_zip_name(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".zip")
+}
+
 /// Reads the `.fit` entries of a ZIP in name order, one at a time.
 fn read_zip(
     path: &Path,
@@ -235,29 +244,63 @@ fn read_zip(
     progress: Progress,
 ) -> Result<(), ExportError> {
     let opened = std::fs::File::open(path).map_err(|err| file_error(name, err))?;
-    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(opened))
+    let archive = zip::ZipArchive::new(std::io::BufReader::new(opened))
         .map_err(|err| file_error(name, format!("not a readable ZIP: {err}")))?;
-    let mut entries: Vec<(String, usize)> = Vec::new();
+    read_archive(archive, name, true, reader, progress)
+}
+
+/// The `.fit` entries of an archive, and those of the ZIPs inside it when
+/// `open_nested` (Garmin Connect's export keeps its uploaded FIT files in
+/// ZIPs inside the export's ZIP).
+fn read_archive<R: Read + std::io::Seek>(
+    mut archive: zip::ZipArchive<R>,
+    name: &str,
+    open_nested: bool,
+    reader: &mut Reader,
+    progress: Progress,
+) -> Result<(), ExportError> {
+    let mut entries: Vec<(String, usize, bool)> = Vec::new();
     for index in 0..archive.len() {
         let entry = archive
             .by_index(index)
             .map_err(|err| file_error(name, format!("ZIP entry {index}: {err}")))?;
-        if !entry.is_dir() && is_fit_name(entry.name()) {
-            entries.push((entry.name().to_string(), index));
+        if entry.is_dir() {
+            continue;
+        }
+        if is_fit_name(entry.name()) {
+            entries.push((entry.name().to_string(), index, false));
+        } else if open_nested && is_zip_name(entry.name()) {
+            entries.push((entry.name().to_string(), index, true));
         }
     }
     entries.sort();
-    for (entry_name, index) in entries {
+    for (entry_name, index, nested) in entries {
         let shown = format!("{name}/{entry_name}");
         let entry = archive
             .by_index(index)
             .map_err(|err| file_error(&shown, err))?;
+        let limit = if nested {
+            MAX_NESTED_ZIP_BYTES
+        } else {
+            MAX_FIT_BYTES
+        };
         let mut bytes = Vec::new();
         entry
-            .take(MAX_FIT_BYTES + 1)
+            .take(limit + 1)
             .read_to_end(&mut bytes)
             .map_err(|err| file_error(&shown, err))?;
-        reader.add_file(&bytes, &shown, progress)?;
+        if !nested {
+            reader.add_file(&bytes, &shown, progress)?;
+        } else if bytes.len() as u64 > limit {
+            return Err(file_error(
+                &shown,
+                format!("a ZIP inside the ZIP larger than {limit} bytes is not opened"),
+            ));
+        } else {
+            let inner = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+                .map_err(|err| file_error(&shown, format!("not a readable ZIP: {err}")))?;
+            read_archive(inner, &shown, false, reader, progress)?;
+        }
     }
     Ok(())
 }

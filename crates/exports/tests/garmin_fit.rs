@@ -1,10 +1,19 @@
-//! The Garmin FIT reader on real FIT files: the FIT SDK's example files as
-//! the `fitparser` crate ships them in its package (`tests/fixtures/`, found
-//! through `cargo metadata`; see `scripts/fetch_export_samples.sh` for their
-//! origin and licence). The figures asserted were cross-checked with the
-//! Python `fitdecode` 0.11 decoder (an independent FIT parser): step deltas
-//! from its raw `cycles` values with `timestamp_16` expanded, and heart-rate
-//! counts and sums of its `record` messages.
+//! The Garmin FIT reader on real FIT files, read where cargo keeps the
+//! `fitparser` package this workspace builds with (its `tests/fixtures/`,
+//! found through `cargo metadata`; nothing is copied into this repository).
+//! `fitparser` is MIT-licensed; its fixtures `MonitoringFile.fit` (a vívofit,
+//! 2014) and `Activity.fit`, `Settings.fit`, `Workout*.fit`, `WeightScale*.fit`
+//! are the FIT SDK's example files (Garmin's FIT SDK licence);
+//! `garmin-fenix-5-bike.fit` came to it from python-fitparse (MIT, a
+//! contributor's own Fenix 5); `hrv-activity.fit` (an Edge 530 ride, 2022)
+//! and `sample_mulitple_header.fit` (a chained FR920XT file, 2018) were
+//! contributed to `fitparser` by its users.
+//!
+//! The figures asserted were cross-checked with the Python `fitdecode` 0.11
+//! decoder (an independent FIT parser): step deltas from its raw `cycles`
+//! values with `timestamp_16` expanded by hand (79 intervals, 3173 steps,
+//! equal to the file's own daily summaries), and the count, sum, extremes and
+//! first and last instants of its `record` heart rates.
 use chrono::{DateTime, Utc};
 use phr_exports::garmin_fit::{looks_like_fit, parse_fit, read_fit, zip_holds_fit};
 use phr_exports::{Export, ExportError, ExportFormat};
@@ -302,6 +311,28 @@ fn a_folder_or_zip_of_fit_files_merges_sources_by_device() {
     })
     .expect("zip");
     assert_eq!(from_zip.sources, expected);
+
+    // Garmin Connect keeps uploaded FIT files in ZIPs inside its export.
+    let mut inner = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for name in names {
+        inner.start_file(name, options).expect("entry");
+        inner.write_all(&sample(name)).expect("entry data");
+    }
+    let inner = inner.finish().expect("inner zip").into_inner();
+    let nested_path = dir.path().join("garmin.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&nested_path).expect("zip"));
+    zip.start_file(
+        "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip",
+        options,
+    )
+    .expect("entry");
+    zip.write_all(&inner).expect("entry data");
+    zip.finish().expect("zip written");
+    let from_nested = read_fit(&nested_path, "garmin.zip", zone, &mut |_| {
+        ControlFlow::Continue(())
+    })
+    .expect("zip");
+    assert_eq!(from_nested.sources, expected);
 
     // A damaged entry names the entry.
     let bad_path = dir.path().join("bad.zip");
