@@ -29,7 +29,8 @@
 //!   name is left out of the stages and counted. `shortData` holds the short
 //!   wakes (under three minutes) that a stages log's `data` smooths over;
 //!   they are laid over the `data` spans, cutting them, as Fitbit's app
-//!   draws them, so the stages are in order and never overlap.
+//!   draws them, so the stages are in order and never overlap; stages are
+//!   cut at the log's `endTime`.
 //!
 //! **Source**: these files name no device (no serial, no model), so the
 //! whole export is one source keyed [`SOURCE_KEY`] (`fitbit:takeout`) and
@@ -270,16 +271,7 @@ pub fn read_fitbit(
         message: format!("cannot read: {e}"),
     };
     let metadata = std::fs::metadata(path).map_err(|e| cannot(&e))?;
-    let mut reader = Reader {
-        zone,
-        progress,
-        done: 0,
-        steps: Vec::new(),
-        heart_rate: Vec::new(),
-        sleep: Vec::new(),
-        skipped: BTreeMap::new(),
-        n_files: 0,
-    };
+    let mut reader = Reader::new(zone, progress);
     if metadata.is_dir() {
         let mut found = Vec::new();
         walk(path, Path::new(""), 0, &mut found).map_err(|e| cannot(&e))?;
@@ -308,13 +300,7 @@ pub fn read_fitbit(
             reader.read_zip(path, file)?;
         } else {
             let path_name = path.to_string_lossy();
-            let kind =
-                kind_of_single(&[&path_name, file], head).ok_or_else(|| ExportError::File {
-                    file: file.to_string(),
-                    message: "not a Fitbit export file: expected a steps-, heart_rate- or \
-                              sleep-YYYY-MM-DD.json file, a folder or a ZIP of them"
-                        .to_string(),
-                })?;
+            let kind = kind_of_single(&[&path_name, file], head).ok_or_else(|| not_fitbit(file))?;
             let opened = std::fs::File::open(path).map_err(|e| cannot(&e))?;
             reader.read_entry(opened, file, kind)?;
         }
@@ -328,6 +314,32 @@ pub fn read_fitbit(
     }
     let _ = (reader.progress)(reader.done);
     Ok(reader.finish())
+}
+
+/// Parses one Fitbit export JSON file held in memory (`bytes`, at most
+/// [`MAX_ENTRY_BYTES`]) in the person's `zone`; `file` names it in errors
+/// and, by its name (`steps-…`, `heart_rate-…`, `sleep-….json`), says
+/// which kind it is, else its first record does (sleep logs and heart-rate
+/// readings can be told apart from their fields; steps need the name).
+pub fn parse_fitbit_json(bytes: &[u8], file: &str, zone: Tz) -> Result<Export, ExportError> {
+    if bytes.len() as u64 > MAX_ENTRY_BYTES {
+        return Err(too_large(file));
+    }
+    let head = &bytes[..bytes.len().min(512)];
+    let kind = kind_of_single(&[file], head).ok_or_else(|| not_fitbit(file))?;
+    let mut report = |_: u64| ControlFlow::Continue(());
+    let mut reader = Reader::new(zone, &mut report);
+    reader.read_entry(bytes, file, kind)?;
+    Ok(reader.finish())
+}
+
+fn not_fitbit(file: &str) -> ExportError {
+    ExportError::File {
+        file: file.to_string(),
+        message: "not a Fitbit export file: expected a steps-, heart_rate- or \
+                  sleep-YYYY-MM-DD.json file, a folder or a ZIP of them"
+            .to_string(),
+    }
 }
 
 fn read_head(reader: &mut impl Read, head: &mut [u8]) -> std::io::Result<usize> {
@@ -433,7 +445,20 @@ struct Reader<'q> {
     n_files: u64,
 }
 
-impl Reader<'_> {
+impl<'q> Reader<'q> {
+    fn new(zone: Tz, progress: Progress<'q>) -> Self {
+        Reader {
+            zone,
+            progress,
+            done: 0,
+            steps: Vec::new(),
+            heart_rate: Vec::new(),
+            sleep: Vec::new(),
+            skipped: BTreeMap::new(),
+            n_files: 0,
+        }
+    }
+
     fn skip(&mut self, what: String) {
         *self.skipped.entry(what).or_default() += 1;
     }
@@ -926,6 +951,12 @@ fn sleep_episode(
     if !wakes.is_empty() {
         spans = lay_over(&spans, &wakes);
     }
+    // Stages lie within the episode (Fitbit's end where it ends).
+    let length = end.utc - start.utc;
+    spans.retain_mut(|span| {
+        span.1 = span.1.min(length);
+        span.1 > span.0
+    });
     let stages = spans
         .into_iter()
         .map(|(from, to, stage)| {

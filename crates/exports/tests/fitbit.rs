@@ -8,7 +8,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use phr_exports::fitbit::{
-    looks_like_fitbit_json, looks_like_fitbit_takeout_dir, read_fitbit, zip_has_fitbit, SOURCE_KEY,
+    looks_like_fitbit_json, looks_like_fitbit_takeout_dir, parse_fitbit_json, read_fitbit,
+    zip_has_fitbit, SOURCE_KEY,
 };
 use phr_exports::{Export, ExportError, ExportFormat};
 use phr_model::{SleepStage, Stamp};
@@ -645,4 +646,99 @@ fn single_file_named_by_the_caller() {
     );
     let export = read(&path, "UTC").expect("reads");
     assert_eq!(only_source(&export).heart_rate.len(), 1);
+}
+
+#[test]
+fn in_memory_file_reads_like_the_file_on_disk() {
+    let path = data_dir().join(TAKEOUT_DIR).join("sleep-2020-01-02.json");
+    let bytes = std::fs::read(&path).expect("fixture");
+    let in_memory =
+        parse_fitbit_json(&bytes, "sleep-2020-01-02.json", zone("Europe/Berlin")).expect("reads");
+    assert_eq!(in_memory, read(&path, "Europe/Berlin").expect("reads"));
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(&bytes);
+    assert_eq!(
+        parse_fitbit_json(&with_bom, "sleep-2020-01-02.json", zone("Europe/Berlin")),
+        Ok(in_memory)
+    );
+    assert!(matches!(
+        parse_fitbit_json(b"[]", "notes.json", zone("UTC")),
+        Err(ExportError::File { .. })
+    ));
+    // An empty file of a known kind reads as nothing.
+    let empty = parse_fitbit_json(b"[ ]", "steps-2020-01-02.json", zone("UTC")).expect("reads");
+    assert!(empty.sources.is_empty());
+}
+
+/// Stages as (offset, end) in seconds.
+fn stage_bounds(export: &Export) -> Vec<Vec<(u64, u64)>> {
+    export
+        .sources
+        .iter()
+        .flat_map(|source| &source.sleep)
+        .map(|episode| {
+            episode
+                .stages
+                .iter()
+                .map(|span| {
+                    let from = u64::from(span.offset_seconds);
+                    (from, from + u64::from(span.duration_seconds))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+        for name in ["steps-2020-01-02.json", "heart_rate-2020-01-02.json", "sleep-2020-01-02.json"] {
+            let _ = parse_fitbit_json(&bytes, name, zone("America/New_York"));
+        }
+        let _ = looks_like_fitbit_json(&bytes);
+    }
+
+    #[test]
+    fn stages_stay_in_order_and_never_overlap(
+        data in proptest::collection::vec((0u32..600, 0u32..4000, 0usize..8), 0..12),
+        short in proptest::collection::vec((0u32..600, 0u32..200), 0..12),
+    ) {
+        let levels = ["wake", "light", "deep", "rem", "asleep", "restless", "awake", "unknown"];
+        let span = |minute: u32, seconds: u32, level: &str| {
+            let at = NaiveDate::from_ymd_opt(2020, 1, 1)
+                .and_then(|day| day.and_hms_opt(22, 0, 0))
+                .expect("literal")
+                + chrono::Duration::minutes(i64::from(minute));
+            format!(
+                "{{\"dateTime\":\"{}\",\"level\":\"{level}\",\"seconds\":{seconds}}}",
+                at.format("%Y-%m-%dT%H:%M:%S.000")
+            )
+        };
+        let data: Vec<String> = data
+            .iter()
+            .map(|&(minute, seconds, level)| span(minute, seconds, levels[level]))
+            .collect();
+        let short: Vec<String> = short
+            .iter()
+            .map(|&(minute, seconds)| span(minute, seconds, "wake"))
+            .collect();
+        let json = format!(
+            "[{{\"logId\":1,\"startTime\":\"2020-01-01T22:00:00.000\",\
+              \"endTime\":\"2020-01-02T08:00:00.000\",\"mainSleep\":true,\
+              \"levels\":{{\"data\":[{}],\"shortData\":[{}]}}}}]",
+            data.join(","),
+            short.join(",")
+        );
+        let export = parse_fitbit_json(json.as_bytes(), "sleep-2020-01-02.json", zone("UTC"))
+            .expect("well-formed log reads");
+        for stages in stage_bounds(&export) {
+            for (from, to) in &stages {
+                proptest::prop_assert!(from < to);
+                proptest::prop_assert!(*to <= 10 * 3600, "within the episode: {:?}", stages);
+            }
+            for pair in stages.windows(2) {
+                proptest::prop_assert!(pair[0].1 <= pair[1].0, "{:?}", stages);
+            }
+        }
+    }
 }
