@@ -404,17 +404,31 @@ impl Reader {
         let mut decoder = FileDecoder::new(file, self.parts.len());
         let mut rest = data;
         let mut expect_header = true;
+        let mut data_end = 0;
         let mut n_messages: u64 = 0;
         let base = self.bytes_done;
         while !rest.is_empty() {
             let offset = data.len() - rest.len();
             if expect_header {
-                check_header(rest, offset, file)?;
+                data_end = check_header(rest, offset, file)?;
             }
             let (remaining, object) =
                 guarded(file, offset, || decoder.processor.deserialize_next(rest))?
                     .map_err(|err| fit_error(file, n_messages + 1, offset, &err))?;
             rest = remaining;
+            // A message running past the data size its header gave would
+            // make `fitparser` read the bytes after it as a header, unchecked.
+            let is_message = matches!(
+                object,
+                FitObject::DataMessage(_) | FitObject::DefinitionMessage(_)
+            );
+            if is_message && data.len() - rest.len() > data_end {
+                return Err(ExportError::At {
+                    file: file.to_string(),
+                    place: format!("message {} (byte {offset})", n_messages + 1),
+                    message: "the message runs past the end of the FIT data".to_string(),
+                });
+            }
             match object {
                 FitObject::Header(_) => expect_header = false,
                 FitObject::Crc(_) => {
@@ -668,8 +682,10 @@ fn merged_device(parts: &[FitPart]) -> NewDevice {
 }
 
 /// Refuses what `fitparser` would mis-read at a header position: a header
-/// it could slice past, or a file shorter than its header says.
-fn check_header(rest: &[u8], offset: usize, file: &str) -> Result<(), ExportError> {
+/// it could slice past, or a file shorter than its header says. Returns
+/// where the header's data ends (before its CRC), from the start of the
+/// input.
+fn check_header(rest: &[u8], offset: usize, file: &str) -> Result<usize, ExportError> {
     if looks_like_fit(rest) && rest.len() < usize::from(rest[0]) {
         return Err(file_error(
             file,
@@ -700,7 +716,7 @@ fn check_header(rest: &[u8], offset: usize, file: &str) -> Result<(), ExportErro
             ),
         ));
     }
-    Ok(())
+    Ok(offset + needed - 2)
 }
 
 /// Runs a `fitparser` call, turning a panic inside it (hostile input it

@@ -598,3 +598,18 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_message_past_the_declared_data_size_is_an_error() {
+    // The header says the data is 4 bytes shorter than its messages: the
+    // last message straddles the end (fitparser would then read what
+    // follows as a header; found by fuzzing).
+    let mut file = monitoring_file(DAY_START, &[(DAY_START + 60, WALKING, 10)]);
+    let data_size = u32::from_le_bytes([file[4], file[5], file[6], file[7]]) - 4;
+    file[4..8].copy_from_slice(&data_size.to_le_bytes());
+    let err = parse_bytes(&file).expect_err("refused");
+    assert!(
+        matches!(&err, ExportError::At { message, .. } if message == "the message runs past the end of the FIT data"),
+        "{err}"
+    );
+}
