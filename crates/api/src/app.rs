@@ -266,18 +266,14 @@ impl Phr {
         let person = self.person(person)?;
         let zone = zone_of(&person)?;
         let range = local_midnight(from, zone)..local_midnight(to.succ_opt().unwrap_or(to), zone);
-        let mut steps_by_instant: BTreeMap<i64, (NaiveDate, u32)> = BTreeMap::new();
+        let mut merger = crate::steps::StepMerger::default();
         let mut has_activity = false;
         for device in self.vault.devices(person.id)? {
             if let Samples::Steps(v) =
                 self.vault
                     .samples(device.id, SampleKind::Steps, range.clone())?
             {
-                for s in v {
-                    steps_by_instant
-                        .entry(s.start.utc)
-                        .or_insert((s.start.local_date(), s.steps));
-                }
+                merger.add_source(&v, |at| at.local_date());
             }
             if !has_activity {
                 has_activity = !self
@@ -286,10 +282,7 @@ impl Phr {
                     .is_empty();
             }
         }
-        let mut steps: BTreeMap<NaiveDate, u64> = BTreeMap::new();
-        for (date, n) in steps_by_instant.into_values() {
-            *steps.entry(date).or_default() += u64::from(n);
-        }
+        let steps = merger.per_day();
         let steps = steps
             .into_iter()
             .filter(|(date, _)| (from..=to).contains(date))

@@ -93,5 +93,17 @@ impl From<ImportError> for ApiError {
     }
 }
 
+impl From<phr_exports::ExportError> for ApiError {
+    fn from(err: phr_exports::ExportError) -> Self {
+        match err {
+            phr_exports::ExportError::Cancelled { .. } => ApiError::new(
+                ErrorCode::Cancelled,
+                format!("{err}; nothing from it was stored"),
+            ),
+            _ => ApiError::invalid(format!("{err}; nothing from this file was stored")),
+        }
+    }
+}
+
 /// Shorthand for façade results.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;

@@ -17,8 +17,10 @@ mod error;
 mod export;
 mod files;
 mod keys;
+mod other_apps;
 mod report;
 mod share;
+mod steps;
 
 pub use analyze::{
     analyze_recording, wall_clock_grid, ActigraphyReport, ColeKripkeDto, CompletenessDto,
@@ -153,6 +155,88 @@ pub struct ImportSummary {
     pub last: String,
     /// Alerts the new data raised (evaluated on every import).
     pub new_alerts: usize,
+    /// Per kind of sample, what was stored (kinds the file holds, in the
+    /// order steps, heart rate, activity, sleep).
+    pub kinds: Vec<KindImport>,
+    /// The sources the samples were stored under: one for a device file or
+    /// CSV; a watch and a phone, say, for an Apple Health export.
+    pub sources: Vec<ImportSource>,
+    /// Records the file holds that the vault has no place for (calories,
+    /// workouts, ...), by record type; empty for device files.
+    pub skipped: Vec<SkippedRecords>,
+}
+
+impl ImportSummary {
+    /// True when the file was another app's export (Apple Health,
+    /// Gadgetbridge, Fitbit, FIT) rather than a device file or CSV.
+    pub fn is_from_export(&self) -> bool {
+        [
+            phr_exports::ExportFormat::AppleHealth,
+            phr_exports::ExportFormat::Gadgetbridge,
+            phr_exports::ExportFormat::FitbitTakeout,
+            phr_exports::ExportFormat::GarminFit,
+        ]
+        .iter()
+        .any(|f| f.name() == self.format)
+    }
+}
+
+/// What an import stored of one kind of sample.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KindImport {
+    /// The kind (`steps`, `heart_rate`, `activity`, `sleep`).
+    pub kind: SampleKind,
+    /// New samples stored.
+    pub added: u64,
+    /// Samples that replaced a different stored value at the same instant.
+    pub replaced: u64,
+    /// Samples the vault already had.
+    pub unchanged: u64,
+}
+
+/// One source an import stored samples under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportSource {
+    /// Its id in the vault.
+    pub device: i64,
+    /// Its name (e.g. "Hanako's Apple Watch").
+    pub label: String,
+    /// Samples of every kind the file held for it.
+    pub samples: u64,
+}
+
+/// Records of one type an import left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedRecords {
+    /// The record type as the file names it.
+    pub record: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// Per-kind totals of per-batch ingest reports.
+pub(crate) fn kind_imports<'a>(
+    reports: impl IntoIterator<Item = (&'a Samples, &'a IngestReport)>,
+) -> Vec<KindImport> {
+    let mut by_kind: BTreeMap<u8, KindImport> = BTreeMap::new();
+    let order = |kind: SampleKind| match kind {
+        SampleKind::Steps => 0,
+        SampleKind::HeartRate => 1,
+        SampleKind::Activity => 2,
+        SampleKind::Sleep => 3,
+    };
+    for (batch, report) in reports {
+        let entry = by_kind.entry(order(batch.kind())).or_insert(KindImport {
+            kind: batch.kind(),
+            added: 0,
+            replaced: 0,
+            unchanged: 0,
+        });
+        entry.added += report.added;
+        entry.replaced += report.replaced;
+        entry.unchanged += report.unchanged;
+    }
+    by_kind.into_values().collect()
 }
 
 /// One local day of a person's data.
@@ -226,6 +310,13 @@ fn read_activity_file(
     let total = file.metadata().ok().map(|m| m.len());
     let mut head = [0u8; 512];
     let n = file.read(&mut head).map_err(|e| io_error(path, e))?;
+    if let Some(export) = phr_exports::detect(path, &head[..n]) {
+        return Err(ApiError::invalid(format!(
+            "{file_name}: this is {}, which holds no actigraphy recording to analyse on its own; \
+             store it with `phr import` and analyse the vault",
+            export.description()
+        )));
+    }
     phr_import::check_supported(&file_name, &head[..n])?;
     drop(file);
     match phr_import::detect_format(&file_name, &head[..n]) {
@@ -442,6 +533,9 @@ impl Phr {
         self.start_cancellable();
         let person = self.person(person)?;
         let zone = crate::zone_of(&person)?;
+        if let Some(format) = other_apps::detect(path)? {
+            return self.import_export(path, format, &person, device_label, progress);
+        }
         let file_name = path.display().to_string();
         let base_name = path
             .file_name()
@@ -516,13 +610,24 @@ impl Phr {
             batches.push(Samples::Steps(steps));
         }
         self.check_cancelled("the import")?;
-        let report = self.vault.ingest(person.id, &source, &batches, &event)?;
+        let samples = batches.iter().map(|b| b.len() as u64).sum();
+        let label = source.label.clone();
+        let sources = [(source, batches)];
+        let reports = self.vault.ingest_sources(person.id, &sources, &event)?;
+        let mut report = IngestReport::default();
+        reports.iter().flatten().for_each(|r| report.add(r));
+        let device = reports
+            .iter()
+            .flatten()
+            .find_map(|r| r.device)
+            .map_or(0, |d| d.0);
+        let kinds = kind_imports(sources[0].1.iter().zip(&reports[0]));
         let new_alerts = self.alerts_after_new_data(&person, first_date, None)?;
         Ok(ImportSummary {
             file: file_name,
             format: format.name().to_string(),
             person: person.id.0,
-            device: report.device.map_or(0, |d| d.0),
+            device,
             rows,
             missing,
             added: report.added,
@@ -531,6 +636,13 @@ impl Phr {
             first,
             last,
             new_alerts,
+            kinds,
+            sources: vec![ImportSource {
+                device,
+                label,
+                samples,
+            }],
+            skipped: Vec::new(),
         })
     }
 
@@ -694,9 +806,10 @@ impl Phr {
             .map(|d| d.id)
             .collect();
         // Every device's samples, each run sorted by instant; at an instant
-        // two devices share, the first device's sample counts.
+        // two devices share, the first device's epoch counts; steps are
+        // merged per hour (see `steps`).
         let mut epochs: Vec<(i64, NaiveDate, u32, u32)> = Vec::new();
-        let mut steps: Vec<(i64, NaiveDate, u32)> = Vec::new();
+        let mut steps = steps::StepMerger::default();
         let mut dates = LocalDates::default();
         for &device in &devices {
             if let Samples::Activity(v) =
@@ -712,15 +825,13 @@ impl Phr {
                 self.vault
                     .samples(device, SampleKind::Steps, i64::MIN..i64::MAX)?
             {
-                steps.extend(v.iter().map(|s| (s.start.utc, dates.of(s.start), s.steps)));
+                steps.add_source(&v, |at| dates.of(at));
             }
         }
         // A stable sort (linear on one device's sorted run): among equal
         // instants the first device's sample stays first and is kept.
         epochs.sort_by_key(|e| e.0);
         epochs.dedup_by_key(|e| e.0);
-        steps.sort_by_key(|s| s.0);
-        steps.dedup_by_key(|s| s.0);
         let mut by_day: BTreeMap<NaiveDate, DaySummary> = BTreeMap::new();
         let blank = |date: NaiveDate| {
             let day_minutes = (local_day_seconds(date, zone) / 60) as u64;
@@ -744,10 +855,9 @@ impl Phr {
             *covered_seconds.entry(date).or_default() +=
                 run.iter().map(|e| u64::from(e.3)).sum::<u64>();
         }
-        for run in steps.chunk_by(|a, b| a.1 == b.1) {
-            let date = run[0].1;
+        for (date, total) in steps.per_day() {
             let day = by_day.entry(date).or_insert_with(|| blank(date));
-            *day.steps.get_or_insert(0) += run.iter().map(|s| u64::from(s.2)).sum::<u64>();
+            *day.steps.get_or_insert(0) += total;
         }
         for day in by_day.values_mut() {
             let covered = covered_seconds.get(&day.date).copied().unwrap_or(0);

@@ -254,27 +254,19 @@ impl Phr {
             })
             .collect();
 
-        // Steps per local day (where several sources counted the same
-        // interval, the first registered counts, as in `days`).
+        // Steps per local day (sources merged per hour, see `steps`).
         let range = local_midnight(from, zone)..local_midnight(to + Days::new(1), zone);
-        let mut intervals: BTreeMap<i64, (NaiveDate, u32)> = BTreeMap::new();
+        let mut merger = crate::steps::StepMerger::default();
         let devices = self.vault.devices(person.id)?;
         for device in &devices {
             if let Samples::Steps(v) =
                 self.vault
                     .samples(device.id, SampleKind::Steps, range.clone())?
             {
-                for s in v {
-                    intervals
-                        .entry(s.start.utc)
-                        .or_insert((s.start.local_date(), s.steps));
-                }
+                merger.add_source(&v, |at| at.local_date());
             }
         }
-        let mut per_day: BTreeMap<NaiveDate, u64> = BTreeMap::new();
-        for (date, n) in intervals.into_values() {
-            *per_day.entry(date).or_default() += u64::from(n);
-        }
+        let per_day = merger.per_day();
         let steps = days
             .iter()
             .map(|d| (d.date, per_day.get(&d.date).copied()))

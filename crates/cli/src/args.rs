@@ -37,16 +37,22 @@ pub enum Command {
     /// Philips Respironics Actiware CSV export (English, French, German), a
     /// MotionWatch 8 .mtn, an ActTrust or Tempatilumi .txt, a Daqtix or MESA
     /// .csv, or a biobankAccelerometerAnalysis -timeSeries.csv.gz (with its
-    /// -summary.json beside it, if any); the format is detected from the
-    /// content. Importing it again stores nothing twice.
+    /// -summary.json beside it, if any); or another app's export: Apple
+    /// Health (export.zip or export.xml), a Gadgetbridge database export, a
+    /// Fitbit / Google Takeout (a ZIP, its folder or one of its JSON files),
+    /// a Garmin FIT file. The format is detected from the content; each
+    /// source in an export (a watch, a phone) is stored apart. Importing it
+    /// again, or a newer overlapping export, stores nothing twice.
     Import {
-        /// The file to import (minute CSV, .AWD, .agd, Actiware CSV, .mtn,
-        /// ActTrust, Tempatilumi, Daqtix, MESA, biobank time series).
+        /// The file (or Takeout folder) to import: minute CSV, .AWD, .agd,
+        /// Actiware CSV, .mtn, ActTrust, Tempatilumi, Daqtix, MESA, biobank
+        /// time series, Apple Health, Gadgetbridge, Fitbit Takeout, FIT.
         file: PathBuf,
         #[command(flatten)]
         person: PersonArg,
         /// Name of the source the data came from (default: "CSV import" for
-        /// a CSV, the device's model and serial for a device file).
+        /// a CSV, the device's model and serial for a device file, the
+        /// export's own source names for an export with one source).
         #[arg(long, value_name = "LABEL")]
         device: Option<String>,
     },

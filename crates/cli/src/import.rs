@@ -1,5 +1,5 @@
-//! `phr import FILE`: a minute CSV, Actiwatch .AWD or ActiGraph .agd, all
-//! or nothing, with a progress bar over the file's bytes.
+//! `phr import FILE`: a device file, a minute CSV or another app's export,
+//! all or nothing, with a progress bar over the file's bytes.
 
 use crate::output::{bar, print_json};
 use crate::Context;
@@ -26,6 +26,10 @@ pub fn run(
     if cx.json {
         return print_json(&summary);
     }
+    if summary.is_from_export() {
+        print_export(&summary);
+        return Ok(());
+    }
     println!(
         "Imported {} ({}): {} epochs ({} to {}), {} new, {} replaced, {} already stored{}.",
         summary.file,
@@ -46,4 +50,38 @@ pub fn run(
         }
     );
     Ok(())
+}
+
+/// Several sources or kinds: one line per kind and the sources.
+fn print_export(summary: &phr_api::ImportSummary) {
+    println!(
+        "Imported {} ({}): {} samples from {} to {}.",
+        summary.file, summary.format, summary.rows, summary.first, summary.last
+    );
+    for kind in &summary.kinds {
+        println!(
+            "  {:<10} {} new, {} replaced, {} already stored",
+            kind.kind.name(),
+            kind.added,
+            kind.replaced,
+            kind.unchanged
+        );
+    }
+    let sources: Vec<String> = summary
+        .sources
+        .iter()
+        .map(|s| format!("{} ({} samples)", s.label, s.samples))
+        .collect();
+    println!("  sources: {}", sources.join(", "));
+    if !summary.skipped.is_empty() {
+        let skipped: Vec<String> = summary
+            .skipped
+            .iter()
+            .map(|s| format!("{} ({})", s.record, s.count))
+            .collect();
+        println!(
+            "  not imported (no place for them yet): {}",
+            skipped.join(", ")
+        );
+    }
 }

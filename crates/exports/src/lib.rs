@@ -47,6 +47,16 @@ impl ExportFormat {
             ExportFormat::GarminFit => "garmin_fit",
         }
     }
+
+    /// What the file is, in words, for messages ("an Apple Health export").
+    pub fn description(self) -> &'static str {
+        match self {
+            ExportFormat::AppleHealth => "an Apple Health export",
+            ExportFormat::Gadgetbridge => "a Gadgetbridge database export",
+            ExportFormat::FitbitTakeout => "a Fitbit / Google Takeout export",
+            ExportFormat::GarminFit => "a Garmin FIT file",
+        }
+    }
 }
 
 /// Everything one export holds, per source.
@@ -134,3 +144,42 @@ pub enum ExportError {
 /// Called with units done (bytes read, or rows for a database); returning
 /// `ControlFlow::Break(())` cancels the read with [`ExportError::Cancelled`].
 pub type Progress<'a> = &'a mut dyn FnMut(u64) -> ControlFlow<()>;
+
+/// The export at `path`, when it is one this crate reads: told from its
+/// content (`head` is its first bytes; a ZIP's entries are looked at).
+pub fn detect(path: &std::path::Path, head: &[u8]) -> Option<ExportFormat> {
+    if apple_health::looks_like_apple_health_xml(head)
+        || (head.starts_with(ZIP_MAGIC) && apple_health::zip_entry(path).is_some())
+    {
+        return Some(ExportFormat::AppleHealth);
+    }
+    None
+}
+
+/// The first bytes of a ZIP archive (a local file header).
+pub const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+
+/// Reads the export at `path` as `format` (from [`detect`]); `file` names it
+/// in errors, times are placed in the person's `zone`.
+pub fn read_export(
+    path: &std::path::Path,
+    file: &str,
+    format: ExportFormat,
+    zone: chrono_tz::Tz,
+    progress: Progress,
+) -> Result<Export, ExportError> {
+    match format {
+        ExportFormat::AppleHealth => apple_health::read_apple_health(path, file, zone, progress),
+        other => Err(ExportError::File {
+            file: file.to_string(),
+            message: format!("{} exports are not read yet", other.name()),
+        }),
+    }
+}
+
+/// The export a folder at `path` holds, when it is one this crate reads (an
+/// unpacked Takeout).
+pub fn detect_folder(path: &std::path::Path) -> Option<ExportFormat> {
+    let _ = path;
+    None
+}

@@ -128,13 +128,28 @@ export interface SyncSummary {
   device_reset: boolean;
 }
 
+/** What an import stored of one kind of sample. */
+export interface KindImport {
+  kind: 'steps' | 'heart_rate' | 'activity' | 'sleep';
+  added: number;
+  replaced: number;
+  unchanged: number;
+}
+
 export interface ImportSummary {
   format: string;
   file: string;
   added: number;
+  replaced: number;
   unchanged: number;
   first: string | null;
   last: string | null;
+  /** Per kind, in the order steps, heart rate, activity, sleep. */
+  kinds: KindImport[];
+  /** The sources stored apart (a watch and a phone for Apple Health). */
+  sources: { device: number; label: string; samples: number }[];
+  /** Records the vault has no place for, by type. */
+  skipped: { record: string; count: number }[];
 }
 
 /** Local wall-clock strings: `YYYY-MM-DD` for dates, `YYYY-MM-DDTHH:MM:SS` for times. */

@@ -175,7 +175,8 @@ fn a_csv_cut_in_its_last_row_is_refused() {
 }
 
 /// Exports of other apps (issue "Correctness", item 8): said to be what
-/// they are and not importable yet, instead of a misleading CSV error.
+/// they are, instead of a misleading CSV error; those not read yet are not
+/// imported, and none is analysed as a recording on its own.
 #[test]
 fn other_apps_exports_are_named_and_not_imported() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -185,9 +186,17 @@ fn other_apps_exports_are_named_and_not_imported() {
         &apple,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE HealthData [\n]>\n\
          <HealthData locale=\"ja_JP\">\n <Record type=\"HKQuantityTypeIdentifierStepCount\" \
-         value=\"12\" startDate=\"2026-03-01 08:00:00 +0900\"/>\n</HealthData>\n",
+         sourceName=\"iPhone\" value=\"12\" startDate=\"2026-03-01 08:00:00 +0900\" \
+         endDate=\"2026-03-01 08:01:00 +0900\"/>\n</HealthData>\n",
     )
     .expect("write");
+    let stderr = analyze_fails(&apple);
+    assert!(
+        stderr.contains("this is an Apple Health export")
+            && stderr.contains("phr import")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
     let fitbit = dir.path().join("steps-2026-03-01.json");
     std::fs::write(
         &fitbit,
@@ -206,7 +215,6 @@ fn other_apps_exports_are_named_and_not_imported() {
         )
         .expect("schema");
     for (file, what) in [
-        (&apple, "an Apple Health export (export.xml)"),
         (&fitbit, "a Fitbit / Google Takeout JSON export"),
         (&gadgetbridge, "a Gadgetbridge database export"),
     ] {

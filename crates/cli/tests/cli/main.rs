@@ -5,6 +5,7 @@ mod care;
 mod commands;
 mod crash;
 mod devices;
+mod exports;
 mod formats;
 mod hostile;
 mod report;

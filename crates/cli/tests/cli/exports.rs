@@ -1,0 +1,207 @@
+//! Other apps' exports through `phr import`: Apple Health, Gadgetbridge,
+//! Fitbit / Google Takeout, Garmin FIT. Each source is stored apart, a
+//! second or overlapping import stores nothing twice, a damaged file stores
+//! nothing and says where it is damaged.
+
+use super::*;
+use std::io::Write;
+
+const WATCH: &str = "sourceName=\"Hanako&#8217;s Apple Watch\" sourceVersion=\"10.3\" device=\"&lt;&lt;HKDevice: 0x28&gt;, name:Apple Watch, manufacturer:Apple Inc., model:Watch, hardware:Watch6,2, software:10.3&gt;\"";
+
+/// An Apple Health `export.xml` with `days` days from 2024-03-01 (Tokyo):
+/// the watch and the phone both count the morning walk (the watch more),
+/// the phone alone an evening walk; heart rate every 30 minutes; a staged
+/// night from the watch; an in-bed span from the phone; calories left out.
+fn apple_xml(days: u32) -> String {
+    let mut records = String::new();
+    for day in 1..=days {
+        let d = format!("2024-03-{day:02}");
+        let next = format!("2024-03-{:02}", day + 1);
+        let rec = |kind: &str, source: &str, unit: &str, start: &str, end: &str, value: &str| {
+            format!(" <Record type=\"{kind}\" {source} unit=\"{unit}\" startDate=\"{start} +0900\" endDate=\"{end} +0900\" value=\"{value}\"/>\n")
+        };
+        let steps = "HKQuantityTypeIdentifierStepCount";
+        records += &rec(
+            steps,
+            WATCH,
+            "count",
+            &format!("{d} 09:00:00"),
+            &format!("{d} 09:10:00"),
+            "900",
+        );
+        records += &rec(
+            steps,
+            "sourceName=\"iPhone\"",
+            "count",
+            &format!("{d} 09:01:00"),
+            &format!("{d} 09:09:00"),
+            "700",
+        );
+        records += &rec(
+            steps,
+            "sourceName=\"iPhone\"",
+            "count",
+            &format!("{d} 18:00:00"),
+            &format!("{d} 18:20:00"),
+            "300",
+        );
+        for half in 0..48 {
+            let (h, m) = (half / 2, (half % 2) * 30);
+            records += &rec(
+                "HKQuantityTypeIdentifierHeartRate",
+                WATCH,
+                "count/min",
+                &format!("{d} {h:02}:{m:02}:00"),
+                &format!("{d} {h:02}:{m:02}:00"),
+                "64",
+            );
+        }
+        let sleep = "HKCategoryTypeIdentifierSleepAnalysis";
+        let stage = |start: &str, end: &str, value: &str| {
+            format!(" <Record type=\"{sleep}\" {WATCH} startDate=\"{start} +0900\" endDate=\"{end} +0900\" value=\"HKCategoryValueSleepAnalysis{value}\"/>\n")
+        };
+        records += &format!(" <Record type=\"{sleep}\" sourceName=\"iPhone\" startDate=\"{d} 22:30:00 +0900\" endDate=\"{next} 06:30:00 +0900\" value=\"HKCategoryValueSleepAnalysisInBed\"/>\n");
+        records += &stage(
+            &format!("{d} 23:00:00"),
+            &format!("{next} 01:00:00"),
+            "AsleepCore",
+        );
+        records += &stage(
+            &format!("{next} 01:00:00"),
+            &format!("{next} 02:00:00"),
+            "AsleepDeep",
+        );
+        records += &stage(
+            &format!("{next} 02:00:00"),
+            &format!("{next} 02:10:00"),
+            "Awake",
+        );
+        records += &stage(
+            &format!("{next} 02:10:00"),
+            &format!("{next} 06:00:00"),
+            "AsleepREM",
+        );
+        records += &rec(
+            "HKQuantityTypeIdentifierActiveEnergyBurned",
+            WATCH,
+            "kcal",
+            &format!("{d} 09:00:00"),
+            &format!("{d} 09:01:00"),
+            "3.2",
+        );
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE HealthData [\n<!ELEMENT HealthData (ExportDate,Me,(Record|Workout)*)>\n]>\n<HealthData locale=\"ja_JP\">\n <ExportDate value=\"2024-04-01 08:00:00 +0900\"/>\n <Me HKCharacteristicTypeIdentifierDateOfBirth=\"\"/>\n{records}</HealthData>\n"
+    )
+}
+
+/// `xml` as Apple's `export.zip`.
+fn apple_zip(path: &Path, xml: &str) {
+    let file = std::fs::File::create(path).expect("create");
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default();
+    zip.add_directory("apple_health_export/", options)
+        .expect("dir");
+    zip.start_file("apple_health_export/export_cda.xml", options)
+        .expect("cda");
+    zip.write_all(b"<?xml version=\"1.0\"?><ClinicalDocument/>")
+        .expect("write");
+    zip.start_file("apple_health_export/export.xml", options)
+        .expect("entry");
+    zip.write_all(xml.as_bytes()).expect("write");
+    zip.finish().expect("finish");
+}
+
+fn import_json(vault: &Path, file: &Path) -> serde_json::Value {
+    serde_json::from_str(&ok(phr(vault).args(["--json", "import"]).arg(file))).expect("json")
+}
+
+fn kind<'a>(summary: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    summary["kinds"]
+        .as_array()
+        .and_then(|kinds| kinds.iter().find(|k| k["kind"] == name))
+        .unwrap_or_else(|| panic!("no {name} in {summary}"))
+}
+
+#[test]
+fn an_apple_health_export_is_stored_per_source_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let zip = dir.path().join("export.zip");
+    apple_zip(&zip, &apple_xml(3));
+    let summary = import_json(&vault, &zip);
+    assert_eq!(summary["format"], "apple_health");
+    assert_eq!(kind(&summary, "steps")["added"], 9);
+    assert_eq!(kind(&summary, "heart_rate")["added"], 144);
+    assert_eq!(
+        kind(&summary, "sleep")["added"],
+        6,
+        "3 staged nights, 3 in bed"
+    );
+    let labels: Vec<&str> = summary["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter_map(|s| s["label"].as_str())
+        .collect();
+    assert_eq!(labels, ["Hanako\u{2019}s Apple Watch", "iPhone"]);
+    assert_eq!(
+        summary["skipped"],
+        serde_json::json!([{"record": "HKQuantityTypeIdentifierActiveEnergyBurned", "count": 3}])
+    );
+    // The morning walk once (the watch's 900, not 900 + 700), the evening's 300.
+    let days: serde_json::Value =
+        serde_json::from_str(&ok(phr(&vault).args(["--json", "days"]))).expect("json");
+    assert_eq!(days[0]["date"], "2024-03-01");
+    assert_eq!(days[0]["steps"], 1200, "{days}");
+
+    // The same export again, then a newer one that overlaps it: nothing twice.
+    let again = import_json(&vault, &zip);
+    assert_eq!(again["added"], 0);
+    assert_eq!(again["replaced"], 0);
+    let newer = dir.path().join("export.xml");
+    std::fs::write(&newer, apple_xml(5)).expect("write");
+    let newer = import_json(&vault, &newer);
+    assert_eq!(kind(&newer, "steps")["added"], 6, "{newer}");
+    assert_eq!(kind(&newer, "steps")["unchanged"], 9);
+    assert_eq!(newer["replaced"], 0);
+    let text = ok(phr(&vault).arg("import").arg(&zip));
+    assert!(text.contains("steps"), "{text}");
+    assert!(text.contains("0 new"), "{text}");
+    assert!(text.contains("iPhone"), "{text}");
+}
+
+#[test]
+fn a_damaged_apple_health_export_stores_nothing_and_says_where() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let before = ok(phr(&vault).args(["--json", "days"]));
+    let good = apple_xml(2);
+    let bad = good.replacen("value=\"64\"", "value=\"sixty\"", 7);
+    let bad = bad.replacen("value=\"sixty\"", "value=\"64\"", 6);
+    let path = dir.path().join("export.xml");
+    std::fs::write(&path, &bad).expect("write");
+    let out = run(phr(&vault).arg("import").arg(&path));
+    assert_eq!(out.status.code(), Some(65));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = bad
+        .lines()
+        .position(|l| l.contains("\"sixty\""))
+        .expect("the bad line")
+        + 1;
+    assert!(
+        stderr.contains(&format!("export.xml, line {line} (record "))
+            && stderr.contains("\"sixty\" is not a number"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("nothing from this file was stored"),
+        "{stderr}"
+    );
+    // Cut short: not well-formed, nothing stored either.
+    std::fs::write(&path, &good[..good.len() / 2]).expect("write");
+    let out = run(phr(&vault).arg("import").arg(&path));
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("export.xml"));
+    assert_eq!(ok(phr(&vault).args(["--json", "days"])), before);
+}
