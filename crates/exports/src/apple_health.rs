@@ -56,6 +56,14 @@ use std::path::Path;
 /// episode.
 pub const SLEEP_GAP_SECONDS: i64 = 60 * 60;
 
+/// The longest sleep-analysis record taken (seconds); longer is a wrong
+/// clock, not a night.
+const MAX_SLEEP_RECORD_SECONDS: i64 = 2 * 86_400;
+
+/// An episode is closed once it spans this long (seconds), however its
+/// records chain, so its stage offsets stay small.
+const MAX_EPISODE_SECONDS: i64 = 36 * 3600;
+
 /// Bytes between progress reports.
 const PROGRESS_EVERY: u64 = 1 << 20;
 
@@ -321,6 +329,9 @@ impl State {
                         )))
                     }
                 };
+                if end - start > MAX_SLEEP_RECORD_SECONDS {
+                    return Err(at("a sleep record longer than two days"));
+                }
                 if end > start {
                     source.sleep.push((start, end, value));
                 }
@@ -504,7 +515,11 @@ fn sleep_episodes(mut spans: Vec<SleepSpan>, zone: Tz) -> Vec<SleepEpisode> {
     let mut groups: Vec<(i64, Vec<SleepSpan>)> = Vec::new();
     for span in spans {
         match groups.last_mut() {
-            Some((end, group)) if span.0 <= end.saturating_add(SLEEP_GAP_SECONDS) => {
+            Some((end, group))
+                if span.0 <= end.saturating_add(SLEEP_GAP_SECONDS)
+                    && span.1 - group[0].0 <= MAX_EPISODE_SECONDS + MAX_SLEEP_RECORD_SECONDS
+                    && span.0 - group[0].0 <= MAX_EPISODE_SECONDS =>
+            {
                 *end = (*end).max(span.1);
                 group.push(span);
             }
