@@ -148,12 +148,26 @@ pub type Progress<'a> = &'a mut dyn FnMut(u64) -> ControlFlow<()>;
 /// The export at `path`, when it is one this crate reads: told from its
 /// content (`head` is its first bytes; a ZIP's entries are looked at).
 pub fn detect(path: &std::path::Path, head: &[u8]) -> Option<ExportFormat> {
-    if apple_health::looks_like_apple_health_xml(head)
-        || (head.starts_with(ZIP_MAGIC) && apple_health::zip_entry(path).is_some())
-    {
-        return Some(ExportFormat::AppleHealth);
+    if head.starts_with(ZIP_MAGIC) {
+        return if apple_health::zip_entry(path).is_some() {
+            Some(ExportFormat::AppleHealth)
+        } else if fitbit::zip_has_fitbit(path) {
+            Some(ExportFormat::FitbitTakeout)
+        } else if garmin_fit::zip_holds_fit(path) {
+            Some(ExportFormat::GarminFit)
+        } else {
+            None
+        };
     }
-    None
+    if apple_health::looks_like_apple_health_xml(head) {
+        Some(ExportFormat::AppleHealth)
+    } else if garmin_fit::looks_like_fit(head) {
+        Some(ExportFormat::GarminFit)
+    } else if fitbit::looks_like_fitbit_json(head) {
+        Some(ExportFormat::FitbitTakeout)
+    } else {
+        None
+    }
 }
 
 /// The first bytes of a ZIP archive (a local file header).
@@ -170,16 +184,17 @@ pub fn read_export(
 ) -> Result<Export, ExportError> {
     match format {
         ExportFormat::AppleHealth => apple_health::read_apple_health(path, file, zone, progress),
-        other => Err(ExportError::File {
+        ExportFormat::FitbitTakeout => fitbit::read_fitbit(path, file, zone, progress),
+        ExportFormat::GarminFit => garmin_fit::read_fit(path, file, zone, progress),
+        ExportFormat::Gadgetbridge => Err(ExportError::File {
             file: file.to_string(),
-            message: format!("{} exports are not read yet", other.name()),
+            message: "Gadgetbridge exports are not read yet".into(),
         }),
     }
 }
 
-/// The export a folder at `path` holds, when it is one this crate reads (an
-/// unpacked Takeout).
+/// The export a folder at `path` holds, when it is one this crate reads: an
+/// unpacked Fitbit / Google Takeout.
 pub fn detect_folder(path: &std::path::Path) -> Option<ExportFormat> {
-    let _ = path;
-    None
+    fitbit::looks_like_fitbit_takeout_dir(path).then_some(ExportFormat::FitbitTakeout)
 }

@@ -205,3 +205,119 @@ fn a_damaged_apple_health_export_stores_nothing_and_says_where() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("export.xml"));
     assert_eq!(ok(phr(&vault).args(["--json", "days"])), before);
 }
+
+#[test]
+fn apple_health_data_goes_out_as_fhir_that_both_validators_accept() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let xml = dir.path().join("export.xml");
+    std::fs::write(&xml, apple_xml(3)).expect("write");
+    ok(phr(&vault).arg("import").arg(&xml));
+    let bundle = dir.path().join("bundle.json");
+    ok(phr(&vault)
+        .args([
+            "export",
+            "fhir",
+            "--types",
+            "steps,sleep",
+            "--from",
+            "2024-03-01",
+            "--to",
+            "2024-03-03",
+            "--out",
+        ])
+        .arg(&bundle));
+    let text = std::fs::read_to_string(&bundle).expect("bundle");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let observations = json["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "Observation")
+        .count();
+    assert!(observations >= 6, "steps and sleep of three days: {text}");
+    let report = phr_test_fhir_server::validate(&[bundle]);
+    assert!(report.starts_with("ok"), "{report}");
+}
+
+/// Fitbit's per-day JSON as Takeout lays it out, written by us (see
+/// crates/exports/tests/data/fitbit/README.md for the layout's sources).
+fn fitbit_folder() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../exports/tests/data/fitbit/Takeout")
+}
+
+#[test]
+fn a_fitbit_takeout_folder_and_one_of_its_files_are_imported_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let summary = import_json(&vault, &fitbit_folder());
+    assert_eq!(summary["format"], "fitbit_takeout");
+    for name in ["steps", "heart_rate", "sleep"] {
+        assert!(
+            kind(&summary, name)["added"]
+                .as_u64()
+                .is_some_and(|n| n > 0),
+            "{summary}"
+        );
+    }
+    assert_eq!(summary["sources"].as_array().map(Vec::len), Some(1));
+    // One of its files alone: everything in it is already stored.
+    let steps = fitbit_folder().join("Fitbit/Global Export Data/steps-2020-01-02.json");
+    let again = import_json(&vault, &steps);
+    assert_eq!(again["added"], 0, "{again}");
+    assert!(again["unchanged"].as_u64().is_some_and(|n| n > 0));
+}
+
+/// The FIT SDK's example files that the `fitparser` crate ships in its
+/// package (MIT), found through `cargo metadata`: nothing is copied here.
+fn fit_sample(name: &str) -> PathBuf {
+    let output = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--manifest-path"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../exports/Cargo.toml"))
+        .output()
+        .expect("cargo metadata runs");
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let manifest = metadata["packages"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "fitparser"))
+        .and_then(|p| p["manifest_path"].as_str())
+        .expect("fitparser is a dependency");
+    Path::new(manifest)
+        .parent()
+        .expect("package folder")
+        .join("tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn a_garmin_monitoring_file_is_imported_and_a_damaged_one_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let fit = fit_sample("MonitoringFile.fit");
+    let summary = import_json(&vault, &fit);
+    assert_eq!(summary["format"], "garmin_fit");
+    assert_eq!(kind(&summary, "steps")["added"], 79, "{summary}");
+    assert_eq!(summary["sources"][0]["label"], "Garmin vivo_fit");
+    assert_eq!(import_json(&vault, &fit)["added"], 0);
+    let days: serde_json::Value =
+        serde_json::from_str(&ok(phr(&vault).args(["--json", "days"]))).expect("json");
+    assert!(
+        days.as_array().is_some_and(|d| d
+            .iter()
+            .any(|day| day["steps"].as_u64().is_some_and(|n| n > 0))),
+        "{days}"
+    );
+    // Cut short: refused, naming the file, nothing more stored.
+    let bytes = std::fs::read(&fit).expect("read");
+    let cut = dir.path().join("cut.fit");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
+    let before = ok(phr(&vault).args(["--json", "days"]));
+    let out = run(phr(&vault).arg("import").arg(&cut));
+    assert_eq!(out.status.code(), Some(65));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cut.fit") && stderr.contains("nothing from this file was stored"),
+        "{stderr}"
+    );
+    assert_eq!(ok(phr(&vault).args(["--json", "days"])), before);
+}

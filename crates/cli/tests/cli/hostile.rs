@@ -197,12 +197,6 @@ fn other_apps_exports_are_named_and_not_imported() {
             && stderr.lines().count() == 1,
         "{stderr}"
     );
-    let fitbit = dir.path().join("steps-2026-03-01.json");
-    std::fs::write(
-        &fitbit,
-        "[{\n  \"dateTime\" : \"03/01/26 08:00:00\",\n  \"value\" : \"12\"\n}]\n",
-    )
-    .expect("write");
     let gadgetbridge = dir.path().join("Gadgetbridge");
     rusqlite::Connection::open(&gadgetbridge)
         .expect("create")
@@ -214,10 +208,7 @@ fn other_apps_exports_are_named_and_not_imported() {
              INSERT INTO MI_BAND_ACTIVITY_SAMPLE VALUES (1772319600, 1, 40, 12, 1, 70);",
         )
         .expect("schema");
-    for (file, what) in [
-        (&fitbit, "a Fitbit / Google Takeout JSON export"),
-        (&gadgetbridge, "a Gadgetbridge database export"),
-    ] {
+    for (file, what) in [(&gadgetbridge, "a Gadgetbridge database export")] {
         for stderr in [import_fails(&vault, file), analyze_fails(file)] {
             assert!(
                 stderr.contains(&file.display().to_string())
