@@ -11,6 +11,7 @@
 //! | `monitoring` `steps` (field 3, when `activity_type` is walking or running) | [`StepCount`] per interval |
 //! | `monitoring` `heart_rate` | [`HeartRate`] |
 //! | `record` `heart_rate` (activity files) | [`HeartRate`] |
+//! | `sleep_level` (sleep files) | [`SleepEpisode`] with stages |
 //!
 //! **Steps.** A monitoring message holds the steps of *its* activity type
 //! accumulated since the device's local midnight (the FIT profile:
@@ -46,9 +47,17 @@
 //! from `monitoring_info` (`local_timestamp − timestamp`), else from the
 //! person's zone.
 //!
-//! **Left out** (and counted in [`Export::skipped`]): sleep (`sleep_level`
-//! messages; none of the sample files has one, so the mapping is not
-//! checked against real data), activity epochs (the monitoring `intensity`
+//! **Sleep.** A device's `sleep_level` messages (sleep files) become
+//! [`SleepEpisode`]s (method `device`): consecutive messages form one
+//! episode, a gap over 4 hours starts another. Each message gives the
+//! level (awake, light, deep, REM) of the span since the message before it,
+//! as GarminDB reads them; the first message of an episode opens it, the
+//! last closes it; `unmeasurable` spans have no stage. The longest episode
+//! of a noon-to-noon night (the person's zone) is the main one. None of the
+//! real sample files holds `sleep_level` messages, so this reading is
+//! tested on built files only.
+//!
+//! **Left out** (and counted in [`Export::skipped`]): activity epochs (the monitoring `intensity`
 //! is a 0–7 class and `active_time` is cumulative seconds; neither is an
 //! activity count), heart rate outside 20..=250 bpm, and every other
 //! message.
@@ -70,7 +79,7 @@ use crate::{Export, ExportError, ExportFormat, Progress, SourceSamples};
 use chrono_tz::Tz;
 use fitparser::de::{FitObject, FitStreamProcessor};
 use fitparser::{FitDataRecord, Value};
-use phr_model::{HeartRate, NewDevice, Stamp, StepCount};
+use phr_model::{HeartRate, NewDevice, SleepEpisode, SleepStage, SleepStageSpan, Stamp, StepCount};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::ops::ControlFlow;
@@ -93,6 +102,7 @@ const MESG_DEVICE_INFO: u16 = 23;
 const MESG_MONITORING: u16 = 55;
 const MESG_MONITORING_INFO: u16 = 103;
 const MESG_FILE_CREATOR: u16 = 49;
+const MESG_SLEEP_LEVEL: u16 = 275;
 
 // Field numbers.
 const FIELD_TIMESTAMP: u8 = 253;
@@ -115,6 +125,8 @@ const MANUFACTURER_DYNASTREAM: u64 = 15;
 const MANUFACTURER_DYNASTREAM_OEM: u64 = 13;
 
 const SECONDS_PER_DAY: i64 = 86_400;
+/// A gap between `sleep_level` messages longer than this ends an episode.
+const MAX_SLEEP_GAP_SECONDS: i64 = 4 * 3600;
 
 /// True when `head` (the first bytes of a file, at least 12) starts with a
 /// FIT header: a header size of 12 or 14 and `.FIT` at bytes 8..12.
@@ -337,6 +349,8 @@ struct FitPart {
     monitoring: Vec<MonitoringEvent>,
     /// (FIT seconds, bpm), in file order.
     heart_rate: Vec<(i64, u16)>,
+    /// (FIT seconds, `sleep_level` value), in file order.
+    sleep_levels: Vec<(i64, u8)>,
 }
 
 /// Gathers the parts of every file read, then turns them into samples.
@@ -491,12 +505,13 @@ impl Reader {
             let device = merged_device(&parts);
             let steps = self.steps(&parts);
             let heart_rate = self.heart_rate(&parts);
+            let sleep = self.sleep(&parts);
             let samples = SourceSamples {
                 source: device,
                 steps,
                 heart_rate,
                 activity: Vec::new(),
-                sleep: Vec::new(),
+                sleep,
             };
             if !samples.is_empty() {
                 sources.push(samples);
@@ -544,6 +559,92 @@ impl Reader {
                 })
             })
             .collect()
+    }
+
+    /// Sleep episodes of one device from its `sleep_level` messages (see
+    /// the module documentation).
+    fn sleep(&mut self, parts: &[FitPart]) -> Vec<SleepEpisode> {
+        let mut levels: Vec<(i64, u8)> = parts
+            .iter()
+            .flat_map(|part| part.sleep_levels.iter().copied())
+            .collect();
+        levels.sort_by_key(|&(at, _)| at); // stable: the first read of an instant stays first
+        levels.dedup_by_key(|&mut (at, _)| at);
+        let mut runs: Vec<&[(i64, u8)]> = Vec::new();
+        let mut run_start = 0;
+        for index in 1..=levels.len() {
+            if index == levels.len()
+                || levels[index].0 - levels[index - 1].0 > MAX_SLEEP_GAP_SECONDS
+            {
+                runs.push(&levels[run_start..index]);
+                run_start = index;
+            }
+        }
+        let mut episodes: Vec<SleepEpisode> = Vec::new();
+        let mut lone = 0;
+        for run in runs {
+            let (Some(&(start, _)), Some(&(end, _))) = (run.first(), run.last()) else {
+                continue;
+            };
+            if run.len() < 2 {
+                lone += 1;
+                continue;
+            }
+            let mut stages: Vec<SleepStageSpan> = Vec::new();
+            for pair in run.windows(2) {
+                let ((from, _), (to, level)) = (pair[0], pair[1]);
+                let stage = match level {
+                    1 => SleepStage::Awake,
+                    2 => SleepStage::Light,
+                    3 => SleepStage::Deep,
+                    4 => SleepStage::Rem,
+                    _ => continue, // unmeasurable or unknown: no stage
+                };
+                let (Ok(offset_seconds), Ok(duration_seconds)) =
+                    (u32::try_from(from - start), u32::try_from(to - from))
+                else {
+                    continue;
+                };
+                match stages.last_mut() {
+                    Some(last)
+                        if last.stage == stage
+                            && last.offset_seconds + last.duration_seconds == offset_seconds =>
+                    {
+                        last.duration_seconds += duration_seconds;
+                    }
+                    _ => stages.push(SleepStageSpan {
+                        offset_seconds,
+                        duration_seconds,
+                        stage,
+                    }),
+                }
+            }
+            let (Some(start), Some(end)) = (self.stamp(start), self.stamp(end)) else {
+                continue;
+            };
+            episodes.push(SleepEpisode {
+                start,
+                end,
+                is_main: false,
+                method: "device".to_string(),
+                stages,
+            });
+        }
+        self.skip("sleep_level alone (no span)", lone);
+        // The main sleep: the longest episode of its noon-to-noon night.
+        let mut longest: HashMap<chrono::NaiveDate, (i64, usize)> = HashMap::new();
+        for (index, episode) in episodes.iter().enumerate() {
+            let night = episode.start.plus_seconds(-12 * 3600).local_date();
+            let length = episode.end.utc - episode.start.utc;
+            let entry = longest.entry(night).or_insert((length, index));
+            if length > entry.0 {
+                *entry = (length, index);
+            }
+        }
+        for (_, index) in longest.into_values() {
+            episodes[index].is_main = true;
+        }
+        episodes
     }
 
     /// Step intervals of one device from its cumulative monitoring counts
@@ -841,6 +942,7 @@ impl FileDecoder {
                 first_time: None,
                 monitoring: Vec::new(),
                 heart_rate: Vec::new(),
+                sleep_levels: Vec::new(),
             });
             return Ok(());
         }
@@ -852,6 +954,7 @@ impl FileDecoder {
                     first_time: None,
                     monitoring: Vec::new(),
                     heart_rate: Vec::new(),
+                    sleep_levels: Vec::new(),
                 });
             }
         }
@@ -960,6 +1063,20 @@ impl FileDecoder {
                 if let Some(bpm) = raw.get(&MONITORING_HEART_RATE).and_then(raw_unsigned) {
                     part.heart_rate
                         .push((at, bpm.min(u64::from(u16::MAX)) as u16));
+                }
+            }
+            MESG_SLEEP_LEVEL => {
+                let level = raw.get(&0).and_then(raw_unsigned);
+                match (full_timestamp, level) {
+                    (Some(at), Some(level)) => {
+                        part.first_time.get_or_insert(at);
+                        part.sleep_levels
+                            .push((at, level.min(u64::from(u8::MAX)) as u8));
+                    }
+                    _ => count(
+                        &mut self.skipped,
+                        "sleep_level without a timestamp or level".to_string(),
+                    ),
                 }
             }
             MESG_RECORD => {

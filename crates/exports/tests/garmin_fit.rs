@@ -613,3 +613,61 @@ fn a_message_past_the_declared_data_size_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn sleep_levels_become_episodes_with_stages() {
+    use phr_model::SleepStage::{Awake, Deep, Light, Rem};
+    // 22:00 local (UTC−6) on 2014-12-27; each sleep_level gives the level
+    // of the span since the message before it.
+    let night = DAY_START + 22 * 3600;
+    let levels: [(u32, u8); 8] = [
+        (night, 2),
+        (night + 600, 2),
+        (night + 1200, 3),
+        (night + 1800, 3),
+        (night + 2400, 4),
+        (night + 3000, 1),
+        (night + 3600, 2),
+        (night + 3660, 0), // unmeasurable: no stage
+    ];
+    // A morning nap (09:00 local next day), more than 4 hours later: its
+    // own episode, of the same noon-to-noon night, shorter, so not main.
+    let nap = [(night + 11 * 3600, 2u8), (night + 11 * 3600 + 1200, 2u8)];
+    let mut messages = vec![
+        definition(0, 0, &[(0, 1, ENUM), (1, 2, UINT16), (3, 4, UINT32Z)]),
+        data(0, &[&[49], &1u16.to_le_bytes(), &77u32.to_le_bytes()]),
+        definition(1, 275, &[(253, 4, UINT32), (0, 1, ENUM)]),
+    ];
+    for (at, level) in levels.iter().chain(nap.iter()) {
+        messages.push(data(1, &[&at.to_le_bytes(), &[*level]]));
+    }
+    let export = parse_bytes(&fit_file(&messages)).expect("reads");
+    assert_eq!(export.sources.len(), 1);
+    let sleep = &export.sources[0].sleep;
+    assert_eq!(sleep.len(), 2);
+    let main = &sleep[0];
+    let start = i64::from(night) + 631_065_600;
+    assert_eq!((main.start.utc, main.end.utc), (start, start + 3660));
+    assert_eq!(main.start.offset_seconds, -6 * 3600);
+    assert!(main.is_main);
+    assert_eq!(main.method, "device");
+    let stages: Vec<_> = main
+        .stages
+        .iter()
+        .map(|s| (s.offset_seconds, s.duration_seconds, s.stage))
+        .collect();
+    assert_eq!(
+        stages,
+        vec![
+            (0, 600, Light),
+            (600, 1200, Deep),
+            (1800, 600, Rem),
+            (2400, 600, Awake),
+            (3000, 600, Light)
+        ]
+    );
+    let morning_nap = &sleep[1];
+    assert_eq!(morning_nap.start.utc, start + 11 * 3600);
+    assert!(!morning_nap.is_main);
+    assert_eq!(morning_nap.stages.len(), 1);
+}
