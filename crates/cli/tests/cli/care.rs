@@ -399,3 +399,79 @@ fn the_overview_lists_every_persons_open_alerts_most_severe_first() {
         "clap refuses --all with --person"
     );
 }
+
+/// Alert ids of a person, sorted, as `phr care alerts --json` lists them.
+fn alert_ids(vault: &Path) -> Vec<String> {
+    let alerts: serde_json::Value = serde_json::from_str(&ok(phr(vault).args([
+        "--json",
+        "care",
+        "alerts",
+        "--person",
+        "Tanaka Haruko",
+    ])))
+    .expect("json");
+    let mut ids: Vec<String> = alerts
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|a| a["id"].as_str().expect("id").to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Two recordings five months apart (no data for more than 60 days between
+/// them): the alerts do not depend on which came first, on being evaluated
+/// after each import or all at once, and listing them again adds none.
+#[test]
+fn alert_ids_are_the_same_whichever_side_of_a_long_gap_came_first() {
+    let tokyo = phr_model::parse_time_zone("Asia/Tokyo").expect("zone");
+    let dir = tempfile::tempdir().expect("tmp");
+    let april = dir.path().join("april.csv");
+    csv_with_wandering(&april, &[date(2026, 4, 16), date(2026, 4, 18)]);
+    let september = dir.path().join("september.csv");
+    let mut later = phr_synth::Scenario::ordinary(18, date(2026, 9, 1), 21, tokyo);
+    later.wandering_nights = vec![date(2026, 9, 16)];
+    scenario_csv(&september, &later);
+    let mut lists = Vec::new();
+    for (name, order) in [
+        ("forward", [&april, &september]),
+        ("backward", [&september, &april]),
+    ] {
+        let home = dir.path().join(name);
+        std::fs::create_dir(&home).expect("dir");
+        let vault = init(&home);
+        ok(phr(&vault).args(["people", "add", "Tanaka Haruko"]));
+        for file in order {
+            ok(phr(&vault)
+                .arg("import")
+                .arg(file)
+                .args(["--person", "Tanaka Haruko"]));
+        }
+        let ids = alert_ids(&vault);
+        assert_eq!(alert_ids(&vault), ids, "{name}: listing again adds nothing");
+        lists.push(ids);
+    }
+    assert_eq!(lists[0], lists[1], "the same alerts whichever came first");
+    let alerts: serde_json::Value =
+        serde_json::from_str(&ok(phr(&dir.path().join("forward/vault.phr")).args([
+            "--json",
+            "care",
+            "alerts",
+            "--person",
+            "Tanaka Haruko",
+        ])))
+        .expect("json");
+    let nights: Vec<&str> = alerts
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|a| a["kind"] == "night_activity")
+        .map(|a| &a["start"].as_str().expect("start")[..10])
+        .collect();
+    assert_eq!(
+        nights,
+        ["2026-04-17", "2026-04-19", "2026-09-17"],
+        "{alerts:#}"
+    );
+}
