@@ -2,7 +2,8 @@
 //! in a FIT header and a right CRC so that the messages themselves are
 //! exercised. What reads must hold the reader's invariants: sources with
 //! samples, each list sorted with one sample per instant, heart rate in
-//! 20..=250, step intervals at least a second long.
+//! 20..=250, step intervals at least a second long, sleep episodes apart
+//! with their stages inside them.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use phr_exports::garmin_fit::parse_fit;
