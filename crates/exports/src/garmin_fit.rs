@@ -913,6 +913,18 @@ impl FileDecoder {
         }
     }
 
+    /// An empty part of `device`, ordered after the parts read before it.
+    fn new_part(&self, device: Device) -> FitPart {
+        FitPart {
+            device,
+            order: self.order + self.parts.len(),
+            first_time: None,
+            monitoring: Vec::new(),
+            heart_rate: Vec::new(),
+            sleep_levels: Vec::new(),
+        }
+    }
+
     /// The end of one FIT file of a chain. The next one, if it has no
     /// `file_id` of its own, continues the same device's recording.
     fn end_part(&mut self) {
@@ -936,26 +948,12 @@ impl FileDecoder {
         }
         if global == MESG_FILE_ID {
             self.end_part_keep_time();
-            self.current = Some(FitPart {
-                device: device_of(raw, record),
-                order: self.order + self.parts.len(),
-                first_time: None,
-                monitoring: Vec::new(),
-                heart_rate: Vec::new(),
-                sleep_levels: Vec::new(),
-            });
+            self.current = Some(self.new_part(device_of(raw, record)));
             return Ok(());
         }
         if self.current.is_none() {
             if let Some(device) = self.previous_device.clone() {
-                self.current = Some(FitPart {
-                    device,
-                    order: self.order + self.parts.len(),
-                    first_time: None,
-                    monitoring: Vec::new(),
-                    heart_rate: Vec::new(),
-                    sleep_levels: Vec::new(),
-                });
+                self.current = Some(self.new_part(device));
             }
         }
         let Some(part) = self.current.as_mut() else {
