@@ -57,14 +57,17 @@
 //! real sample files holds `sleep_level` messages, so this reading is
 //! tested on built files only.
 //!
-//! **Left out** (and counted in [`Export::skipped`]): activity epochs (the monitoring `intensity`
-//! is a 0–7 class and `active_time` is cumulative seconds; neither is an
-//! activity count), heart rate outside 20..=250 bpm, and every other
-//! message.
+//! **Left out** (and counted in [`Export::skipped`]): activity epochs
+//! (the monitoring `intensity` is a 0–7 class and `active_time` is
+//! cumulative seconds; neither is an activity count), heart rate outside
+//! 20..=250 bpm, monitoring messages earlier than one already read for the
+//! device (an overlapping file: its counts are not taken twice), and every
+//! other message.
 //!
 //! **One sample per instant**: where a source has two heart-rate readings
-//! at one instant (overlapping files), the first read wins; files are read
-//! in name order.
+//! or two `sleep_level` messages at one instant (overlapping files), the
+//! first read wins; files are read in name order. Step intervals starting
+//! at one instant are added into one (see above).
 //!
 //! **Input**: a `.fit` file, a folder of them (searched recursively), or a
 //! ZIP holding them (a Garmin Connect export keeps them under
@@ -74,6 +77,14 @@
 //! read once. The whole input is validated first: a damaged file (CRC,
 //! truncated, bad message) rejects the input. Progress is reported in bytes
 //! of FIT data.
+//!
+//! **Hostile input.** `fitparser` 0.10 can panic on malformed files (a
+//! 64-bit date field overflows its time arithmetic; a message running past
+//! the declared data size makes it parse a header unchecked). The reader
+//! checks headers, data sizes and 64-bit timestamps itself, and catches a
+//! panic inside `fitparser` as an error for the file. `fitparser` also
+//! prints `ERROR: field size …` to standard error for a field whose size
+//! does not match its type (it then reads it as bytes).
 
 use crate::{Export, ExportError, ExportFormat, Progress, SourceSamples};
 use chrono_tz::Tz;
