@@ -1,6 +1,7 @@
 //! The Garmin FIT reader on real FIT files, read where cargo keeps the
 //! `fitparser` package this workspace builds with (its `tests/fixtures/`,
-//! found through `cargo metadata`; nothing is copied into this repository).
+//! found through `cargo metadata`, else in cargo's registry sources; nothing
+//! is copied into this repository).
 //! `fitparser` is MIT-licensed; its fixtures `MonitoringFile.fit` (a vívofit,
 //! 2014) and `Activity.fit`, `Settings.fit`, `Workout*.fit`, `WeightScale*.fit`
 //! are the FIT SDK's example files (Garmin's FIT SDK licence);
@@ -22,31 +23,60 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-/// `tests/fixtures/` of the `fitparser` package this workspace builds with.
+/// `tests/fixtures/` of the `fitparser` package this workspace builds with:
+/// from `cargo metadata`, or, where that cannot run (offline, with crates
+/// of other platforms not downloaded), from cargo's registry sources.
 fn fixtures() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let output = std::process::Command::new(cargo)
-            .args(["metadata", "--format-version", "1", "--manifest-path"])
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
-            .output()
-            .expect("cargo metadata runs");
-        assert!(output.status.success(), "cargo metadata failed");
-        let metadata: serde_json::Value =
-            serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
-        let manifest = metadata["packages"]
-            .as_array()
-            .expect("packages")
-            .iter()
-            .find(|package| package["name"] == "fitparser")
-            .and_then(|package| package["manifest_path"].as_str())
-            .expect("fitparser is a dependency");
-        PathBuf::from(manifest)
-            .parent()
-            .expect("package folder")
-            .join("tests/fixtures")
+        from_cargo_metadata()
+            .or_else(from_registry_sources)
+            .expect("the fitparser package's sources (cargo fetch)")
     })
+}
+
+fn from_cargo_metadata() -> Option<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let output = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--manifest-path"])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
+    let manifest = metadata["packages"]
+        .as_array()?
+        .iter()
+        .find(|package| package["name"] == "fitparser")?["manifest_path"]
+        .as_str()?;
+    Some(PathBuf::from(manifest).parent()?.join("tests/fixtures"))
+}
+
+fn from_registry_sources() -> Option<PathBuf> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))?;
+    let mut found: Vec<PathBuf> = std::fs::read_dir(cargo_home.join("registry/src"))
+        .ok()?
+        .flatten()
+        .flat_map(|index| {
+            std::fs::read_dir(index.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
+        .map(|package| package.path())
+        .filter(|path| {
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with("fitparser-0.10."))
+        })
+        .map(|path| path.join("tests/fixtures"))
+        .filter(|path| path.is_dir())
+        .collect();
+    found.sort();
+    found.pop()
 }
 
 fn sample(name: &str) -> Vec<u8> {
