@@ -453,15 +453,11 @@ fn alert_ids_are_the_same_whichever_side_of_a_long_gap_came_first() {
         lists.push(ids);
     }
     assert_eq!(lists[0], lists[1], "the same alerts whichever came first");
-    let alerts: serde_json::Value =
-        serde_json::from_str(&ok(phr(&dir.path().join("forward/vault.phr")).args([
-            "--json",
-            "care",
-            "alerts",
-            "--person",
-            "Tanaka Haruko",
-        ])))
-        .expect("json");
+    let alerts: serde_json::Value = serde_json::from_str(&ok(phr(&dir
+        .path()
+        .join("forward/vault.phr"))
+    .args(["--json", "care", "alerts", "--person", "Tanaka Haruko"])))
+    .expect("json");
     let nights: Vec<&str> = alerts
         .as_array()
         .expect("array")
