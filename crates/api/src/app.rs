@@ -223,16 +223,23 @@ pub fn actogram_grid(
     }
 }
 
-/// The source id an audit entry of an ingest names (the vault appends
-/// `; source device N;` to every import and sync entry).
-pub fn source_device_of(detail: &str) -> Option<i64> {
-    const MARK: &str = "; source device ";
-    let at = detail.rfind(MARK)? + MARK.len();
-    let digits: String = detail[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
+/// The source ids an audit entry of an ingest names: the vault appends
+/// `; source device N;` to a single-source import or sync and
+/// `; source devices N, M;` to an import of several sources at once.
+pub fn source_devices_of(detail: &str) -> Vec<i64> {
+    for mark in ["; source devices ", "; source device "] {
+        if let Some(at) = detail.rfind(mark) {
+            let list = detail[at + mark.len()..]
+                .split(';')
+                .next()
+                .unwrap_or_default();
+            return list
+                .split(',')
+                .map_while(|id| id.trim().parse().ok())
+                .collect();
+        }
+    }
+    Vec::new()
 }
 
 fn json_error(e: serde_json::Error) -> ApiError {
@@ -359,7 +366,7 @@ impl Phr {
             if !matches!(entry.action, AuditAction::Sync | AuditAction::Import) {
                 continue;
             }
-            if let Some(device) = source_device_of(&entry.detail) {
+            for device in source_devices_of(&entry.detail) {
                 let at = last.entry(device).or_insert(entry.at_utc);
                 *at = (*at).max(entry.at_utc);
             }
@@ -524,20 +531,24 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn source_device_is_read_from_ingest_entries() {
-        let check = |detail: &str, expected: Option<i64>| {
-            assert_eq!(source_device_of(detail), expected, "{detail}");
+    fn source_devices_are_read_from_ingest_entries() {
+        let check = |detail: &str, expected: &[i64]| {
+            assert_eq!(source_devices_of(detail), expected, "{detail}");
         };
         check(
             "demo wearable, 2026-01-01 to 2026-01-27 for person 1; source device 3; 10 added, 0 replaced, 0 unchanged",
-            Some(3),
+            &[3],
         );
         check(
             "csv file a.csv: 5 activity epochs for person 2; source device 12; 5 added",
-            Some(12),
+            &[12],
         );
-        check("vault unlocked", None);
-        check("; source device x", None);
+        check(
+            "export export.zip; source devices 4, 7; 9 added, 0 replaced, 0 unchanged",
+            &[4, 7],
+        );
+        check("vault unlocked", &[]);
+        check("; source device x", &[]);
     }
 
     #[test]

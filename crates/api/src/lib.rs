@@ -27,7 +27,7 @@ pub use analyze::{
     MetricsDto, NightDto, WeekDto,
 };
 pub use app::{
-    actogram_grid, check_demo_days, default_demo_vault_path, source_device_of, sync_failure,
+    actogram_grid, check_demo_days, default_demo_vault_path, source_devices_of, sync_failure,
     ActogramDto, AppSettings, Dashboard, DayFraction, DaySteps, DeviceListing, DeviceSummary,
     DEFAULT_AUTO_LOCK_MINUTES, MAX_AUTO_LOCK_MINUTES, MAX_DEMO_DAYS, MIN_AUTO_LOCK_MINUTES,
 };
