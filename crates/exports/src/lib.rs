@@ -146,7 +146,8 @@ pub enum ExportError {
 pub type Progress<'a> = &'a mut dyn FnMut(u64) -> ControlFlow<()>;
 
 /// The export at `path`, when it is one this crate reads: told from its
-/// content (`head` is its first bytes; a ZIP's entries are looked at).
+/// content (`head` is its first bytes; a ZIP's entries and a SQLite
+/// database's schema are looked at).
 pub fn detect(path: &std::path::Path, head: &[u8]) -> Option<ExportFormat> {
     if head.starts_with(ZIP_MAGIC) {
         return if apple_health::zip_entry(path).is_some() {
@@ -158,6 +159,9 @@ pub fn detect(path: &std::path::Path, head: &[u8]) -> Option<ExportFormat> {
         } else {
             None
         };
+    }
+    if head.starts_with(b"SQLite format 3\0") {
+        return gadgetbridge::looks_like_gadgetbridge(path).then_some(ExportFormat::Gadgetbridge);
     }
     if apple_health::looks_like_apple_health_xml(head) {
         Some(ExportFormat::AppleHealth)
@@ -186,10 +190,7 @@ pub fn read_export(
         ExportFormat::AppleHealth => apple_health::read_apple_health(path, file, zone, progress),
         ExportFormat::FitbitTakeout => fitbit::read_fitbit(path, file, zone, progress),
         ExportFormat::GarminFit => garmin_fit::read_fit(path, file, zone, progress),
-        ExportFormat::Gadgetbridge => Err(ExportError::File {
-            file: file.to_string(),
-            message: "Gadgetbridge exports are not read yet".into(),
-        }),
+        ExportFormat::Gadgetbridge => gadgetbridge::read_gadgetbridge(path, file, zone, progress),
     }
 }
 
