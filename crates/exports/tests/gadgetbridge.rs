@@ -574,7 +574,10 @@ fn files_that_are_not_gadgetbridge_databases_are_file_errors() {
     let junk = dir.path().join("junk");
     std::fs::write(&junk, b"not a database at all, really not one").expect("write");
     assert!(!looks_like_gadgetbridge(&junk));
-    file_error(&junk, "cannot open as a Gadgetbridge database: file is not a database");
+    file_error(
+        &junk,
+        "cannot open as a Gadgetbridge database: file is not a database",
+    );
     let empty = dir.path().join("empty");
     std::fs::write(&empty, b"").expect("write");
     assert!(!looks_like_gadgetbridge(&empty));
