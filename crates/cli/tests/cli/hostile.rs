@@ -175,10 +175,10 @@ fn a_csv_cut_in_its_last_row_is_refused() {
 }
 
 /// Exports of other apps (issue "Correctness", item 8): said to be what
-/// they are, instead of a misleading CSV error; those not read yet are not
-/// imported, and none is analysed as a recording on its own.
+/// they are, instead of a misleading CSV error; none is analysed as a
+/// recording on its own, and a damaged one is named and not imported.
 #[test]
-fn other_apps_exports_are_named_and_not_imported() {
+fn other_apps_exports_are_named_and_not_analysed_as_recordings() {
     let dir = tempfile::tempdir().expect("tmp");
     let vault = init(dir.path());
     let apple = dir.path().join("export.xml");
@@ -202,21 +202,37 @@ fn other_apps_exports_are_named_and_not_imported() {
         .expect("create")
         .execute_batch(
             "CREATE TABLE android_metadata (locale TEXT);
-             CREATE TABLE DEVICE (_id INTEGER PRIMARY KEY, NAME TEXT);
+             CREATE TABLE DEVICE (_id INTEGER PRIMARY KEY, NAME TEXT, IDENTIFIER TEXT);
+             INSERT INTO DEVICE VALUES (1, 'Mi Band 3', 'C8:0F:10:00:00:01');
              CREATE TABLE MI_BAND_ACTIVITY_SAMPLE (TIMESTAMP INTEGER, DEVICE_ID INTEGER,
                RAW_INTENSITY INTEGER, STEPS INTEGER, RAW_KIND INTEGER, HEART_RATE INTEGER);
              INSERT INTO MI_BAND_ACTIVITY_SAMPLE VALUES (1772319600, 1, 40, 12, 1, 70);",
         )
         .expect("schema");
-    for (file, what) in [(&gadgetbridge, "a Gadgetbridge database export")] {
-        for stderr in [import_fails(&vault, file), analyze_fails(file)] {
-            assert!(
-                stderr.contains(&file.display().to_string())
-                    && stderr.contains(&format!("this is {what}"))
-                    && stderr.contains("cannot be imported yet")
-                    && stderr.lines().count() == 1,
-                "{stderr}"
-            );
-        }
-    }
+    let stderr = analyze_fails(&gadgetbridge);
+    assert!(
+        stderr.contains("this is a Gadgetbridge database export")
+            && stderr.contains("phr import")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    // A Gadgetbridge database whose DEVICE table lacks the address: named,
+    // not imported.
+    let broken = dir.path().join("Gadgetbridge-old");
+    rusqlite::Connection::open(&broken)
+        .expect("create")
+        .execute_batch(
+            "CREATE TABLE DEVICE (_id INTEGER PRIMARY KEY, NAME TEXT);
+             CREATE TABLE MI_BAND_ACTIVITY_SAMPLE (TIMESTAMP INTEGER, DEVICE_ID INTEGER,
+               STEPS INTEGER);
+             INSERT INTO MI_BAND_ACTIVITY_SAMPLE VALUES (1772319600, 1, 12);",
+        )
+        .expect("schema");
+    let stderr = import_fails(&vault, &broken);
+    assert!(
+        stderr.contains(&broken.display().to_string())
+            && stderr.contains("no IDENTIFIER column")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
 }
