@@ -321,3 +321,86 @@ fn a_garmin_monitoring_file_is_imported_and_a_damaged_one_is_refused() {
     );
     assert_eq!(ok(phr(&vault).args(["--json", "days"])), before);
 }
+
+/// A Gadgetbridge database with its own schema for a Mi Band (Gadgetbridge's
+/// `DEVICE` and `MI_BAND_ACTIVITY_SAMPLE` as greenDAO creates them, see
+/// crates/exports/tests/gadgetbridge.rs), `nights` nights from 2024-03-01:
+/// an hour of walking at 21:00 Tokyo, then six hours of light and deep
+/// sleep from 22:00, and SpO2 readings the reader does not take.
+fn gadgetbridge_db(path: &Path, nights: i64) {
+    let conn = rusqlite::Connection::open(path).expect("create");
+    conn.execute_batch(
+        r#"CREATE TABLE android_metadata (locale TEXT);
+        CREATE TABLE "DEVICE" ("_id" INTEGER PRIMARY KEY ,"NAME" TEXT NOT NULL ,"MANUFACTURER" TEXT NOT NULL ,"IDENTIFIER" TEXT NOT NULL UNIQUE ,"TYPE" INTEGER NOT NULL ,"TYPE_NAME" TEXT NOT NULL ,"MODEL" TEXT,"ALIAS" TEXT,"PARENT_FOLDER" TEXT);
+        CREATE TABLE "MI_BAND_ACTIVITY_SAMPLE" ("TIMESTAMP" INTEGER  NOT NULL ,"DEVICE_ID" INTEGER  NOT NULL ,"USER_ID" INTEGER NOT NULL ,"RAW_INTENSITY" INTEGER NOT NULL ,"STEPS" INTEGER NOT NULL ,"RAW_KIND" INTEGER NOT NULL ,"HEART_RATE" INTEGER NOT NULL ,PRIMARY KEY ("TIMESTAMP" ,"DEVICE_ID" ) ON CONFLICT REPLACE) WITHOUT ROWID;
+        CREATE TABLE "HUAMI_SPO2_SAMPLE" ("TIMESTAMP" INTEGER  NOT NULL ,"DEVICE_ID" INTEGER  NOT NULL ,"USER_ID" INTEGER NOT NULL ,"TYPE_NUM" INTEGER NOT NULL ,"SPO2" INTEGER NOT NULL ,PRIMARY KEY ("TIMESTAMP" ,"DEVICE_ID" ) ON CONFLICT REPLACE) WITHOUT ROWID;
+        INSERT INTO "DEVICE" VALUES (1, 'Mi Band 3', 'Huami', 'c8:0f:10:aa:bb:01', 11, 'MIBAND3', NULL, 'Grandma''s band', NULL);"#,
+    )
+    .expect("schema");
+    // 2024-03-01 21:00 in Tokyo.
+    let evening = 1_709_294_400_i64;
+    let mut insert = conn
+        .prepare("INSERT INTO MI_BAND_ACTIVITY_SAMPLE VALUES (?1, 1, 1, ?2, ?3, ?4, ?5)")
+        .expect("prepare");
+    for night in 0..nights {
+        let start = evening + night * 86_400;
+        for minute in 0..60 {
+            insert
+                .execute(rusqlite::params![start + minute * 60, 80, 100, 1, 95])
+                .expect("walk");
+        }
+        for minute in 60..420 {
+            let kind = if (minute / 90) % 2 == 0 { 9 } else { 11 };
+            insert
+                .execute(rusqlite::params![start + minute * 60, 2, 0, kind, 58])
+                .expect("sleep");
+        }
+        conn.execute(
+            "INSERT INTO HUAMI_SPO2_SAMPLE VALUES (?1, 1, 1, 0, 97)",
+            [(start + 7200) * 1000],
+        )
+        .expect("spo2");
+    }
+}
+
+#[test]
+fn a_gadgetbridge_database_is_imported_per_device_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = init(dir.path());
+    let db = dir.path().join("Gadgetbridge");
+    gadgetbridge_db(&db, 3);
+    let summary = import_json(&vault, &db);
+    assert_eq!(summary["format"], "gadgetbridge", "{summary}");
+    assert_eq!(kind(&summary, "steps")["added"], 180, "{summary}");
+    assert_eq!(kind(&summary, "heart_rate")["added"], 3 * 420, "{summary}");
+    assert_eq!(kind(&summary, "sleep")["added"], 3, "{summary}");
+    assert_eq!(
+        summary["sources"][0]["label"], "Grandma's band",
+        "the alias given"
+    );
+    assert_eq!(
+        summary["skipped"],
+        serde_json::json!([{"record": "HUAMI_SPO2_SAMPLE", "count": 3}])
+    );
+    let days: serde_json::Value =
+        serde_json::from_str(&ok(phr(&vault).args(["--json", "days"]))).expect("json");
+    assert!(
+        days.as_array()
+            .is_some_and(|d| d.iter().any(|day| day["steps"] == 6000)),
+        "an hour of 100 steps a minute: {days}"
+    );
+
+    // The same database again, then a newer one that holds it and more.
+    let again = import_json(&vault, &db);
+    assert_eq!(again["added"], 0, "{again}");
+    assert_eq!(again["replaced"], 0, "{again}");
+    let newer = dir.path().join("Gadgetbridge-later");
+    gadgetbridge_db(&newer, 5);
+    let newer = import_json(&vault, &newer);
+    assert_eq!(kind(&newer, "steps")["added"], 120, "{newer}");
+    assert_eq!(kind(&newer, "steps")["unchanged"], 180, "{newer}");
+    assert_eq!(kind(&newer, "sleep")["added"], 2, "{newer}");
+    assert_eq!(newer["replaced"], 0, "{newer}");
+    let text = ok(phr(&vault).arg("import").arg(&db));
+    assert!(text.contains("0 new"), "{text}");
+}
