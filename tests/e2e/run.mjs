@@ -13,7 +13,7 @@
 // PHR_BLUEZ_SIM (default: phr-bluez-sim next to the app binary).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -427,6 +427,52 @@ async function main() {
       assert.equal(heard, 'heart-rate-result', `live heart rate failed: ${heartText}`);
       assert.match(heartText, /\d+ bpm/, 'the latest reading is shown');
       await screenshot(session, '06c-devices-bluetooth');
+    });
+
+    await step("Import: an Apple Health export, cancelled, then imported once and again", async () => {
+      // A month shaped like a real iPhone + Apple Watch export (28 MB of
+      // XML): seconds to read in the debug build, long enough to cancel.
+      const exportXml = join(vaultDir, 'export.xml');
+      const generated = spawnSync('python3', [join(root, 'scripts/generate_apple_health_export.py'), '--days', '30', '--out', exportXml]);
+      assert.equal(generated.status, 0, `the export generator ran: ${generated.stderr}`);
+      const title = await navigate(session, 'import');
+      assert.equal(await title.text(), locales.en.import.title);
+      const path = await session.testid('import-path');
+      await path.type(exportXml);
+      const start = await session.testid('import-start');
+      await waitFor('the import button to be enabled', () => start.enabled());
+
+      await start.click();
+      await session.testid('import-progress', { timeoutMs: 30000, intervalMs: 20 });
+      await (await session.visible('[data-testid="import-progress"] button', { intervalMs: 20 })).click();
+      const [stopped, stoppedBox] = await session.oneOf(['import-error', 'import-result'], { timeoutMs: 120000 });
+      assert.equal(stopped, 'import-error', 'the import was cancelled before it finished');
+      assert.ok((await stoppedBox.text()).includes(locales.en.errors.cancelled), await stoppedBox.text());
+
+      // Counts of the kinds table: { kind: [new, corrected, already stored] }.
+      const kinds = () => session.script(`
+        const rows = document.querySelectorAll('[data-testid="import-kinds"] tbody tr');
+        return Object.fromEntries([...rows].map((r) => [r.querySelector('th').textContent.trim(),
+          [...r.querySelectorAll('td')].map((c) => Number(c.textContent.replace(/[^0-9]/g, '')))]));`);
+      const steps = locales.en.import.kind_steps;
+      const imported = async () => {
+        await start.click();
+        const [shown, box] = await session.oneOf(['import-result', 'import-error'], { timeoutMs: 180000 });
+        assert.equal(shown, 'import-result', `the import failed: ${await box.text()}`);
+        assert.equal(await (await session.testid('import-format')).text(), locales.en.import.format_apple_health);
+        return kinds();
+      };
+      const first = await imported();
+      assert.ok(first[steps][0] > 0, `steps were stored: ${JSON.stringify(first)}`);
+      assert.deepEqual(first[steps].slice(1), [0, 0], `the cancelled import stored nothing: ${JSON.stringify(first)}`);
+      const sources = await (await session.testid('import-sources')).text();
+      assert.ok(sources.includes('iPhone') && sources.includes('Apple Watch'), sources);
+      await screenshot(session, '06d-import-apple-health');
+      const again = await imported();
+      for (const [kind, [added, replaced, unchanged]] of Object.entries(again)) {
+        assert.deepEqual([added, replaced], [0, 0], `${kind} stored twice: ${JSON.stringify(again)}`);
+        assert.equal(unchanged, first[kind][0], `${kind}: all already stored`);
+      }
     });
 
     await step('lock shows the unlock screen; a wrong passphrase is refused', async () => {
