@@ -26,6 +26,8 @@ echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo clippy: the app's phone-only code paths (docs/mobile.md)"
+PHR_APP_CHECK_MOBILE=1 cargo clippy -p phr-app --lib --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace --quiet
 

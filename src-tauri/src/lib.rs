@@ -1,5 +1,5 @@
-//! The desktop app's Rust side (Tauri v2): a thin command layer over the
-//! [`phr_api`] façade, which the `phr` CLI uses too.
+//! The app's Rust side (Tauri v2, desktop and mobile): a thin command layer
+//! over the [`phr_api`] façade, which the `phr` CLI uses too.
 //!
 //! Key design choices: each command takes the shared [`Session`], checks its
 //! text arguments, runs the façade call on the blocking pool (Argon2,
@@ -10,15 +10,27 @@
 //! The vault locks on request and after the idle time in the app settings;
 //! an auto-lock emits the `locked` event. Nothing is cached outside the
 //! open vault.
+//!
+//! Platforms: the desktop binary (`src/main.rs`) calls [`run`]; on Android
+//! and iOS the same [`run`] is the mobile entry point (`mobile` module,
+//! built with the `cdylib` / `staticlib` crate types the Tauri CLI links
+//! into the phone app). Desktop-only parts (WebKitGTK settings) are behind
+//! `cfg(desktop)`; the vault lives in the platform's app data folder on a
+//! phone. `PHR_APP_CHECK_MOBILE=1` compiles the phone-only paths here too,
+//! for lints (build.rs). See docs/mobile.md.
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+// Denied rather than forbidden: the mobile entry point's generated JNI and
+// `no_mangle` symbols (and nothing else) are allowed in `mobile`.
+#![deny(unsafe_code)]
 
 #[cfg(test)]
 mod command_names;
 mod commands;
 mod error;
+#[cfg(any(mobile, phr_check_mobile))]
+mod mobile;
 mod session;
-#[cfg(target_os = "linux")]
+#[cfg(all(desktop, target_os = "linux"))]
 pub mod webview;
 mod wire;
 
@@ -46,23 +58,48 @@ fn watch_idle(app: AppHandle, session: Arc<Session>) {
         .unwrap_or_else(|e| eprintln!("phr-app: no auto-lock: {e}"));
 }
 
-/// Starts the app: the vault is `PHR_VAULT` if set, else
-/// [`phr_api::default_vault_path`]; the passphrase comes from the window.
-pub fn run() -> tauri::Result<()> {
-    let vault_path = vault_path_from(std::env::var_os("PHR_VAULT"), phr_api::default_vault_path());
-    let session = Arc::new(Session::new(vault_path));
-    let watched = Arc::clone(&session);
+/// Runs the app until its window closes; a failure to start is printed and
+/// ends the process with status 1 (there is no caller to return it to on a
+/// phone).
+pub fn run() {
+    if let Err(err) = try_run() {
+        eprintln!("phr-app: {err}");
+        std::process::exit(1);
+    }
+}
+
+/// The vault file when `PHR_VAULT` is not set: the platform's data folder
+/// on a desktop ([`phr_api::default_vault_path`]); on a phone, the app's
+/// own data folder, which only the app can read.
+#[cfg(not(any(mobile, phr_check_mobile)))]
+fn platform_vault_path(_app: &tauri::App) -> Option<std::path::PathBuf> {
+    phr_api::default_vault_path()
+}
+
+#[cfg(any(mobile, phr_check_mobile))]
+fn platform_vault_path(app: &tauri::App) -> Option<std::path::PathBuf> {
+    use tauri::Manager;
+    app.path()
+        .app_data_dir()
+        .ok()
+        .map(|dir| dir.join("vault.phr"))
+}
+
+/// Starts the app: the vault is `PHR_VAULT` if set, else the platform's
+/// default; the passphrase comes from the window.
+fn try_run() -> tauri::Result<()> {
     tauri::Builder::default()
-        .manage(session)
-        .setup(move |app| {
-            #[cfg(target_os = "linux")]
-            {
-                use tauri::Manager;
-                if let Some(window) = app.get_webview_window("main") {
-                    webview::limit_compositing(&window);
-                }
+        .setup(|app| {
+            use tauri::Manager;
+            let vault_path =
+                vault_path_from(std::env::var_os("PHR_VAULT"), platform_vault_path(app));
+            let session = Arc::new(Session::new(vault_path));
+            app.manage(Arc::clone(&session));
+            #[cfg(all(desktop, target_os = "linux"))]
+            if let Some(window) = app.get_webview_window("main") {
+                webview::limit_compositing(&window);
             }
-            watch_idle(app.handle().clone(), watched);
+            watch_idle(app.handle().clone(), session);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -114,6 +114,22 @@ impl BleError {
 /// is bonded already. Returns whether a new bond was made. btleplug has no
 /// pairing API; devices using "Just Works" pairing need no agent, passkey
 /// devices need the desktop's Bluetooth agent to answer.
+///
+/// Linux only: Android, iOS, macOS and Windows pair by themselves when an
+/// encrypted characteristic is first used (the system asks the person);
+/// there this is a [`BleError::Pairing`] that says to pair the device in
+/// the system's Bluetooth settings.
+#[cfg(not(target_os = "linux"))]
+pub async fn bond(address: &str, _timeout: Duration) -> Result<bool, BleError> {
+    Err(BleError::Pairing {
+        device: address.to_string(),
+        reason: "the device asks to be paired: pair it in the system's Bluetooth settings, then sync again".into(),
+    })
+}
+
+/// Pairs and bonds with the device at `address` through BlueZ (see the
+/// other platforms' `bond` for what it does elsewhere).
+#[cfg(target_os = "linux")]
 pub async fn bond(address: &str, timeout: Duration) -> Result<bool, BleError> {
     let failed = |reason: String| BleError::Pairing {
         device: address.to_string(),
