@@ -246,9 +246,59 @@ async function chooseLanguage(session, lang) {
 }
 
 async function navigate(session, screen) {
+  // In a phone-sized window the list is folded behind the menu button.
+  const [item] = await session.findAll(`[data-testid="nav-${screen}"]`);
+  if (!item || !(await item.displayed())) await (await session.testid('nav-menu')).click();
   await (await session.testid(`nav-${screen}`)).click();
   const title = await session.visible('#screen-title');
   return title;
+}
+
+/** Sets the window's size and waits until the page has that width. */
+async function resize(session, width, height) {
+  await session.call('POST', '/window/rect', { width, height });
+  await waitFor(`a ${width} px wide page`, async () => (await session.script('return window.innerWidth')) === width, { timeoutMs: 10000 });
+}
+
+/**
+ * What a phone-sized screen must not have: a page wider than the window
+ * (horizontal scrolling), or a visible control smaller than a 44 px touch
+ * target. Returns the page's widths and the first offenders, by test id,
+ * tag and text.
+ */
+async function phoneProblems(session) {
+  return session.script(`
+    const view = document.documentElement.clientWidth;
+    const name = (e) => (e.dataset.testid || e.id || e.tagName.toLowerCase()) + ' "' + (e.textContent || e.value || '').trim().slice(0, 30) + '"';
+    // Inside a box that fits and scrolls on its own (a wide table, the
+    // actogram): that box scrolls, the page does not.
+    const scrolled = (e) => {
+      for (let p = e; p; p = p.parentElement) {
+        const o = getComputedStyle(p).overflowX;
+        if ((o === 'auto' || o === 'scroll' || o === 'hidden') && p.getBoundingClientRect().right <= view + 1) return true;
+      }
+      return false;
+    };
+    const wide = [...document.querySelectorAll('body *')].filter((e) => {
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.right > view + 1 && !scrolled(e.parentElement);
+    }).slice(-5).map((e) => name(e) + ' ' + Math.round(e.getBoundingClientRect().right) + ' px');
+    // Text that runs out of its box (a long word, a path) widens the page
+    // without widening any element.
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node && wide.length < 5; node = walker.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const r = range.getBoundingClientRect();
+      if (r.width > 0 && r.right > view + 1 && !scrolled(node.parentElement)) wide.push('text "' + node.textContent.trim().slice(0, 40) + '" ' + Math.round(r.right) + ' px');
+    }
+    const small = [...document.querySelectorAll('button, select, input:not([type=hidden]), textarea, [role=button], summary')].filter((e) => {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || getComputedStyle(e).visibility === 'hidden') return false;
+      const box = e.type === 'checkbox' || e.type === 'radio' ? e.closest('label')?.getBoundingClientRect() ?? r : r;
+      return box.height < 43.5 || box.width < 43.5;
+    }).slice(0, 5).map(name);
+    return { scrollWidth: document.documentElement.scrollWidth, clientWidth: view, wide, small };`);
 }
 
 async function fhirCount(base, type) {
@@ -474,6 +524,39 @@ async function main() {
         assert.equal(unchanged, first[kind][0], `${kind}: all already stored`);
       }
     });
+
+    for (const [width, height] of [[360, 640], [390, 844]]) {
+      await step(`phone size ${width}x${height}: every screen in one column, no horizontal scrolling, 44 px targets`, async () => {
+        await resize(session, width, height);
+        const menu = await session.testid('nav-menu');
+        assert.equal(await menu.attribute('aria-expanded'), 'false', 'the navigation is folded');
+        for (const screen of ['today', 'devices', 'import', 'care', 'report', 'share', 'audit', 'settings']) {
+          const title = await navigate(session, screen);
+          assert.equal(await title.text(), locales.en[screen].title);
+          assert.equal(await (await session.testid('nav-menu')).attribute('aria-expanded'), 'false', 'choosing a screen folds the menu');
+          const problems = await phoneProblems(session);
+          assert.ok(problems.scrollWidth <= problems.clientWidth, `${screen} at ${width} px scrolls sideways: ${JSON.stringify(problems)}`);
+          assert.deepEqual(problems.wide, [], `${screen} at ${width} px: wider than the window`);
+          assert.deepEqual(problems.small, [], `${screen} at ${width} px: touch targets under 44 px`);
+          // The dashboard whole (charts and actogram), the rest as a phone shows them.
+          await (screen === 'today' ? screenshotFull : screenshot)(session, `phone-${width}-${screen}`);
+        }
+        // The main flows at this size: a sync and a share preview.
+        await navigate(session, 'devices');
+        await (await session.testid('demo-sync')).click();
+        const [shown, result] = await session.oneOf(['sync-result', 'sync-error'], { timeoutMs: 120000 });
+        assert.equal(shown, 'sync-result', `the sync failed: ${await result.text()}`);
+        await navigate(session, 'share');
+        const url = await session.testid('share-url');
+        if (!(await url.property('value'))) await url.type(fhir);
+        await (await session.testid('share-preview')).click();
+        await session.testid('share-preview-result', { timeoutMs: 60000 });
+        const problems = await phoneProblems(session);
+        assert.ok(problems.scrollWidth <= problems.clientWidth, `the share preview scrolls sideways: ${JSON.stringify(problems)}`);
+        await screenshot(session, `phone-${width}-share-preview`);
+      });
+    }
+    await resize(session, 1280, 800);
 
     await step('lock shows the unlock screen; a wrong passphrase is refused', async () => {
       await (await session.testid('lock-button')).click();
