@@ -554,6 +554,16 @@ async function main() {
         const problems = await phoneProblems(session);
         assert.ok(problems.scrollWidth <= problems.clientWidth, `the share preview scrolls sideways: ${JSON.stringify(problems)}`);
         await screenshot(session, `phone-${width}-share-preview`);
+        // Lock from the folded menu; unlock at this size.
+        await (await session.testid('nav-menu')).click();
+        await (await session.testid('lock-button')).click();
+        const field = await session.testid('unlock-passphrase', { timeoutMs: 60000 });
+        const locked = await phoneProblems(session);
+        assert.ok(locked.scrollWidth <= locked.clientWidth && locked.small.length === 0, `the unlock screen at ${width} px: ${JSON.stringify(locked)}`);
+        await screenshot(session, `phone-${width}-unlock`);
+        await field.type(PASSPHRASE);
+        await (await session.testid('unlock-button')).click();
+        await session.testid('nav-menu', { timeoutMs: 60000 });
       });
     }
     await resize(session, 1280, 800);
