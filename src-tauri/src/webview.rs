@@ -14,6 +14,14 @@
 //! renderer off (it only pays with a GPU). Together 10 MB less at the first
 //! screen (`docs/benchmarks.md`). Mesa itself stays loaded: WebKit opens an
 //! EGL display in the app and the web process whether it composites or not.
+//!
+//! On every machine, JavaScriptCore's JIT compilers are off
+//! (`JSC_useJIT=false`, [`ALWAYS_ENVIRONMENT`]): the app's few hundred
+//! kilobytes of script run in the interpreter fast enough (the dashboard's
+//! heaviest work, laying out four weeks of minutes, is a few milliseconds),
+//! and the web process keeps about 7 MB less without the JIT's code and
+//! compiler pages (`docs/benchmarks.md`); no code is generated at run time
+//! either, which takes a class of engine exploits away.
 
 use std::path::Path;
 
@@ -39,22 +47,27 @@ pub const NO_GPU_ENVIRONMENT: [(&str, &str); 2] = [
     ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
 ];
 
-/// Which of [`NO_GPU_ENVIRONMENT`] to set: all of them without a GPU,
-/// none with one, and never one the user has set (`is_set`).
+/// Variables set before WebKit starts on every machine.
+pub const ALWAYS_ENVIRONMENT: [(&str, &str); 1] = [("JSC_useJIT", "false")];
+
+/// Which variables to set: [`ALWAYS_ENVIRONMENT`], and
+/// [`NO_GPU_ENVIRONMENT`] without a GPU; never one the user has set
+/// (`is_set`).
 pub fn environment_to_set(
     has_gpu: bool,
     is_set: impl Fn(&str) -> bool,
 ) -> Vec<(&'static str, &'static str)> {
-    if has_gpu {
-        return Vec::new();
-    }
-    NO_GPU_ENVIRONMENT
-        .into_iter()
+    let no_gpu: &[(&str, &str)] = if has_gpu { &[] } else { &NO_GPU_ENVIRONMENT };
+    ALWAYS_ENVIRONMENT
+        .iter()
+        .chain(no_gpu)
+        .copied()
         .filter(|(name, _)| !is_set(name))
         .collect()
 }
 
-/// Sets [`NO_GPU_ENVIRONMENT`] when there is no GPU. Call it first in
+/// Sets [`ALWAYS_ENVIRONMENT`], and [`NO_GPU_ENVIRONMENT`] when there is no
+/// GPU. Call it first in
 /// `main`, before any thread or GTK starts; the web processes WebKit spawns
 /// inherit it.
 pub fn prepare_environment() {
@@ -101,13 +114,21 @@ mod tests {
 
     #[test]
     fn the_no_gpu_environment_is_set_only_without_a_gpu_and_never_over_the_user() {
-        assert!(environment_to_set(true, |_| false).is_empty());
         assert_eq!(
-            environment_to_set(false, |_| false),
-            NO_GPU_ENVIRONMENT.to_vec()
+            environment_to_set(true, |_| false),
+            vec![("JSC_useJIT", "false")],
+            "with a GPU only the JIT switch"
         );
         assert_eq!(
-            environment_to_set(false, |name| name == "GDK_GL"),
+            environment_to_set(false, |_| false),
+            vec![
+                ("JSC_useJIT", "false"),
+                ("GDK_GL", "disable"),
+                ("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            ]
+        );
+        assert_eq!(
+            environment_to_set(false, |name| name == "GDK_GL" || name == "JSC_useJIT"),
             vec![("WEBKIT_DISABLE_DMABUF_RENDERER", "1")],
             "a variable the user set is left as it is"
         );
