@@ -102,7 +102,7 @@ use phr_model::{
     StepCount, PLAUSIBLE_UTC, PLAUSIBLE_YEARS,
 };
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -126,11 +126,6 @@ const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 /// file may hold (a plain scan takes about 10), plus some for the schema,
 /// the devices and the counts of tables not read.
 const MAX_STEPS: u64 = 64 * MAX_ROWS + (1 << 24);
-/// Steps between two calls of SQLite's progress handler.
-const STEPS_PER_CHECK: u16 = 1000;
-/// The most 4 KiB pages the connection's temporary database may hold
-/// (64 MiB, in memory). The statements run here need none.
-const MAX_TEMP_PAGES: u32 = 16 * 1024;
 /// Rows between two calls of the caller's progress callback.
 const PROGRESS_EVERY: u64 = 4096;
 /// Length of one sample row (Gadgetbridge's activity samples are minutes).
@@ -1090,44 +1085,9 @@ fn check_schema(objects: &[SchemaObject]) -> Result<(), String> {
     Ok(())
 }
 
-/// `path` as an SQLite URI opening it read-only and immutable; every byte
-/// but unreserved ones and `/` percent-encoded, so `?`, `#` and `%` in a
-/// name stay part of the name.
-fn immutable_uri(path: &Path) -> String {
-    let mut uri = String::from("file:");
-    for b in path.as_os_str().as_encoded_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                uri.push(char::from(*b))
-            }
-            _ => uri.push_str(&format!("%{b:02X}")),
-        }
-    }
-    uri.push_str("?mode=ro&immutable=1");
-    uri
-}
-
-/// Opens `path` read-only and immutable, with temporary storage in memory
-/// and capped, and a progress handler that interrupts any statement once
-/// `max_steps` virtual-machine steps have run on the connection.
+/// Opens `path` as an untrusted SQLite file (read-only, immutable, its
+/// schema untrusted, temporary storage capped), interrupted after
+/// `max_steps` SQLite steps.
 fn open_guarded(path: &Path, max_steps: u64) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        immutable_uri(path),
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.execute_batch(&format!(
-        "PRAGMA temp_store = MEMORY; PRAGMA temp.max_page_count = {MAX_TEMP_PAGES}; PRAGMA trusted_schema = OFF;"
-    ))?;
-    let checks = max_steps.div_ceil(u64::from(STEPS_PER_CHECK));
-    let mut done = 0u64;
-    conn.progress_handler(
-        i32::from(STEPS_PER_CHECK),
-        Some(move || {
-            done += 1;
-            done > checks
-        }),
-    );
-    Ok(conn)
+    phr_untrusted_sqlite::open(path, max_steps)
 }

@@ -18,7 +18,7 @@ use crate::lines::quoted;
 use crate::recording::plausible_span;
 use crate::{ActivityRecording, FileFormat, ImportError, MAX_EPOCHS};
 use chrono::{DateTime, NaiveDateTime};
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
 
 /// Seconds from 0001-01-01 to 1970-01-01.
@@ -38,11 +38,6 @@ fn ticks_to_local(ticks: i64) -> Option<NaiveDateTime> {
 /// epoch a recording may hold, plus a little for the settings. A plain
 /// table scan takes about 10 per row; past this the read is aborted.
 const MAX_STEPS: u64 = 64 * MAX_EPOCHS + (1 << 20);
-/// Steps between two calls of the progress handler.
-const STEPS_PER_CHECK: u16 = 1000;
-/// The most pages of 4 KiB the connection's temporary database may hold
-/// (64 MiB, in memory). The statements run here need none.
-const MAX_TEMP_PAGES: u32 = 16 * 1024;
 
 /// Reads an `.agd` file. `progress` is called with rows read so far.
 ///
@@ -240,48 +235,11 @@ struct Row {
     lux: Option<f64>,
 }
 
-/// `path` as an SQLite URI opening it read-only and immutable; every byte
-/// but unreserved ones and `/` percent-encoded, so `?`, `#` and `%` in a
-/// name stay part of the name.
-fn immutable_uri(path: &Path) -> String {
-    let mut uri = String::from("file:");
-    for b in path.as_os_str().as_encoded_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                uri.push(char::from(*b))
-            }
-            _ => uri.push_str(&format!("%{b:02X}")),
-        }
-    }
-    uri.push_str("?mode=ro&immutable=1");
-    uri
-}
-
-/// Opens `path` read-only and immutable, with temporary storage in memory
-/// and capped, and a progress handler that interrupts any statement once
-/// `max_steps` virtual-machine steps have run on the connection.
+/// Opens `path` as an untrusted SQLite file (read-only, immutable, its
+/// schema untrusted, temporary storage capped), interrupted after
+/// `max_steps` SQLite steps.
 fn open_guarded(path: &Path, max_steps: u64) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        immutable_uri(path),
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    // `hard_heap_limit` would cap memory too, but for the whole process
-    // (the vault's connection included), so it is not set here.
-    conn.execute_batch(&format!(
-        "PRAGMA temp_store = MEMORY; PRAGMA temp.max_page_count = {MAX_TEMP_PAGES};"
-    ))?;
-    let checks = max_steps.div_ceil(u64::from(STEPS_PER_CHECK));
-    let mut done = 0u64;
-    conn.progress_handler(
-        i32::from(STEPS_PER_CHECK),
-        Some(move || {
-            done += 1;
-            done > checks
-        }),
-    );
-    Ok(conn)
+    phr_untrusted_sqlite::open(path, max_steps)
 }
 
 /// Why a database's schema is refused.

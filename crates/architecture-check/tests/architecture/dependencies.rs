@@ -17,8 +17,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("phr-analysis", &["phr-model"]),
     ("phr-report", &["phr-model"]),
     ("phr-vault", &["phr-model"]),
-    ("phr-import", &["phr-model"]),
-    ("phr-exports", &["phr-model"]),
+    // Opening SQLite files others wrote, for the two readers of such files.
+    ("phr-untrusted-sqlite", &[]),
+    ("phr-import", &["phr-model", "phr-untrusted-sqlite"]),
+    ("phr-exports", &["phr-model", "phr-untrusted-sqlite"]),
     ("phr-synth", &["phr-model"]),
     ("phr-fhir", &["phr-model"]),
     ("phr-ble-protocols", &["phr-model"]),
