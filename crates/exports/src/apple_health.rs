@@ -563,39 +563,8 @@ fn sleep_episodes(mut spans: Vec<SleepSpan>, zone: Tz) -> Vec<SleepEpisode> {
             })
         })
         .collect();
-    mark_main_sleep(&mut episodes);
+    crate::mark_main_sleep(&mut episodes);
     episodes
-}
-
-/// Marks the longest episode of each noon-to-noon local night as the main
-/// sleep; an episode lying wholly between 09:00 and 18:00 local time is a
-/// nap and never the main sleep.
-pub(crate) fn mark_main_sleep(episodes: &mut [SleepEpisode]) {
-    let seconds_of_day =
-        |stamp: Stamp| (stamp.utc + i64::from(stamp.offset_seconds)).rem_euclid(86_400);
-    let is_nap = |episode: &SleepEpisode| {
-        let (start, end) = (seconds_of_day(episode.start), seconds_of_day(episode.end));
-        episode.end.utc - episode.start.utc < 9 * 3600
-            && (9 * 3600..=18 * 3600).contains(&start)
-            && (9 * 3600..=18 * 3600).contains(&end)
-            && start <= end
-    };
-    let mut longest: BTreeMap<NaiveDate, (i64, usize)> = BTreeMap::new();
-    for (i, episode) in episodes.iter().enumerate() {
-        if is_nap(episode) {
-            continue;
-        }
-        let night =
-            Stamp::new(episode.start.utc - 12 * 3600, episode.start.offset_seconds).local_date();
-        let length = episode.end.utc - episode.start.utc;
-        let entry = longest.entry(night).or_insert((length, i));
-        if length > entry.0 {
-            *entry = (length, i);
-        }
-    }
-    for (_, i) in longest.into_values() {
-        episodes[i].is_main = true;
-    }
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {

@@ -94,7 +94,6 @@
 //! Errors name the table and row (`table MI_BAND_ACTIVITY_SAMPLE, row 3`:
 //! the third row in the table's storage order, counted from 1).
 
-use crate::apple_health::mark_main_sleep;
 use crate::{Export, ExportError, ExportFormat, Progress, SourceSamples};
 use chrono_tz::Tz;
 use phr_model::{
@@ -996,7 +995,7 @@ fn sleep_episodes(minutes: &[Minute], zone: Tz) -> Result<Vec<SleepEpisode>, phr
             stages,
         });
     }
-    mark_main_sleep(&mut episodes);
+    crate::mark_main_sleep(&mut episodes);
     Ok(episodes)
 }
 

@@ -642,19 +642,9 @@ impl Reader {
             });
         }
         self.skip("sleep_level alone (no span)", lone);
-        // The main sleep: the longest episode of its noon-to-noon night.
-        let mut longest: HashMap<chrono::NaiveDate, (i64, usize)> = HashMap::new();
-        for (index, episode) in episodes.iter().enumerate() {
-            let night = episode.start.plus_seconds(-12 * 3600).local_date();
-            let length = episode.end.utc - episode.start.utc;
-            let entry = longest.entry(night).or_insert((length, index));
-            if length > entry.0 {
-                *entry = (length, index);
-            }
-        }
-        for (_, index) in longest.into_values() {
-            episodes[index].is_main = true;
-        }
+        // The main sleep: the longest episode of its noon-to-noon night that
+        // is not a daytime nap, as for every export.
+        crate::mark_main_sleep(&mut episodes);
         episodes
     }
 

@@ -199,3 +199,37 @@ pub fn read_export(
 pub fn detect_folder(path: &std::path::Path) -> Option<ExportFormat> {
     fitbit::looks_like_fitbit_takeout_dir(path).then_some(ExportFormat::FitbitTakeout)
 }
+
+/// Marks the longest episode of each noon-to-noon local night as the main
+/// sleep; an episode lying wholly between 09:00 and 18:00 local time is a
+/// nap and never the main sleep. Every reader of an export whose sleep
+/// does not say which episode is the main one uses this rule.
+pub(crate) fn mark_main_sleep(episodes: &mut [SleepEpisode]) {
+    let seconds_of_day =
+        |stamp: phr_model::Stamp| (stamp.utc + i64::from(stamp.offset_seconds)).rem_euclid(86_400);
+    let is_nap = |episode: &SleepEpisode| {
+        let (start, end) = (seconds_of_day(episode.start), seconds_of_day(episode.end));
+        episode.end.utc - episode.start.utc < 9 * 3600
+            && (9 * 3600..=18 * 3600).contains(&start)
+            && (9 * 3600..=18 * 3600).contains(&end)
+            && start <= end
+    };
+    let mut longest: std::collections::BTreeMap<chrono::NaiveDate, (i64, usize)> =
+        std::collections::BTreeMap::new();
+    for (i, episode) in episodes.iter().enumerate() {
+        if is_nap(episode) {
+            continue;
+        }
+        let night =
+            phr_model::Stamp::new(episode.start.utc - 12 * 3600, episode.start.offset_seconds)
+                .local_date();
+        let length = episode.end.utc - episode.start.utc;
+        let entry = longest.entry(night).or_insert((length, i));
+        if length > entry.0 {
+            *entry = (length, i);
+        }
+    }
+    for (_, i) in longest.into_values() {
+        episodes[i].is_main = true;
+    }
+}
