@@ -20,6 +20,9 @@ const SETTLED_REACH: usize = 180;
 const SETTLED_MINUTES: usize = 30;
 /// ...when at most this many of them are above the rest count.
 const SETTLED_RESTLESS: usize = 15;
+/// Past the night window only still sleep counts: at most this many of the
+/// 30 minutes above the rest count.
+const STILL_RESTLESS: usize = 2;
 /// Past context laid before the first day, so non-wear runs and night
 /// windows that start the evening before are seen whole.
 const MARGIN_MINUTES: usize = 720;
@@ -153,7 +156,8 @@ pub struct NightFeatures {
     /// Sum of counts over the worn minutes of the window.
     pub counts: f64,
     /// Longest run of active minutes (quiet gaps of up to `bout_gap_minutes`
-    /// bridged), clipped to the window.
+    /// bridged), clipped to the window, except that a bout from still sleep
+    /// or back to it counts on past the window's edge (docs/care.md).
     pub longest_bout: Option<Span>,
 }
 
@@ -541,14 +545,17 @@ fn day_from_grid(
             _ => bouts.push((i, i + 1)),
         }
     }
-    // Asleep: most minutes at rest (sitting up reads above the rest count).
-    let settled = |range: std::ops::Range<usize>| {
-        let restless = range
-            .clone()
+    // Asleep: most minutes at rest (sitting up reads above the rest count);
+    // still: nearly all of them.
+    let restless = |range: std::ops::Range<usize>| {
+        range
             .filter(|&i| !worn[i] || count(i) > settings.rest_count)
-            .count();
-        !range.is_empty() && restless <= SETTLED_RESTLESS
+            .count()
     };
+    let settled =
+        |range: std::ops::Range<usize>| !range.is_empty() && restless(range) <= SETTLED_RESTLESS;
+    let still =
+        |range: std::ops::Range<usize>| !range.is_empty() && restless(range) <= STILL_RESTLESS;
     // Activity running into the edges of the person's own night, not from
     // sleep or not back to it, is going to bed late or getting up early,
     // not wandering: it loses the edge there.
@@ -557,14 +564,14 @@ fn day_from_grid(
     } else {
         0
     };
+    let before = |a: usize| a.saturating_sub(SETTLED_MINUTES).max(reach.start)..a;
+    let after = |b: usize| b..(b + SETTLED_MINUTES).min(reach.end);
     let mut trimmed: Vec<(usize, usize)> = Vec::new();
     for &(a, b) in &bouts {
         // Up long before the night or long after it: not from or back to
         // sleep, whatever follows.
-        let from_sleep = a + edge >= night.start
-            && settled(a.saturating_sub(SETTLED_MINUTES).max(reach.start)..a);
-        let back_to_sleep =
-            b <= night.end + edge && settled(b..(b + SETTLED_MINUTES).min(reach.end));
+        let from_sleep = a + edge >= night.start && settled(before(a));
+        let back_to_sleep = b <= night.end + edge && settled(after(b));
         let mut x = a.max(night.start);
         let mut y = b.min(night.end);
         if x <= night.start + gap && !from_sleep {
@@ -572,6 +579,16 @@ fn day_from_grid(
         }
         if y + gap >= night.end && !back_to_sleep {
             y = night.end.saturating_sub(edge);
+        }
+        // Past the average window, a bout counts on to where the person
+        // lay still again: tonight's sleep began earlier or lasted later
+        // than usual. Only still sleep counts there, as most people are
+        // up and about on and off at those hours.
+        if edge > 0 && from_sleep && a < night.start && still(before(a)) {
+            x = a;
+        }
+        if edge > 0 && back_to_sleep && b > night.end && still(after(b)) {
+            y = b;
         }
         if x < y {
             trimmed.push((x, y));
@@ -853,6 +870,56 @@ mod tests {
         };
         let days = daily_features(&rec, date(1), date(20), &settings);
         assert_eq!(days[19].night.longest_bout.expect("bout").minutes(), 60);
+    }
+
+    #[test]
+    fn a_bout_past_the_usual_night_counts_whole_only_back_in_still_sleep() {
+        // Asleep 03:00-11:00 (the learned night), busy otherwise.
+        let late = |_: u32, m: u32| match m {
+            180..=659 => u32::from(m % 9 == 0) * 3,
+            _ => 100 + (m % 13) * 20,
+        };
+        let settings = FeatureSettings::default();
+        let night_of = |count: &dyn Fn(u32, u32) -> u32| {
+            let log = epochs(date(1), 20, count);
+            let rec = Recordings {
+                activity: &log,
+                ..Default::default()
+            };
+            daily_features(&rec, date(1), date(20), &settings)[19].night
+        };
+        let end = minute_of_day(night_of(&late).window.end);
+        assert!((630..=690).contains(&end), "{end}");
+        // On the last night: up an hour from 10:20, then back to still
+        // sleep until 13:00 (a later morning than usual).
+        let back_to_sleep = night_of(&|day, m| match (day, m) {
+            (19, 620..=679) => 400,
+            (19, 680..=779) => u32::from(m % 9 == 0) * 3,
+            _ => late(day, m),
+        });
+        let bout = back_to_sleep.longest_bout.expect("bout");
+        assert_eq!(bout.minutes(), 60, "{bout:?}");
+        assert_eq!(minute_of_day(bout.end), 680);
+        // The same hour run into the day (getting up early): it loses the
+        // window's last 90 minutes, and is not counted past the window.
+        let getting_up = night_of(&|day, m| match (day, m) {
+            (19, 620..=679) => 400,
+            _ => late(day, m),
+        });
+        assert!(
+            getting_up.longest_bout.is_none_or(|b| b.minutes() < 30),
+            "{:?}",
+            getting_up.longest_bout
+        );
+        // Back to restless rest (sitting up, more than 2 of 30 minutes
+        // above the rest count) is not still sleep: clipped to the window.
+        let restless = night_of(&|day, m| match (day, m) {
+            (19, 620..=679) => 400,
+            (19, 680..=779) => u32::from(m % 3 == 0) * 10,
+            _ => late(day, m),
+        });
+        let bout = restless.longest_bout.expect("bout");
+        assert_eq!(bout.end, restless.window.end, "{bout:?}");
     }
 
     #[test]

@@ -125,7 +125,9 @@ pub struct AlertSettings {
     /// A window (night or daytime) counts when at least this share of it
     /// was worn. Default 0.75.
     pub min_worn_fraction: f64,
-    /// Night: multiples of the scaled MAD above the median. Default 4.
+    /// Night: active minutes must exceed the median of the baseline
+    /// nights' by this many scaled MADs. Default 2 (the bout carries the
+    /// rule; 4 missed short bouts in restless sleepers' nights).
     pub night_mad_factor: f64,
     /// Night: at least this many times the median active minutes. Default
     /// 1.5 (real nights are restless: 10 to 35 active minutes is ordinary).
@@ -182,7 +184,7 @@ impl Default for AlertSettings {
             baseline_days: 14,
             min_baseline_days: 7,
             min_worn_fraction: 0.75,
-            night_mad_factor: 4.0,
+            night_mad_factor: 2.0,
             night_min_ratio: 1.5,
             night_bout_mad_factor: 4.0,
             night_bout_min_ratio: 2.0,

@@ -53,10 +53,11 @@ fn alerts_on_real_recordings_catch_injected_events_with_few_false_alarms() {
     );
     assert!(r.recordings.iter().all(|f| f.used), "{:#?}", r.recordings);
     assert!(r.wandering_nights >= 200 && r.unworn_days >= 30);
-    // Measured: 210 of 235 (89 %); of the bouts of 90 minutes or more
-    // (the wandering a caregiver fears) 141 of 147 (96 %); of 45 minutes
-    // 69 of 88 (78 %).
-    assert!(e.wandering_detected >= 0.85, "{}", e.wandering_detected);
+    // Measured: 222 of 235 (94.5 %; 210, 89 %, before the active-minutes
+    // factor went from 4 to 2 MADs and bouts ran on into still sleep past
+    // the window); of the bouts of 90 minutes or more (the wandering a
+    // caregiver fears) 143 of 147 (97 %); of 45 minutes 79 of 88 (90 %).
+    assert!(e.wandering_detected >= 0.92, "{}", e.wandering_detected);
     let caught = |min: u32, max: u32| {
         let of: Vec<_> = r
             .bouts
@@ -65,20 +66,23 @@ fn alerts_on_real_recordings_catch_injected_events_with_few_false_alarms() {
             .collect();
         of.iter().filter(|b| b.caught).count() as f64 / of.len().max(1) as f64
     };
-    assert!(caught(90, 150) >= 0.93, "{}", caught(90, 150));
-    assert!(caught(0, 89) >= 0.7, "{}", caught(0, 89));
+    assert!(caught(90, 150) >= 0.95, "{}", caught(90, 150));
+    assert!(caught(0, 89) >= 0.85, "{}", caught(0, 89));
     // Measured: every unworn day, and no not_worn alert elsewhere except on
     // the recordings' own days off the wrist.
     assert_eq!(r.unworn_caught, r.unworn_days);
     assert_eq!(r.false_alarms.not_worn, 0);
-    // Measured: no inactivity or rhythm alarm, and night alarms on two
-    // nights only, both of one recording and both on the untouched
-    // recording too (93 and 144 minutes of walking-level activity inside
-    // the rest period: real night activity or false alarms, no diary
-    // says). On the six other recordings, none.
+    // Measured: no inactivity or rhythm alarm, and night alarms on three
+    // nights only, all of one recording and all on the untouched
+    // recording too (93, 144 and 39 minutes of walking-level activity
+    // inside the rest period: real night activity or false alarms, no
+    // diary says). On the six other recordings, none.
     assert_eq!(r.false_alarms.inactivity + r.false_alarms.rhythm_decline, 0);
     assert!(
-        r.distinct_false_alarms.len() <= 2,
+        r.distinct_false_alarms.len() <= 3
+            && r.distinct_false_alarms
+                .iter()
+                .all(|f| f.recording.ends_with("test_sample_aw4.AWD")),
         "{:#?}",
         r.distinct_false_alarms
     );
