@@ -348,28 +348,25 @@ impl Phr {
         ))
     }
 
-    /// The ended local days of a person with data around them, for alerts:
-    /// from `LOOKBACK_DAYS` before `since` (or the first day with data) to
-    /// the last day with data before `today`.
+    /// The ended local days around the days with data (`data`, in date
+    /// order), for alerts: from `LOOKBACK_DAYS` before `since` (or the
+    /// first day with data) to the last day with data before `today`.
     fn evaluation_window(
-        &self,
-        person: &Person,
+        data: &[NaiveDate],
         since: Option<NaiveDate>,
         today: NaiveDate,
-    ) -> Result<Option<(NaiveDate, NaiveDate)>> {
-        let days = self.days_of(person)?;
-        let (Some(first), Some(last_data)) =
-            (days.first().map(|d| d.date), days.last().map(|d| d.date))
-        else {
-            return Ok(None);
+    ) -> Option<(NaiveDate, NaiveDate)> {
+        let (Some(&first), Some(&last_data)) = (data.first(), data.last()) else {
+            return None;
         };
         let yesterday = today - Days::new(1);
         let last = last_data.min(yesterday);
         let first = since.map_or(first, |s| first.max(s - Days::new(LOOKBACK_DAYS)));
-        Ok((first <= last).then_some((first, last)))
+        (first <= last).then_some((first, last))
     }
 
-    /// The alerts of a person's days `first..=last`, evaluated span by span:
+    /// The alerts of a person's days `first..=last` (`data`: the person's
+    /// days with data, in date order), evaluated span by span:
     /// runs of days with data split where no data came for more than
     /// [`SPAN_GAP_DAYS`], each span laid out and evaluated on its own (a
     /// vault holding 1996 and 2011 recordings lays out two spans of weeks,
@@ -379,11 +376,10 @@ impl Phr {
     fn evaluate_spans(
         &self,
         person: &Person,
-        first: NaiveDate,
-        last: NaiveDate,
+        data: &[NaiveDate],
+        (first, last): (NaiveDate, NaiveDate),
         settings: &AlertSettings,
     ) -> Result<Vec<Alert>> {
-        let data: Vec<NaiveDate> = self.days_of(person)?.iter().map(|d| d.date).collect();
         let mut spans: Vec<(NaiveDate, NaiveDate)> = Vec::new();
         let mut start = first;
         let mut previous = first;
@@ -432,9 +428,11 @@ impl Phr {
         today: NaiveDate,
     ) -> Result<usize> {
         let mut new = 0;
-        if let Some((first, last)) = self.evaluation_window(person, since, today)? {
+        // The days with data, read once (summing them decodes the history).
+        let data: Vec<NaiveDate> = self.days_of(person)?.iter().map(|d| d.date).collect();
+        if let Some(window) = Self::evaluation_window(&data, since, today) {
             let settings = self.alert_settings_of(person)?;
-            let fresh = self.evaluate_spans(person, first, last, &settings)?;
+            let fresh = self.evaluate_spans(person, &data, window, &settings)?;
             for alert in fresh {
                 let existing = self
                     .vault

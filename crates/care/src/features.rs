@@ -236,8 +236,11 @@ pub fn daily_features(
         - Duration::days(lead as i64)
         - Duration::minutes(MARGIN_MINUTES as i64);
     let n = MARGIN_MINUTES + n_all * DAY_MINUTES;
-    let index = |local: NaiveDateTime| -> Option<usize> {
-        let minutes = (local - grid_start).num_minutes();
+    // Minute of the grid of a wall-clock time, in seconds of that wall
+    // clock (truncated toward zero, as `(local - grid_start).num_minutes()`).
+    let grid_seconds = grid_start.and_utc().timestamp();
+    let index = |local_seconds: i64| -> Option<usize> {
+        let minutes = (local_seconds - grid_seconds) / 60;
         usize::try_from(minutes).ok().filter(|&i| i < n)
     };
 
@@ -247,11 +250,11 @@ pub fn daily_features(
     let mut offsets: Vec<Option<i32>> = vec![None; n];
     let mut doubled = vec![false; n];
     for epoch in recordings.activity {
-        let local = epoch.at.local();
+        let local = epoch.at.local_seconds();
         let spread = (epoch.epoch_seconds / 60).max(1);
         let share = f64::from(epoch.count) / f64::from(spread);
         for k in 0..spread {
-            let Some(i) = index(local + Duration::minutes(i64::from(k))) else {
+            let Some(i) = index(local + 60 * i64::from(k)) else {
                 continue;
             };
             match offsets[i] {
@@ -269,9 +272,9 @@ pub fn daily_features(
     let mut heart = vec![false; n];
     let reach = i64::from(settings.heart_rate_wear_minutes);
     for reading in recordings.heart_rate {
-        let local = reading.at.local();
+        let local = reading.at.local_seconds();
         for k in -reach..=reach {
-            if let Some(i) = index(local + Duration::minutes(k)) {
+            if let Some(i) = index(local + 60 * k) {
                 heart[i] = true;
             }
         }
@@ -285,15 +288,20 @@ pub fn daily_features(
     let learns: Vec<bool> = (0..n_all)
         .map(|d| learns_night(&counts[slice(d)]))
         .collect();
+    // The counts as plain numbers (0 where missing) and where they are
+    // present, for the learned night's sums (no branch per minute).
+    let values: Vec<f64> = counts.iter().map(|c| c.unwrap_or(0.0)).collect();
+    let present: Vec<u32> = counts.iter().map(|c| u32::from(c.is_some())).collect();
     (lead..n_all)
         .map(|d| {
             let date = first + Duration::days((d - lead) as i64);
             let range = slice(d);
             let lo = range.start;
             let start = grid_start + Duration::minutes(lo as i64);
-            let days: Vec<&[Option<f64>]> = (d - lead..d)
+            let days: Vec<(&[f64], &[u32])> = (d - lead..d)
                 .filter(|&k| learns[k])
-                .map(|k| &counts[k * DAY_MINUTES..k * DAY_MINUTES + DAY_MINUTES])
+                .map(|k| k * DAY_MINUTES..k * DAY_MINUTES + DAY_MINUTES)
+                .map(|day| (&values[day.clone()], &present[day]))
                 .collect();
             let counts = &counts[range];
             let night = NightWindow::learned(&days, settings)
@@ -333,11 +341,12 @@ impl NightWindow {
     }
 
     /// The quiet part of the average noon-to-noon day of `days` (each 1440
-    /// minutes from noon), once enough days are known: each minute's mean
+    /// minutes from noon: the counts, 0 where missing, and 1 where present),
+    /// once enough days are known: each minute's mean
     /// count over the days, smoothed by a centred one-hour mean; the
     /// night grows from its least active 5 hours while the smoothed profile
     /// stays at or below `night_quiet_fraction` of its mean.
-    fn learned(days: &[&[Option<f64>]], settings: &FeatureSettings) -> Option<Self> {
+    fn learned(days: &[(&[f64], &[u32])], settings: &FeatureSettings) -> Option<Self> {
         const L5: usize = 300;
         const HALF: usize = 30;
         if days.len() < settings.night_learning_min_days.max(1) as usize {
@@ -346,12 +355,12 @@ impl NightWindow {
         let n = DAY_MINUTES;
         let mut sum = vec![0.0f64; n];
         let mut seen = vec![0u32; n];
-        for day in days {
-            for (i, c) in day.iter().enumerate().take(n) {
-                if let Some(c) = c {
-                    sum[i] += c;
-                    seen[i] += 1;
-                }
+        for (values, present) in days {
+            for (s, v) in sum.iter_mut().zip(values.iter()) {
+                *s += v;
+            }
+            for (s, p) in seen.iter_mut().zip(present.iter()) {
+                *s += p;
             }
         }
         let profile: Vec<f64> = (0..n).map(|i| sum[i] / f64::from(seen[i].max(1))).collect();

@@ -89,6 +89,23 @@ impl Stamp {
         self.fixed().naive_local()
     }
 
+    /// Wall-clock time at the person's location as seconds since
+    /// 1970-01-01T00:00:00 of that wall clock: exactly [`Stamp::local`]'s
+    /// time (same fallbacks), for arithmetic on many stamps without
+    /// calendar conversions.
+    pub fn local_seconds(&self) -> i64 {
+        let offset = if FixedOffset::east_opt(self.offset_seconds).is_some() {
+            i64::from(self.offset_seconds)
+        } else {
+            0
+        };
+        // `DateTime::from_timestamp` succeeds exactly in this range.
+        const UTC: std::ops::RangeInclusive<i64> = DateTime::<chrono::Utc>::MIN_UTC.timestamp()
+            ..=DateTime::<chrono::Utc>::MAX_UTC.timestamp();
+        let utc = if UTC.contains(&self.utc) { self.utc } else { 0 };
+        utc + offset
+    }
+
     /// The local calendar day this moment falls on.
     pub fn local_date(&self) -> NaiveDate {
         self.local().date()
@@ -144,6 +161,58 @@ mod tests {
 
     fn dt(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("test literal")
+    }
+
+    #[test]
+    fn local_seconds_are_the_local_time_including_its_fallbacks() {
+        let max = DateTime::<chrono::Utc>::MAX_UTC.timestamp();
+        let min = DateTime::<chrono::Utc>::MIN_UTC.timestamp();
+        let utcs = [
+            0,
+            -1,
+            1_772_323_200,
+            -62_135_596_800,
+            max,
+            max + 1,
+            min,
+            min - 1,
+        ];
+        let offsets = [
+            0,
+            32_400,
+            -34_200,
+            86_399,
+            -86_399,
+            86_400,
+            -86_400,
+            i32::MAX,
+        ];
+        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut random = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let mut stamps: Vec<Stamp> = utcs
+            .iter()
+            .flat_map(|&u| offsets.iter().map(move |&o| Stamp::new(u, o)))
+            .collect();
+        for _ in 0..10_000 {
+            let utc = (random() % 20_000_000_000) as i64 - 10_000_000_000;
+            let offset = (random() % 100_000) as i32 - 50_000;
+            stamps.push(Stamp::new(utc, offset));
+        }
+        // (`local` itself panics where the local time leaves chrono's range:
+        // the offset pushing the latest instant past it.)
+        let in_range = |s: &Stamp| (min..=max).contains(&s.local_seconds());
+        for stamp in stamps.into_iter().filter(in_range) {
+            assert_eq!(
+                stamp.local_seconds(),
+                stamp.local().and_utc().timestamp(),
+                "{stamp:?}"
+            );
+        }
     }
 
     #[test]
