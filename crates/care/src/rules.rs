@@ -297,12 +297,57 @@ pub fn evaluate(
     today: &DayFeatures,
     settings: &AlertSettings,
 ) -> Vec<Alert> {
+    let mut all: Vec<DayFeatures> = history
+        .iter()
+        .filter(|d| d.date < today.date && d.date >= today.date - rhythm_reach(settings))
+        .cloned()
+        .collect();
+    all.push(today.clone());
+    let mut alerts = other_rules(person, history, today, settings);
+    alerts.extend(rhythm_decline(
+        person,
+        &all,
+        settings,
+        &mut WeeklyRhythms::default(),
+    ));
+    alerts
+}
+
+/// Every rule but `rhythm_decline`.
+fn other_rules(
+    person: PersonId,
+    history: &[DayFeatures],
+    today: &DayFeatures,
+    settings: &AlertSettings,
+) -> Vec<Alert> {
     let mut alerts = Vec::new();
     alerts.extend(night_activity(person, history, today, settings));
     alerts.extend(inactivity(person, history, today, settings));
     alerts.extend(not_worn(person, history, today, settings));
-    alerts.extend(rhythm_decline(person, history, today, settings));
     alerts
+}
+
+/// How far back `rhythm_decline` reads: the walk back over up to 28 firing
+/// days, each with its week and baseline windows (and the onset baseline's
+/// five days more).
+fn rhythm_reach(settings: &AlertSettings) -> Duration {
+    Duration::days(29 + 7 + i64::from(settings.rhythm_baseline_windows) + 5)
+}
+
+/// The weekly rhythm of the week ending on a date, computed once per
+/// evaluation over one sorted history (each week is a baseline window of
+/// the 14 days after it, and read again while an episode is walked back).
+#[derive(Default)]
+struct WeeklyRhythms(std::collections::HashMap<NaiveDate, Option<Rhythm>>);
+
+impl WeeklyRhythms {
+    /// The rhythm of the 7 days of `all` (date order) ending on `end`.
+    fn of(&mut self, all: &[DayFeatures], end: NaiveDate) -> Option<Rhythm> {
+        *self
+            .0
+            .entry(end)
+            .or_insert_with(|| weekly_rhythm(days_between(all, end - Duration::days(6), end)))
+    }
 }
 
 /// Evaluates every day against the days before it, as if the data had
@@ -331,8 +376,22 @@ pub fn evaluate_days(
     settings: &AlertSettings,
     merged: &mut Vec<Alert>,
 ) {
+    // Days in strict date order (as `daily_features` gives them) share one
+    // cache of weekly rhythms; any other order is evaluated day by day as
+    // `evaluate` does.
+    let sorted = days.windows(2).all(|w| w[0].date < w[1].date);
+    let mut weekly = WeeklyRhythms::default();
     for i in from..days.len() {
-        for alert in evaluate(person, &days[..i], &days[i], settings) {
+        let alerts = if sorted {
+            let today = &days[i];
+            let lo = days[..i].partition_point(|d| d.date < today.date - rhythm_reach(settings));
+            let mut alerts = other_rules(person, &days[..i], today, settings);
+            alerts.extend(rhythm_decline(person, &days[lo..=i], settings, &mut weekly));
+            alerts
+        } else {
+            evaluate(person, &days[..i], &days[i], settings)
+        };
+        for alert in alerts {
             match merged.iter_mut().find(|a| a.id == alert.id) {
                 Some(existing) => {
                     if alert.end >= existing.end {
@@ -643,15 +702,16 @@ fn rhythm_check(
     all: &[DayFeatures],
     index: usize,
     settings: &AlertSettings,
+    weekly: &mut WeeklyRhythms,
 ) -> Option<RhythmChange> {
     let today = &all[index];
     let before = &all[..=index];
     let recent_days = days_between(before, today.date - Duration::days(6), today.date);
-    let recent = weekly_rhythm(recent_days)?;
+    let recent = weekly.of(before, today.date)?;
     let mut windows = Vec::new();
     for k in 0..settings.rhythm_baseline_windows {
         let end = today.date - Duration::days(7 + i64::from(k));
-        if let Some(rhythm) = weekly_rhythm(days_between(before, end - Duration::days(6), end)) {
+        if let Some(rhythm) = weekly.of(before, end) {
             windows.push(rhythm);
         }
     }
@@ -698,21 +758,18 @@ fn rhythm_check(
 
 /// `rhythm_decline`: the last 7 days against the weekly windows before
 /// them. One alert per episode: while the rule keeps firing on consecutive
-/// days, the start stays that of the first firing day's week.
+/// days, the start stays that of the first firing day's week. `all`: the
+/// days in date order, today last, from [`rhythm_reach`] before it at least.
 fn rhythm_decline(
     person: PersonId,
-    history: &[DayFeatures],
-    today: &DayFeatures,
+    all: &[DayFeatures],
     settings: &AlertSettings,
+    weekly: &mut WeeklyRhythms,
 ) -> Option<Alert> {
-    let mut all: Vec<DayFeatures> = history
-        .iter()
-        .filter(|d| d.date < today.date)
-        .cloned()
-        .collect();
-    all.push(today.clone());
-    let fires = |index: usize| {
-        rhythm_check(&all, index, settings).filter(|c| c.signals() >= settings.rhythm_min_signals)
+    let today = all.last()?;
+    let mut fires = |index: usize| {
+        rhythm_check(all, index, settings, weekly)
+            .filter(|c| c.signals() >= settings.rhythm_min_signals)
     };
     let last = all.len() - 1;
     let change = fires(last)?;
@@ -1076,6 +1133,36 @@ mod tests {
         let before = weekly_rhythm(&days[14..21]).expect("before");
         let after = weekly_rhythm(&days[28..35]).expect("after");
         assert!(after.is < before.is && after.iv > before.iv && after.ra < before.ra);
+    }
+
+    #[test]
+    fn the_whole_history_gives_what_each_day_alone_gives() {
+        // 90 days, the rhythm flattening from day 28 and ordinary again
+        // from day 60, with gaps: one cache of weekly rhythms over the
+        // sorted history must give what each day's own evaluation gives.
+        let days: Vec<DayFeatures> = (0..90)
+            .filter(|d| d % 17 != 5)
+            .map(|d| if d < 60 { flattening(d) } else { ordinary(d) })
+            .collect();
+        let settings = AlertSettings::default();
+        let mut one_by_one: Vec<Alert> = Vec::new();
+        for i in 0..days.len() {
+            for alert in evaluate(person(), &days[..i], &days[i], &settings) {
+                match one_by_one.iter_mut().find(|a| a.id == alert.id) {
+                    Some(existing) if alert.end >= existing.end => {
+                        let severity = existing.severity.max(alert.severity);
+                        *existing = alert;
+                        existing.severity = severity;
+                    }
+                    Some(_) => {}
+                    None => one_by_one.push(alert),
+                }
+            }
+        }
+        one_by_one.sort_by_key(|a| (a.start, a.kind));
+        let whole = evaluate_history(person(), &days, &settings);
+        assert!(whole.iter().any(|a| a.kind == AlertKind::RhythmDecline));
+        assert_eq!(whole, one_by_one);
     }
 
     #[test]
