@@ -68,7 +68,10 @@ pub fn encode(samples: &Samples) -> Vec<u8> {
         }
     }
     let mut out = vec![FORMAT, samples.kind().code()];
-    let deflated = miniz_oxide::deflate::compress_to_vec(&body, 6);
+    // Level 1: on a year of minutes (366 chunks) 0.4 % larger than level 6
+    // and about 40 ms faster to import; on pyActigraphy's real Actiwatch
+    // recordings 4 % larger (108 against 104 kB).
+    let deflated = miniz_oxide::deflate::compress_to_vec(&body, 1);
     if deflated.len() < body.len() {
         out.push(DEFLATE);
         out.extend_from_slice(&deflated);
