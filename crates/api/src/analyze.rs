@@ -574,7 +574,7 @@ fn zoned_completeness(
 /// are averaged, so the grid keeps one value per wall-clock epoch.
 pub fn wall_clock_grid(epochs: &[ActivityEpoch]) -> Option<ActivityRecording> {
     grid_by(epochs, |e, first| {
-        (e.at.local() - first.at.local()).num_seconds()
+        e.at.local_seconds() - first.at.local_seconds()
     })
 }
 
@@ -829,6 +829,33 @@ pub(crate) mod daylight_saving {
         assert_eq!(day("2026-03-29").recorded_epochs, 1380);
         assert_eq!(day("2026-03-29").fraction, 1.0);
         assert_eq!(day("2026-03-30").epochs_per_day, 1440);
+    }
+
+    #[test]
+    fn where_two_devices_overlap_the_first_ones_epochs_are_analysed() {
+        let (dir, mut phr) = berlin("2026-03-22", 14);
+        let (from, to) = ("2026-03-22".parse().unwrap(), "2026-04-04".parse().unwrap());
+        let alone = phr.analyze(None, from, to, 4.0).unwrap();
+        // A second device over the middle week, moving all night.
+        let mut csv = String::from("timestamp,count\n");
+        let zone = chrono_tz::Europe::Berlin;
+        let start = phr_model::local_midnight("2026-03-25".parse().unwrap(), zone);
+        for (i, utc) in (start..start + 7 * 86_400).step_by(60).enumerate() {
+            let local = zone.timestamp_opt(utc, 0).unwrap().naive_local();
+            writeln!(csv, "{},{}", local.format("%Y-%m-%d %H:%M:%S"), 400 + i % 7).unwrap();
+        }
+        let path = dir.path().join("second.csv");
+        std::fs::write(&path, csv).unwrap();
+        let imported = phr
+            .import_file(&path, None, Some("second"), |_| {})
+            .unwrap();
+        assert_ne!(imported.device, 0);
+        assert_eq!(imported.added, 7 * 1440);
+        let both = phr.analyze(None, from, to, 4.0).unwrap();
+        assert_eq!(
+            serde_json::to_value(&both).unwrap(),
+            serde_json::to_value(&alone).unwrap()
+        );
     }
 
     #[test]

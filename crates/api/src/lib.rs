@@ -699,18 +699,19 @@ impl Phr {
         let zone = crate::zone_of(person)?;
         let range_start = phr_model::local_midnight(from, zone);
         let range_end = phr_model::local_midnight(to.succ_opt().unwrap_or(to), zone);
-        let mut by_instant: BTreeMap<i64, phr_model::ActivityEpoch> = BTreeMap::new();
+        let mut epochs: Vec<phr_model::ActivityEpoch> = Vec::new();
         for device in self.vault.devices(person.id)? {
             if let Samples::Activity(v) =
                 self.vault
                     .samples(device.id, SampleKind::Activity, range_start..range_end)?
             {
-                for e in v {
-                    by_instant.entry(e.at.utc).or_insert(e);
-                }
+                epochs.extend(v);
             }
         }
-        let epochs: Vec<_> = by_instant.into_values().collect();
+        // By instant; at an instant two devices share, the first device's
+        // epoch (a stable sort keeps it first, and dedup keeps the first).
+        epochs.sort_by_key(|e| e.at.utc);
+        epochs.dedup_by_key(|e| e.at.utc);
         let recording = wall_clock_grid(&epochs).ok_or_else(|| {
             ApiError::invalid(format!(
                 "no activity data for {} from {from} to {to}",
