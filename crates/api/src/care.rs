@@ -172,6 +172,12 @@ pub struct RealAlertEvaluation {
     pub false_night_alarms_per_person_month: f64,
     /// Alerts of any kind not explained by an injection, per person-month.
     pub false_alarms_per_person_month: f64,
+    /// Night alarms not on an injected bout that the untouched recording
+    /// does not raise either (the injections moved the person's baseline or
+    /// night enough to raise them), per person-month. The others are the
+    /// recording's own nights: real night activity or false alarms, which
+    /// no diary of these recordings tells apart.
+    pub induced_night_alarms_per_person_month: f64,
 }
 
 /// Runs the alert rules (default thresholds) on real recordings (any file
@@ -213,6 +219,14 @@ pub fn evaluate_alert_rules_on_recordings(
         unworn_detected: report.unworn_detection(),
         false_night_alarms_per_person_month: f64::from(report.false_alarms.night_activity) / months,
         false_alarms_per_person_month: f64::from(report.false_alarms.total()) / months,
+        induced_night_alarms_per_person_month: f64::from(
+            report
+                .distinct_false_alarms
+                .iter()
+                .filter(|f| f.kind == phr_care::AlertKind::NightActivity && !f.untouched)
+                .map(|f| f.trials)
+                .sum::<u32>(),
+        ) / months,
         report,
     })
 }

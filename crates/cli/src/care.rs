@@ -246,6 +246,10 @@ fn evaluate_real(
         e.false_alarms_per_person_month,
         r.own_non_wear
     );
+    println!(
+        "  night alarms the untouched recording does not raise: {:.2} per person-month",
+        e.induced_night_alarms_per_person_month
+    );
     for f in &r.distinct_false_alarms {
         println!(
             "  {} {} {} to {} (in {} trials{}): {}",
