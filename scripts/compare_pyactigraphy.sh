@@ -75,14 +75,16 @@ unlock=$(median_ms true "$phr --vault $work/empty.phr people")
 import=$(median_ms "$fresh" "$phr --vault $work/v.phr import $work/year.csv")
 sh -c "$fresh" && "$phr" --vault "$work/v.phr" import "$work/year.csv" >/dev/null
 vault_analyze=$(median_ms true "$phr --vault $work/v.phr analyze --from 2025-01-01 --to 2025-12-31 --json")
+vault_alerts=$(median_ms true "$phr --vault $work/v.phr care alerts --json")
 vault_report=$(median_ms true "$phr --vault $work/v.phr report --from 2025-01-01 --to 2025-12-31 --lang en --out $work/r.pdf")
-python3 - "$py_ms" "$analyze_csv" "$analyze_awd" "$analyze_agd" "$unlock" "$import" "$vault_analyze" "$vault_report" <<'PY'
+python3 - "$py_ms" "$analyze_csv" "$analyze_awd" "$analyze_agd" "$unlock" "$import" "$vault_analyze" "$vault_report" "$vault_alerts" <<'PY'
 import sys
-py, csv, awd, agd, unlock, imp, van, vrep = map(float, sys.argv[1:])
+py, csv, awd, agd, unlock, imp, van, vrep, val = map(float, sys.argv[1:])
 print(f"phr analyze actigraphy --json, year CSV: {csv:.1f} ms ({py/csv:.0f}x pyActigraphy's compute alone)")
 print(f"  the same from an AWD: {awd:.1f} ms; from an AGD: {agd:.1f} ms")
 print(f"unlock (Argon2id; phr people on an empty vault): {unlock:.1f} ms")
 print(f"phr import of the year CSV: {imp:.1f} ms, {imp-unlock:.1f} ms without the unlock")
 print(f"phr analyze on the vault year --json: {van:.1f} ms, {van-unlock:.1f} ms without the unlock")
 print(f"phr report (the year, PDF) on the vault year: {vrep:.1f} ms, {vrep-unlock:.1f} ms without the unlock")
+print(f"phr care alerts --json on the vault year: {val:.1f} ms, {val-unlock:.1f} ms without the unlock")
 PY
