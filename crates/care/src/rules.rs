@@ -303,28 +303,48 @@ pub fn evaluate(
         .cloned()
         .collect();
     all.push(today.clone());
-    let mut alerts = other_rules(person, history, today, settings);
-    alerts.extend(rhythm_decline(
+    evaluate_with(
         person,
+        history,
         &all,
         settings,
         &mut WeeklyRhythms::default(),
-    ));
-    alerts
+    )
 }
 
-/// Every rule but `rhythm_decline`.
-fn other_rules(
+/// Every rule for the last day of `recent` (the days in date order from
+/// [`rhythm_reach`] before it), given the earlier days `history`.
+fn evaluate_with(
     person: PersonId,
     history: &[DayFeatures],
-    today: &DayFeatures,
+    recent: &[DayFeatures],
     settings: &AlertSettings,
+    weekly: &mut WeeklyRhythms,
 ) -> Vec<Alert> {
+    let Some(today) = recent.last() else {
+        return Vec::new();
+    };
     let mut alerts = Vec::new();
     alerts.extend(night_activity(person, history, today, settings));
     alerts.extend(inactivity(person, history, today, settings));
     alerts.extend(not_worn(person, history, today, settings));
+    alerts.extend(rhythm_decline(person, recent, settings, weekly));
     alerts
+}
+
+/// Merges `alert` into `merged` by id: a continuing episode's latest end
+/// and highest severity win.
+fn merge_alert(merged: &mut Vec<Alert>, alert: Alert) {
+    match merged.iter_mut().find(|a| a.id == alert.id) {
+        Some(existing) => {
+            if alert.end >= existing.end {
+                let severity = existing.severity.max(alert.severity);
+                *existing = alert;
+                existing.severity = severity;
+            }
+        }
+        None => merged.push(alert),
+    }
 }
 
 /// How far back `rhythm_decline` reads: the walk back over up to 28 firing
@@ -383,25 +403,14 @@ pub fn evaluate_days(
     let mut weekly = WeeklyRhythms::default();
     for i in from..days.len() {
         let alerts = if sorted {
-            let today = &days[i];
-            let lo = days[..i].partition_point(|d| d.date < today.date - rhythm_reach(settings));
-            let mut alerts = other_rules(person, &days[..i], today, settings);
-            alerts.extend(rhythm_decline(person, &days[lo..=i], settings, &mut weekly));
-            alerts
+            let from_date = days[i].date - rhythm_reach(settings);
+            let lo = days[..i].partition_point(|d| d.date < from_date);
+            evaluate_with(person, &days[..i], &days[lo..=i], settings, &mut weekly)
         } else {
             evaluate(person, &days[..i], &days[i], settings)
         };
         for alert in alerts {
-            match merged.iter_mut().find(|a| a.id == alert.id) {
-                Some(existing) => {
-                    if alert.end >= existing.end {
-                        let severity = existing.severity.max(alert.severity);
-                        *existing = alert;
-                        existing.severity = severity;
-                    }
-                }
-                None => merged.push(alert),
-            }
+            merge_alert(merged, alert);
         }
     }
 }
@@ -1148,15 +1157,7 @@ mod tests {
         let mut one_by_one: Vec<Alert> = Vec::new();
         for i in 0..days.len() {
             for alert in evaluate(person(), &days[..i], &days[i], &settings) {
-                match one_by_one.iter_mut().find(|a| a.id == alert.id) {
-                    Some(existing) if alert.end >= existing.end => {
-                        let severity = existing.severity.max(alert.severity);
-                        *existing = alert;
-                        existing.severity = severity;
-                    }
-                    Some(_) => {}
-                    None => one_by_one.push(alert),
-                }
+                merge_alert(&mut one_by_one, alert);
             }
         }
         one_by_one.sort_by_key(|a| (a.start, a.kind));
