@@ -269,8 +269,8 @@ impl<'a> Recording<'a> {
     pub fn relative_amplitude(&self, scale: CountScale) -> Option<f64> {
         let profile = self.profile(scale)?;
         let epoch = self.series.epoch_seconds;
-        let l5 = extreme_window(&profile, epoch, 5 * 3600, true)?;
-        let m10 = extreme_window(&profile, epoch, 10 * 3600, false)?;
+        let (l5, m10) = l5_and_m10(&profile, epoch);
+        let (l5, m10) = (l5?, m10?);
         ratio(m10.value - l5.value, m10.value + l5.value)
     }
 
@@ -328,10 +328,7 @@ impl<'a> Recording<'a> {
                 let first_sod = offset_sod(sod, a as u64 * u64::from(epoch));
                 let profile =
                     daily_profile(values[a..=b].iter().copied(), b + 1 - a, first_sod, epoch)?;
-                Some((
-                    extreme_window(&profile, epoch, 5 * 3600, true),
-                    extreme_window(&profile, epoch, 10 * 3600, false),
-                ))
+                Some(l5_and_m10(&profile, epoch))
             })
             .collect()
     }
@@ -485,12 +482,9 @@ impl<'a> Recording<'a> {
         let is = interdaily_stability_bins(&bins, self.series.start_second_of_day(), freq);
         let iv = intradaily_variability_bins(&bins);
         let epoch = self.series.epoch_seconds;
-        let l5 = profile
+        let (l5, m10) = profile
             .as_ref()
-            .and_then(|p| extreme_window(p, epoch, 5 * 3600, true));
-        let m10 = profile
-            .as_ref()
-            .and_then(|p| extreme_window(p, epoch, 10 * 3600, false));
+            .map_or((None, None), |p| l5_and_m10(p, epoch));
         let ra = match (l5, m10) {
             (Some(l), Some(m)) => ratio(m.value - l.value, m.value + l.value),
             _ => None,
@@ -692,55 +686,91 @@ fn extreme_window(
     window_seconds: u32,
     lowest: bool,
 ) -> Option<WindowActivity> {
-    if epoch == 0 || window_seconds % epoch != 0 {
-        return None;
-    }
-    let p = profile.len();
-    let n = (window_seconds / epoch) as usize;
-    if n == 0 || n > p {
-        return None;
-    }
-    // Prefix sums over the doubled profile.
-    let mut pre = Vec::with_capacity(2 * p + 1);
-    let mut cnt = Vec::with_capacity(2 * p + 1);
-    pre.push(0.0f64);
-    cnt.push(0u32);
-    let (mut s, mut c) = (0.0f64, 0u32);
-    for i in 0..2 * p {
-        if let Some(x) = profile[i % p] {
-            s += x;
-            c += 1;
+    CyclicSums::new(profile).extreme(epoch, window_seconds, lowest)
+}
+
+/// Both of L5 and M10 of one profile, from one pass of prefix sums.
+fn l5_and_m10(
+    profile: &[Option<f64>],
+    epoch: u32,
+) -> (Option<WindowActivity>, Option<WindowActivity>) {
+    let sums = CyclicSums::new(profile);
+    (
+        sums.extreme(epoch, 5 * 3600, true),
+        sums.extreme(epoch, 10 * 3600, false),
+    )
+}
+
+/// Prefix sums (and counts of slots with data) over a daily profile
+/// concatenated with itself, for the window searches of [`extreme_window`].
+struct CyclicSums {
+    /// `pre[i]`: sum of the first `i` slots of the doubled profile.
+    pre: Vec<f64>,
+    /// `cnt[i]`: how many of those slots hold data.
+    cnt: Vec<u32>,
+    /// Slots in one day.
+    len: usize,
+}
+
+impl CyclicSums {
+    fn new(profile: &[Option<f64>]) -> Self {
+        let len = profile.len();
+        let mut pre = Vec::with_capacity(2 * len + 1);
+        let mut cnt = Vec::with_capacity(2 * len + 1);
+        pre.push(0.0f64);
+        cnt.push(0u32);
+        let (mut s, mut c) = (0.0f64, 0u32);
+        for _ in 0..2 {
+            for x in profile {
+                if let Some(x) = x {
+                    s += x;
+                    c += 1;
+                }
+                pre.push(s);
+                cnt.push(c);
+            }
         }
-        pre.push(s);
-        cnt.push(c);
+        Self { pre, cnt, len }
     }
-    let mut sums: Vec<Option<f64>> = Vec::with_capacity(p);
-    for start in 0..p {
-        let valid = cnt[start + n] - cnt[start];
-        sums.push((valid > 0).then(|| pre[start + n] - pre[start]));
+
+    /// The sum of the window of `n` slots from `start`, `None` when none of
+    /// them holds data.
+    fn window(&self, start: usize, n: usize) -> Option<f64> {
+        (self.cnt[start + n] > self.cnt[start]).then(|| self.pre[start + n] - self.pre[start])
     }
-    let best = sums
-        .iter()
-        .flatten()
-        .copied()
-        .fold(None, |acc: Option<f64>, v| {
-            Some(match acc {
-                None => v,
-                Some(a) if (lowest && v < a) || (!lowest && v > a) => v,
-                Some(a) => a,
-            })
+
+    fn extreme(&self, epoch: u32, window_seconds: u32, lowest: bool) -> Option<WindowActivity> {
+        if epoch == 0 || window_seconds % epoch != 0 {
+            return None;
+        }
+        let p = self.len;
+        let n = (window_seconds / epoch) as usize;
+        if n == 0 || n > p {
+            return None;
+        }
+        let mut best: Option<f64> = None;
+        for start in 0..p {
+            if let Some(v) = self.window(start, n) {
+                best = Some(match best {
+                    None => v,
+                    Some(a) if (lowest && v < a) || (!lowest && v > a) => v,
+                    Some(a) => a,
+                });
+            }
+        }
+        let best = best?;
+        // Earliest window within rounding noise of the extreme (prefix sums
+        // are not exact; pyActigraphy's rolling sums are not either).
+        let tol = 1e-12 * best.abs().max(1e-300);
+        let start = (0..p).find(|&start| {
+            self.window(start, n)
+                .is_some_and(|v| (v - best).abs() <= tol)
         })?;
-    // Earliest window within rounding noise of the extreme (prefix sums are
-    // not exact; pyActigraphy's rolling sums are not either).
-    let tol = 1e-12 * best.abs().max(1e-300);
-    let start = sums
-        .iter()
-        .position(|v| v.is_some_and(|v| (v - best).abs() <= tol))?;
-    let onset_seconds = start as u32 * epoch;
-    Some(WindowActivity {
-        onset_seconds,
-        value: best / n as f64,
-    })
+        Some(WindowActivity {
+            onset_seconds: start as u32 * epoch,
+            value: best / n as f64,
+        })
+    }
 }
 
 #[cfg(test)]

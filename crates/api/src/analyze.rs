@@ -250,10 +250,65 @@ pub fn analyze_recording(
     threshold: f64,
 ) -> Result<ActigraphyReport> {
     let grids = Grids {
-        wall: recording,
+        wall: WallGrid::of(recording)?,
         real: None,
     };
     Ok(analyze_with_wear(grids, threshold, true)?.0)
+}
+
+/// [`analyze_recording`] of a recording no longer needed afterwards: its
+/// counts become the series analysed instead of being copied (a year of
+/// minutes: 8 MB).
+pub(crate) fn analyze_owned_recording(
+    recording: ActivityRecording,
+    threshold: f64,
+) -> Result<ActigraphyReport> {
+    let grids = Grids {
+        wall: WallGrid::from_recording(recording)?,
+        real: None,
+    };
+    Ok(analyze_with_wear(grids, threshold, true)?.0)
+}
+
+/// The series a recording's counts make.
+fn series_from(
+    start: NaiveDateTime,
+    epoch_seconds: u32,
+    counts: Vec<Option<f64>>,
+) -> Result<EpochSeries> {
+    EpochSeries::new(start, epoch_seconds, counts).map_err(|e| ApiError::invalid(e.to_string()))
+}
+
+/// The wall-clock grid analysed (see [`Grids`]): its counts as a series,
+/// and the format they were read from.
+#[derive(Debug, Clone)]
+pub(crate) struct WallGrid {
+    /// One value per wall-clock epoch.
+    pub(crate) series: EpochSeries,
+    /// Where the recording came from (the report's `format`).
+    pub(crate) format: phr_import::FileFormat,
+}
+
+impl WallGrid {
+    /// The grid of a recording that stays in use (its counts copied).
+    pub(crate) fn of(recording: &ActivityRecording) -> Result<Self> {
+        Ok(WallGrid {
+            series: series_from(
+                recording.start,
+                recording.epoch_seconds,
+                recording.counts.clone(),
+            )?,
+            format: recording.format,
+        })
+    }
+
+    /// The grid of a recording, its counts moved.
+    fn from_recording(recording: ActivityRecording) -> Result<Self> {
+        Ok(WallGrid {
+            series: series_from(recording.start, recording.epoch_seconds, recording.counts)?,
+            format: recording.format,
+        })
+    }
 }
 
 /// Raw-count metrics of each whole 7-day week from the recording's start,
@@ -329,10 +384,10 @@ impl Timeline {
 /// completeness measure durations and take real elapsed time. The two are
 /// the same grid unless a daylight-saving change falls inside (always, for
 /// a file, whose times carry no zone).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Grids<'a> {
     /// One value per wall-clock epoch (see [`wall_clock_grid`]).
-    pub(crate) wall: &'a ActivityRecording,
+    pub(crate) wall: WallGrid,
     /// One value per epoch of real time and where it lies
     /// (see [`real_time_grid`]), or `None` when `wall` is also that.
     pub(crate) real: Option<(&'a ActivityRecording, Timeline)>,
@@ -353,21 +408,13 @@ pub(crate) fn analyze_with_wear(
             "threshold {threshold} must be a number of 0 or more"
         )));
     }
-    let series_of = |recording: &ActivityRecording| {
-        EpochSeries::new(
-            recording.start,
-            recording.epoch_seconds,
-            recording.counts.clone(),
-        )
-        .map_err(|e| ApiError::invalid(e.to_string()))
-    };
-    let series = series_of(grids.wall)?;
+    let WallGrid { series, format } = grids.wall;
     // The real-time grid: the wall-clock one itself when they are the same
     // (no copy of a year's counts).
     let real_series;
     let (timed, timeline) = match grids.real {
         Some((real, timeline)) => {
-            real_series = series_of(real)?;
+            real_series = series_from(real.start, real.epoch_seconds, real.counts.clone())?;
             (&real_series, Some(timeline))
         }
         None => (&series, None),
@@ -486,7 +533,7 @@ pub(crate) fn analyze_with_wear(
         binarized: MetricsDto::new(&metrics.binarized, Some(threshold)),
         cole_kripke: cole_kripke_summary,
         epoch_seconds: series.epoch_seconds,
-        format: grids.wall.format.name().to_string(),
+        format: format.name().to_string(),
         non_wear_minutes: worn_timed.iter().filter(|w| !**w).count() as u64
             * u64::from(timed.epoch_seconds)
             / 60,

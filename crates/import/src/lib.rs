@@ -45,7 +45,9 @@ pub use bba::{looks_like_biobank, parse_biobank, read_biobank, GZIP_MAGIC};
 pub use dqt::{looks_like_daqtix, parse_daqtix};
 pub use lines::MAX_LINE_BYTES;
 pub use mesa::{looks_like_mesa, parse_mesa};
-pub use minute_csv::{parse_minute_csv, MinuteCsv};
+pub use minute_csv::{
+    parse_minute_csv, parse_minute_csv_sized, read_minute_csv_recording, MinuteCsv,
+};
 pub use mtn::{looks_like_mtn, parse_mtn, MAX_MTN_BYTES};
 pub use recording::{ActivityRecording, FileFormat, MAX_EPOCHS};
 pub use rpx::{looks_like_rpx, parse_rpx};
