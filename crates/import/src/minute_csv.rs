@@ -323,9 +323,13 @@ impl Rows<'_> {
                 // the first (`listed` checked it); before the second row
                 // there is no epoch yet and this is the first row, slot 0.
                 let first = self.result.listed.map_or(at.utc, |(first, _)| first.utc);
-                let slot = self
-                    .epoch_seconds
-                    .map_or(0, |epoch| ((at.utc - first) / epoch) as usize);
+                let slot = match self.epoch_seconds {
+                    // The slot right after the last one stored (most rows),
+                    // found without a division.
+                    Some(epoch) if at.utc == first + counts.len() as i64 * epoch => counts.len(),
+                    Some(epoch) => ((at.utc - first) / epoch) as usize,
+                    None => 0,
+                };
                 if counts.len() <= slot {
                     counts.resize(slot + 1, None);
                 }
@@ -339,10 +343,33 @@ impl Rows<'_> {
         let stamp = self
             .stamp(local)
             .map_err(|e| self.error(line_no, e.to_string()))?;
+        self.list(line_no, || local, stamp)
+    }
+
+    /// [`Rows::listed`] of a time in UTC read on the fast path, given as
+    /// its seconds (its stamp, as [`Rows::stamp`] gives it; the wall-clock
+    /// time is made from them only for an error).
+    fn listed_utc(&mut self, line_no: u64, seconds: i64) -> Result<Stamp, ImportError> {
+        debug_assert!(self.utc_shortcut && self.zone == Tz::UTC);
+        let stamp = Stamp::new(seconds, 0);
+        self.list(line_no, || stamp.local(), stamp)
+    }
+
+    /// The checks of [`Rows::listed`] after the stamp; `local` gives the
+    /// row's wall-clock time for an error (only then is it made).
+    fn list(
+        &mut self,
+        line_no: u64,
+        local: impl Fn() -> NaiveDateTime,
+        stamp: Stamp,
+    ) -> Result<Stamp, ImportError> {
         if !PLAUSIBLE_UTC.contains(&stamp.utc) {
             return Err(self.error(
                 line_no,
-                format!("time {local} is outside the years {PLAUSIBLE_YEARS}; is the date right?"),
+                format!(
+                    "time {} is outside the years {PLAUSIBLE_YEARS}; is the date right?",
+                    local()
+                ),
             ));
         }
         if let Some((prev, prev_line)) = self.previous {
@@ -351,7 +378,8 @@ impl Rows<'_> {
                 return Err(self.error(
                     line_no,
                     format!(
-                        "time {local} does not come after line {prev_line} ({})",
+                        "time {} does not come after line {prev_line} ({})",
+                        local(),
                         prev.local()
                     ),
                 ));
@@ -360,7 +388,8 @@ impl Rows<'_> {
                 return Err(self.error(
                     line_no,
                     format!(
-                        "time {local} is {step} seconds after line {prev_line}; the first two rows give the epoch, which is at most a day"
+                        "time {} is {step} seconds after line {prev_line}; the first two rows give the epoch, which is at most a day",
+                        local()
                     ),
                 ));
             }
@@ -368,7 +397,10 @@ impl Rows<'_> {
             if step != epoch && step % epoch != 0 {
                 return Err(self.error(
                     line_no,
-                    format!("time {local} is not a whole number of {epoch}-second epochs after line {prev_line}"),
+                    format!(
+                        "time {} is not a whole number of {epoch}-second epochs after line {prev_line}",
+                        local()
+                    ),
                 ));
             }
         }
@@ -378,7 +410,8 @@ impl Rows<'_> {
                 return Err(self.error(
                     line_no,
                     format!(
-                        "time {local} is {} days after the first row ({}); a recording spans at most {MAX_EPOCHS} epochs ({} days of {epoch}-second epochs); is the date right?",
+                        "time {} is {} days after the first row ({}); a recording spans at most {MAX_EPOCHS} epochs ({} days of {epoch}-second epochs); is the date right?",
+                        local(),
                         (stamp.utc - first.utc) / 86_400,
                         first.local(),
                         MAX_EPOCHS as i64 * epoch / 86_400,
@@ -442,15 +475,50 @@ impl<'a> FixedRow<'a> {
     }
 }
 
+/// A fast-path row's time as the reader needs it.
+enum RowTime {
+    /// Read in UTC: its seconds, which are its stamp.
+    UtcSeconds(i64),
+    /// Read in another zone: the wall-clock time the zone resolves.
+    Local(NaiveDateTime),
+}
+
 /// The date of the previous fixed-layout row, so a day's 1,440 rows read
 /// their date once.
 #[derive(Default)]
 struct DateCache {
     bytes: [u8; 10],
     date: Option<NaiveDate>,
+    /// The date's midnight in seconds, as if UTC.
+    midnight: i64,
 }
 
 impl DateCache {
+    /// [`DateCache::time`] as seconds as if UTC (what
+    /// `time.and_utc().timestamp()` gives): on a cached date, the same
+    /// checks without making the time.
+    fn seconds(&mut self, text: &[u8]) -> Option<i64> {
+        if let (Some(_), true) = (self.date, text[..10] == self.bytes) {
+            let b = &text[10..];
+            if !matches!(b[0], b' ' | b'T') || b[3] != b':' || b[6] != b':' {
+                return None;
+            }
+            let digit = |i: usize| {
+                let d = b[i].wrapping_sub(b'0');
+                (d < 10).then_some(u32::from(d))
+            };
+            let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+            let (hour, minute, second) = (two(1)?, two(4)?, two(7)?);
+            // `and_hms_opt`'s range, a leap second (60) excluded as above.
+            if hour > 23 || minute > 59 || second > 59 {
+                return None;
+            }
+            return Some(self.midnight + i64::from(hour * 3600 + minute * 60 + second));
+        }
+        let time = self.time(text)?;
+        Some(self.midnight + i64::from(chrono::Timelike::num_seconds_from_midnight(&time.time())))
+    }
+
     /// [`parse_fixed_time`] of a 19-byte timestamp, its date taken from the
     /// cache when the previous row had the same one.
     fn time(&mut self, text: &[u8]) -> Option<NaiveDateTime> {
@@ -473,6 +541,11 @@ impl DateCache {
         let time = parse_fixed_time(std::str::from_utf8(text).ok()?)?;
         self.bytes.copy_from_slice(&text[..10]);
         self.date = Some(time.date());
+        self.midnight = time
+            .date()
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+            .timestamp();
         Some(time)
     }
 }
@@ -536,8 +609,16 @@ fn parse_into(
             // first other row (or one the buffer cuts) goes the general way.
             let buffered = lines.buffered();
             let mut used = 0;
+            let in_utc = rows.utc_shortcut && rows.zone == Tz::UTC;
             while let Some(fixed) = FixedRow::at(&buffered[used..]) {
-                let Some(local) = dates.time(fixed.time) else {
+                // In UTC the seconds are the stamp; elsewhere the zone needs
+                // the wall-clock time.
+                let time = if in_utc {
+                    dates.seconds(fixed.time).map(RowTime::UtcSeconds)
+                } else {
+                    dates.time(fixed.time).map(RowTime::Local)
+                };
+                let Some(time) = time else {
                     break;
                 };
                 line_no += 1;
@@ -547,7 +628,10 @@ fn parse_into(
                     progress(bytes_read);
                 }
                 cut_short = None;
-                let stamp = rows.listed(line_no, local)?;
+                let stamp = match time {
+                    RowTime::UtcSeconds(seconds) => rows.listed_utc(line_no, seconds)?,
+                    RowTime::Local(local) => rows.listed(line_no, local)?,
+                };
                 match fixed.count {
                     Some(count) => rows.counted(stamp, count),
                     None => rows.result.missing += 1,
