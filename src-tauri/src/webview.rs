@@ -22,7 +22,11 @@
 //! web process keeps 7 MB less at the first screen and 15 MB less at the
 //! dashboard without the JIT's code and compiler pages
 //! (`docs/benchmarks.md`); no code is generated at run time either, which
-//! takes a class of engine exploits away.
+//! takes a class of engine exploits away. Its heap is also sized for a
+//! small app (`JSC_largeHeapSize`, `JSC_forceRAMSize`): by default it lets
+//! 32 MB of garbage pile up before its first collection and scales its
+//! budgets to the machine's RAM, so the dashboard's loading left 11 MB more
+//! in the web process (the same end-to-end test, 137.9 against 126.8 MB).
 
 use std::path::Path;
 
@@ -48,8 +52,17 @@ pub const NO_GPU_ENVIRONMENT: [(&str, &str); 2] = [
     ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
 ];
 
-/// Variables set before WebKit starts on every machine.
-pub const ALWAYS_ENVIRONMENT: [(&str, &str); 1] = [("JSC_useJIT", "false")];
+/// Variables set before WebKit starts on every machine: the JIT off, and
+/// JavaScriptCore's heap sized for a small app rather than for the
+/// machine's RAM (`largeHeapSize`, bytes allocated before the first
+/// collection, 32 MB by default; `forceRAMSize`, the RAM its heuristics
+/// assume, the machine's by default), so the garbage of loading a screen
+/// is collected instead of kept.
+pub const ALWAYS_ENVIRONMENT: [(&str, &str); 3] = [
+    ("JSC_useJIT", "false"),
+    ("JSC_largeHeapSize", "1048576"),
+    ("JSC_forceRAMSize", "268435456"),
+];
 
 /// Which variables to set: [`ALWAYS_ENVIRONMENT`], and
 /// [`NO_GPU_ENVIRONMENT`] without a GPU; never one the user has set
@@ -117,19 +130,21 @@ mod tests {
     fn the_no_gpu_environment_is_set_only_without_a_gpu_and_never_over_the_user() {
         assert_eq!(
             environment_to_set(true, |_| false),
-            vec![("JSC_useJIT", "false")],
-            "with a GPU only the JIT switch"
+            ALWAYS_ENVIRONMENT.to_vec(),
+            "with a GPU only JavaScriptCore's switches"
         );
         assert_eq!(
             environment_to_set(false, |_| false),
             vec![
                 ("JSC_useJIT", "false"),
+                ("JSC_largeHeapSize", "1048576"),
+                ("JSC_forceRAMSize", "268435456"),
                 ("GDK_GL", "disable"),
                 ("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             ]
         );
         assert_eq!(
-            environment_to_set(false, |name| name == "GDK_GL" || name == "JSC_useJIT"),
+            environment_to_set(false, |name| name == "GDK_GL" || name.starts_with("JSC_")),
             vec![("WEBKIT_DISABLE_DMABUF_RENDERER", "1")],
             "a variable the user set is left as it is"
         );

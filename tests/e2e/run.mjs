@@ -9,6 +9,8 @@
 //
 // Run under a display (CI: xvfb-run, see scripts/test.sh):
 //   node tests/e2e/run.mjs [--app PATH] [--driver PATH] [--bluez-sim PATH] [--no-auto-lock]
+//   (E2E_MEMORY_DETAIL=1: each memory figure also lists every process's
+//   largest mappings by PSS)
 // Environment: PHR_APP (the app binary), TAURI_DRIVER, WEBKIT_WEBDRIVER,
 // PHR_BLUEZ_SIM (default: phr-bluez-sim next to the app binary).
 
@@ -186,12 +188,40 @@ function memoryOf(pid) {
   };
 }
 
+/**
+ * PSS in kB by mapping (a file's base name, [heap], [anon], …), the largest
+ * first: where a process's memory is, for `E2E_MEMORY_DETAIL=1`.
+ */
+function pssByMapping(pid, top = 12) {
+  const by = new Map();
+  let name = '[anon]';
+  let text = '';
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return [];
+  }
+  for (const line of text.split('\n')) {
+    const fields = line.split(/\s+/);
+    if (!fields[0]) continue;
+    if (!fields[0].endsWith(':')) {
+      const path = fields[5] ?? '';
+      name = path.startsWith('/') ? path.split('/').pop() : path || '[anon]';
+    } else if (fields[0] === 'Pss:') {
+      by.set(name, (by.get(name) ?? 0) + Number(fields[1]));
+    }
+  }
+  return [...by].sort((a, b) => b[1] - a[1]).slice(0, top);
+}
+
 // ---------------------------------------------------------------- helpers
 
 /** Memory of the app and its WebKit processes once the screen has settled. */
 async function settledMemory() {
   await new Promise((r) => setTimeout(r, 3000));
-  const processes = tree(metrics.pid).map(memoryOf);
+  const processes = tree(metrics.pid).map((pid) =>
+    process.env.E2E_MEMORY_DETAIL ? { ...memoryOf(pid), top_kb: pssByMapping(pid) } : memoryOf(pid),
+  );
   const total = (key) => Math.round(processes.reduce((sum, p) => sum + p[key], 0) / 1024);
   return { processes, rss_mb: total('rss_kb'), pss_mb: total('pss_kb'), uss_mb: total('uss_kb') };
 }
