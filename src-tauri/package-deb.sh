@@ -46,7 +46,7 @@ Version: $version
 Architecture: $arch
 Maintainer: PHR companion developers
 Installed-Size: $installed_kb
-Depends: libwebkit2gtk-4.1-0, libgtk-3-0
+Depends: libc6 (>= 2.36), libwebkit2gtk-4.1-0, libgtk-3-0
 Section: misc
 Priority: optional
 Description: Personal health record for wearable sleep and step data
