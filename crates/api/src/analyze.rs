@@ -249,11 +249,7 @@ pub fn analyze_recording(
     recording: &ActivityRecording,
     threshold: f64,
 ) -> Result<ActigraphyReport> {
-    let grids = Grids {
-        wall: WallGrid::of(recording)?,
-        real: None,
-    };
-    Ok(analyze_with_wear(grids, threshold, true)?.0)
+    analyze_wall_grid(WallGrid::of(recording)?, threshold)
 }
 
 /// [`analyze_recording`] of a recording no longer needed afterwards: its
@@ -263,10 +259,12 @@ pub(crate) fn analyze_owned_recording(
     recording: ActivityRecording,
     threshold: f64,
 ) -> Result<ActigraphyReport> {
-    let grids = Grids {
-        wall: WallGrid::from_recording(recording)?,
-        real: None,
-    };
+    analyze_wall_grid(WallGrid::from_recording(recording)?, threshold)
+}
+
+/// A file's analysis: its wall-clock grid is also its real-time grid.
+fn analyze_wall_grid(wall: WallGrid, threshold: f64) -> Result<ActigraphyReport> {
+    let grids = Grids { wall, real: None };
     Ok(analyze_with_wear(grids, threshold, true)?.0)
 }
 

@@ -493,23 +493,29 @@ struct DateCache {
     midnight: i64,
 }
 
+/// The hour, minute and second of ` HH:MM:SS` (or with `T`), the part of a
+/// fixed-layout timestamp after its date; `None` unless every field is its
+/// two digits. Their ranges are the caller's to check.
+fn clock(b: &[u8]) -> Option<(u32, u32, u32)> {
+    if !matches!(b[0], b' ' | b'T') || b[3] != b':' || b[6] != b':' {
+        return None;
+    }
+    let digit = |i: usize| {
+        let d = b[i].wrapping_sub(b'0');
+        (d < 10).then_some(u32::from(d))
+    };
+    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    Some((two(1)?, two(4)?, two(7)?))
+}
+
 impl DateCache {
     /// [`DateCache::time`] as seconds as if UTC (what
     /// `time.and_utc().timestamp()` gives): on a cached date, the same
     /// checks without making the time.
     fn seconds(&mut self, text: &[u8]) -> Option<i64> {
         if let (Some(_), true) = (self.date, text[..10] == self.bytes) {
-            let b = &text[10..];
-            if !matches!(b[0], b' ' | b'T') || b[3] != b':' || b[6] != b':' {
-                return None;
-            }
-            let digit = |i: usize| {
-                let d = b[i].wrapping_sub(b'0');
-                (d < 10).then_some(u32::from(d))
-            };
-            let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
-            let (hour, minute, second) = (two(1)?, two(4)?, two(7)?);
-            // `and_hms_opt`'s range, a leap second (60) excluded as above.
+            let (hour, minute, second) = clock(&text[10..])?;
+            // `and_hms_opt`'s range, a leap second (60) excluded as in `time`.
             if hour > 23 || minute > 59 || second > 59 {
                 return None;
             }
@@ -523,20 +529,11 @@ impl DateCache {
     /// cache when the previous row had the same one.
     fn time(&mut self, text: &[u8]) -> Option<NaiveDateTime> {
         if let (Some(date), true) = (self.date, text[..10] == self.bytes) {
-            let b = &text[10..];
-            if !matches!(b[0], b' ' | b'T') || b[3] != b':' || b[6] != b':' {
-                return None;
-            }
-            let digit = |i: usize| {
-                let d = b[i].wrapping_sub(b'0');
-                (d < 10).then_some(u32::from(d))
-            };
-            let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
-            let second = two(7)?;
+            let (hour, minute, second) = clock(&text[10..])?;
             if second > 59 {
                 return None;
             }
-            return date.and_hms_opt(two(1)?, two(4)?, second);
+            return date.and_hms_opt(hour, minute, second);
         }
         let time = parse_fixed_time(std::str::from_utf8(text).ok()?)?;
         self.bytes.copy_from_slice(&text[..10]);
