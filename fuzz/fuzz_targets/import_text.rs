@@ -4,7 +4,7 @@
 #![no_main]
 use chrono_tz::Tz;
 use libfuzzer_sys::fuzz_target;
-use phr_import::{detect_format, parse_awd, parse_minute_csv};
+use phr_import::{detect_format, parse_awd, parse_minute_csv, read_minute_csv_recording};
 
 const ZONES: [Tz; 3] = [
     chrono_tz::UTC,
@@ -24,8 +24,18 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     for zone in ZONES {
-        let Ok(csv) = parse_minute_csv(data, "input", zone, |_| {}) else {
-            continue;
+        // Read straight onto the grid: the same recording, or the same error.
+        let direct = read_minute_csv_recording(data, "input", zone, |_| {}, data.len() as u64);
+        let csv = match (parse_minute_csv(data, "input", zone, |_| {}), direct) {
+            (Ok(csv), Ok(direct)) => {
+                assert_eq!(csv.clone().into_recording(), direct);
+                csv
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string());
+                continue;
+            }
+            (a, b) => panic!("the list gave {a:?}, the grid {b:?}"),
         };
         // Strictly increasing, all on one epoch length, inside what was listed.
         assert!(!csv.epochs.is_empty());
