@@ -211,18 +211,9 @@ pub fn read_minute_csv_recording(
     progress: impl FnMut(u64),
     size: u64,
 ) -> Result<crate::ActivityRecording, ImportError> {
-    let counts = Vec::with_capacity(epochs_capacity(size));
-    let (csv, epoch, sink) = parse_into(
-        input,
-        file,
-        zone,
-        progress,
-        TimeParsing::Fast,
-        Sink::Grid(counts),
-    )?;
-    let Sink::Grid(mut counts) = sink else {
-        unreachable!("the grid sink comes back as given")
-    };
+    let grid = Grid(Vec::with_capacity(epochs_capacity(size)));
+    let (csv, epoch, Grid(mut counts)) =
+        parse_into(input, file, zone, progress, TimeParsing::Fast, grid)?;
     let (first, last) = csv.listed.unwrap_or_default();
     // Gaps listed after the last count.
     let len = ((last.utc - first.utc) / i64::from(epoch)) as usize + 1;
@@ -239,22 +230,54 @@ pub fn read_minute_csv_recording(
 /// comma and the line ending (rows with a count take a digit or more).
 const MIN_ROW_BYTES: u64 = 21;
 
-/// Where the reader keeps the epochs that have a count.
-enum Sink {
-    /// As [`MinuteCsv::epochs`] (what an import stores), room made for
-    /// this many at first.
-    Epochs(usize),
-    /// Straight on the wall-clock grid [`MinuteCsv::into_recording`] lays
-    /// them on (what the analysis of a file takes), without the list.
-    Grid(Vec<Option<f64>>),
+/// Where the reader keeps the epochs that have a count: a list, as
+/// [`MinuteCsv::epochs`] (what an import stores), or a [`Grid`].
+trait Sink {
+    /// Keeps the count of the epoch at `at`; `first` is the first row's
+    /// instant and `epoch` the epoch length once two rows have given it.
+    fn counted(&mut self, at: Stamp, count: u32, first: i64, epoch: Option<i64>);
+}
+
+impl Sink for Vec<ActivityEpoch> {
+    fn counted(&mut self, at: Stamp, count: u32, _first: i64, _epoch: Option<i64>) {
+        self.push(ActivityEpoch {
+            at,
+            epoch_seconds: 0, // set at the end once the epoch is known
+            count,
+        });
+    }
+}
+
+/// The counts straight on the wall-clock grid [`MinuteCsv::into_recording`]
+/// lays them on (what the analysis of a file takes), without the list.
+struct Grid(Vec<Option<f64>>);
+
+impl Sink for Grid {
+    fn counted(&mut self, at: Stamp, count: u32, first: i64, epoch: Option<i64>) {
+        let counts = &mut self.0;
+        // Every row listed so far is a whole number of epochs after the
+        // first (`Rows::list` checked it); before the second row there is no
+        // epoch yet and this is the first row, slot 0.
+        let slot = match epoch {
+            // The slot right after the last one stored (most rows), found
+            // without a division.
+            Some(epoch) if at.utc == first + counts.len() as i64 * epoch => counts.len(),
+            Some(epoch) => ((at.utc - first) / epoch) as usize,
+            None => 0,
+        };
+        if counts.len() <= slot {
+            counts.resize(slot + 1, None);
+        }
+        counts[slot] = Some(f64::from(count));
+    }
 }
 
 /// What the reader has seen so far, and the checks every row goes through.
-struct Rows<'a> {
+struct Rows<'a, S> {
     file: &'a str,
     zone: Tz,
     result: MinuteCsv,
-    sink: Sink,
+    sink: S,
     /// Whether some row had a count.
     counted_any: bool,
     previous: Option<(Stamp, u64)>,
@@ -263,7 +286,7 @@ struct Rows<'a> {
     utc_shortcut: bool,
 }
 
-impl Rows<'_> {
+impl<S: Sink> Rows<'_, S> {
     fn error(&self, line: u64, message: String) -> ImportError {
         ImportError::Line {
             file: self.file.to_string(),
@@ -312,30 +335,8 @@ impl Rows<'_> {
     /// Keeps an epoch with a count.
     fn counted(&mut self, at: Stamp, count: u32) {
         self.counted_any = true;
-        match &mut self.sink {
-            Sink::Epochs(_) => self.result.epochs.push(ActivityEpoch {
-                at,
-                epoch_seconds: 0, // set at the end once the epoch is known
-                count,
-            }),
-            Sink::Grid(counts) => {
-                // Every row listed so far is a whole number of epochs after
-                // the first (`listed` checked it); before the second row
-                // there is no epoch yet and this is the first row, slot 0.
-                let first = self.result.listed.map_or(at.utc, |(first, _)| first.utc);
-                let slot = match self.epoch_seconds {
-                    // The slot right after the last one stored (most rows),
-                    // found without a division.
-                    Some(epoch) if at.utc == first + counts.len() as i64 * epoch => counts.len(),
-                    Some(epoch) => ((at.utc - first) / epoch) as usize,
-                    None => 0,
-                };
-                if counts.len() <= slot {
-                    counts.resize(slot + 1, None);
-                }
-                counts[slot] = Some(f64::from(count));
-            }
-        }
+        let first = self.result.listed.map_or(at.utc, |(first, _)| first.utc);
+        self.sink.counted(at, count, first, self.epoch_seconds);
     }
 
     /// Checks a row's time against the rows before and lists it; its stamp.
@@ -557,34 +558,33 @@ pub(crate) fn parse_minute_csv_with(
     time_parsing: TimeParsing,
     size: Option<u64>,
 ) -> Result<MinuteCsv, ImportError> {
-    let sink = Sink::Epochs(size.map_or(0, epochs_capacity));
-    let (mut result, epoch, _) = parse_into(input, file, zone, progress, time_parsing, sink)?;
+    let epochs = Vec::with_capacity(size.map_or(0, epochs_capacity));
+    let (mut result, epoch, epochs) =
+        parse_into(input, file, zone, progress, time_parsing, epochs)?;
+    result.epochs = epochs;
     for e in &mut result.epochs {
         e.epoch_seconds = epoch;
     }
     Ok(result)
 }
 
-/// The reader itself: the rows' summary (with the epochs, for
-/// [`Sink::Epochs`]), the epoch length and the sink.
-fn parse_into(
+/// The reader itself: the rows' summary (without the epochs), the epoch
+/// length and the sink holding them.
+fn parse_into<S: Sink>(
     input: impl BufRead,
     file: &str,
     zone: Tz,
     mut progress: impl FnMut(u64),
     time_parsing: TimeParsing,
-    sink: Sink,
-) -> Result<(MinuteCsv, u32, Sink), ImportError> {
+    sink: S,
+) -> Result<(MinuteCsv, u32, S), ImportError> {
     let parse_time = |text: &str| time_parsing.parse(text);
     let mut rows = Rows {
         file,
         zone,
         counted_any: false,
         result: MinuteCsv {
-            epochs: match sink {
-                Sink::Epochs(capacity) => Vec::with_capacity(capacity),
-                Sink::Grid(_) => Vec::new(),
-            },
+            epochs: Vec::new(),
             missing: 0,
             lines: 0,
             listed: None,
