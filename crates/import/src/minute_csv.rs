@@ -38,14 +38,12 @@ impl MinuteCsv {
     /// when the grid should follow the file's wall-clock times exactly.
     pub fn into_recording(self) -> crate::ActivityRecording {
         let epoch_seconds = self.epochs.first().map_or(60, |e| e.epoch_seconds);
-        let (first, last) = self.listed.unwrap_or_default();
-        let slot = |utc: i64| ((utc - first.utc) / i64::from(epoch_seconds)) as usize;
-        let mut counts: Vec<Option<f64>> = vec![None; slot(last.utc) + 1];
+        let first = self.listed.unwrap_or_default().0.utc;
+        let mut grid = Grid(Vec::with_capacity(self.epochs.len()));
         for e in &self.epochs {
-            counts[slot(e.at.utc)] = Some(f64::from(e.count));
+            grid.counted(e.at, e.count, first, Some(i64::from(epoch_seconds)));
         }
-        let start: NaiveDateTime = first.local();
-        crate::ActivityRecording::on_grid(crate::FileFormat::Csv, start, epoch_seconds, counts)
+        grid.into_recording(self.listed, epoch_seconds)
     }
 }
 
@@ -193,9 +191,11 @@ pub fn parse_minute_csv_sized(
     parse_minute_csv_with(input, file, zone, progress, TimeParsing::Fast, Some(size))
 }
 
-/// The epochs a minute CSV of `size` bytes can hold at most: every row
-/// takes at least [`MIN_ROW_BYTES`] (`2026-03-01 00:00:00,` and a line
-/// ending), and no recording holds more than [`MAX_EPOCHS`].
+/// Room for the epochs of a minute CSV of `size` bytes: as many as rows of
+/// the common fixed layout fit, each at least [`MIN_ROW_BYTES`]
+/// (`2026-03-01 00:00:00,` and a line ending), and never more than a
+/// recording holds ([`MAX_EPOCHS`]). Files of shorter rows (no seconds)
+/// grow the vector past it as before.
 fn epochs_capacity(size: u64) -> usize {
     usize::try_from((size / MIN_ROW_BYTES).min(MAX_EPOCHS)).unwrap_or(0)
 }
@@ -212,18 +212,8 @@ pub fn read_minute_csv_recording(
     size: u64,
 ) -> Result<crate::ActivityRecording, ImportError> {
     let grid = Grid(Vec::with_capacity(epochs_capacity(size)));
-    let (csv, epoch, Grid(mut counts)) =
-        parse_into(input, file, zone, progress, TimeParsing::Fast, grid)?;
-    let (first, last) = csv.listed.unwrap_or_default();
-    // Gaps listed after the last count.
-    let len = ((last.utc - first.utc) / i64::from(epoch)) as usize + 1;
-    counts.resize(len, None);
-    Ok(crate::ActivityRecording::on_grid(
-        crate::FileFormat::Csv,
-        first.local(),
-        epoch,
-        counts,
-    ))
+    let (csv, epoch, grid) = parse_into(input, file, zone, progress, TimeParsing::Fast, grid)?;
+    Ok(grid.into_recording(csv.listed, epoch))
 }
 
 /// The shortest row of the common fixed layout: a 19-byte timestamp, a
@@ -251,6 +241,24 @@ impl Sink for Vec<ActivityEpoch> {
 /// The counts straight on the wall-clock grid [`MinuteCsv::into_recording`]
 /// lays them on (what the analysis of a file takes), without the list.
 struct Grid(Vec<Option<f64>>);
+
+impl Grid {
+    /// The recording of the rows listed from `first` to `last`, one slot
+    /// per `epoch` seconds (the gaps listed after the last count included).
+    fn into_recording(
+        self,
+        listed: Option<(Stamp, Stamp)>,
+        epoch: u32,
+    ) -> crate::ActivityRecording {
+        let (first, last) = listed.unwrap_or_default();
+        let mut counts = self.0;
+        counts.resize(
+            ((last.utc - first.utc) / i64::from(epoch)) as usize + 1,
+            None,
+        );
+        crate::ActivityRecording::on_grid(crate::FileFormat::Csv, first.local(), epoch, counts)
+    }
+}
 
 impl Sink for Grid {
     fn counted(&mut self, at: Stamp, count: u32, first: i64, epoch: Option<i64>) {
@@ -1160,7 +1168,6 @@ mod tests {
             text.len() as u64,
         )
         .expect("parses");
-        assert!(sized.epochs.capacity() >= sized.epochs.len());
         assert!(
             sized.epochs.capacity() <= text.len() / MIN_ROW_BYTES as usize,
             "{} epochs reserved for {} bytes",
