@@ -26,7 +26,7 @@
 //! small app (`JSC_largeHeapSize`, `JSC_forceRAMSize`): by default it lets
 //! 32 MB of garbage pile up before its first collection and scales its
 //! budgets to the machine's RAM, so the dashboard's loading left 11 MB more
-//! in the web process (the same end-to-end test, 137.9 against 126.8 MB).
+//! in the web process (the same end-to-end test, 137.9 against 126.1 MB).
 
 use std::path::Path;
 
