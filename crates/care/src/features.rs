@@ -71,7 +71,8 @@ pub struct FeatureSettings {
     /// the learning days (see `docs/care.md`), but at least this long
     /// (minutes, grown evenly around its middle). Default 300.
     pub night_min_minutes: u32,
-    /// And at most this long (shrunk evenly). Default 600.
+    /// And at most this long (shrunk evenly). Default 720 (12 h: a person
+    /// with dementia may spend 11 h or more in bed).
     pub night_max_minutes: u32,
     /// Activity running into the start of the learned night without sleep
     /// before it (going to bed late), or into its end without sleep after
@@ -112,7 +113,7 @@ impl Default for FeatureSettings {
             rest_count: 4.0,
             heart_rate_wear_minutes: 5,
             night_min_minutes: 300,
-            night_max_minutes: 600,
+            night_max_minutes: 720,
             night_edge_minutes: 90,
             night_quiet_fraction: 0.3,
             night_learning_days: 14,

@@ -133,7 +133,7 @@ pub struct AlertSettings {
     /// 1.5 (real nights are restless: 10 to 35 active minutes is ordinary).
     pub night_min_ratio: f64,
     /// Night: the longest bout must exceed the median of the baseline
-    /// nights' longest bouts by this many scaled MADs. Default 4.
+    /// nights' longest bouts by this many scaled MADs. Default 3.
     pub night_bout_mad_factor: f64,
     /// Night: and be at least this many times that median. Default 2.
     pub night_bout_min_ratio: f64,
@@ -186,7 +186,7 @@ impl Default for AlertSettings {
             min_worn_fraction: 0.75,
             night_mad_factor: 2.0,
             night_min_ratio: 1.5,
-            night_bout_mad_factor: 4.0,
+            night_bout_mad_factor: 3.0,
             night_bout_min_ratio: 2.0,
             night_min_active_minutes: 30,
             night_min_bout_minutes: 30,

@@ -53,11 +53,12 @@ fn alerts_on_real_recordings_catch_injected_events_with_few_false_alarms() {
     );
     assert!(r.recordings.iter().all(|f| f.used), "{:#?}", r.recordings);
     assert!(r.wandering_nights >= 200 && r.unworn_days >= 30);
-    // Measured: 222 of 235 (94.5 %; 210, 89 %, before the active-minutes
-    // factor went from 4 to 2 MADs and bouts ran on into still sleep past
-    // the window); of the bouts of 90 minutes or more (the wandering a
-    // caregiver fears) 143 of 147 (97 %); of 45 minutes 79 of 88 (90 %).
-    assert!(e.wandering_detected >= 0.92, "{}", e.wandering_detected);
+    // Measured: 224 of 235 (95.3 %; 222 before the bout test went from 4
+    // to 3 MADs and the learned night's limit from 10 to 12 h, 210 before
+    // the active-minutes factor went from 4 to 2 MADs); of the bouts of 90
+    // minutes or more (the wandering a caregiver fears) 143 of 147 (97 %);
+    // of 45 minutes 81 of 88 (92 %). Over seeds 1 to 5: the next test.
+    assert!(e.wandering_detected >= 0.93, "{}", e.wandering_detected);
     let caught = |min: u32, max: u32| {
         let of: Vec<_> = r
             .bouts
@@ -72,11 +73,12 @@ fn alerts_on_real_recordings_catch_injected_events_with_few_false_alarms() {
     // the recordings' own days off the wrist.
     assert_eq!(r.unworn_caught, r.unworn_days);
     assert_eq!(r.false_alarms.not_worn, 0);
-    // Measured: no inactivity or rhythm alarm, and night alarms on three
-    // nights only, all of one recording and all on the untouched
-    // recording too (93, 144 and 39 minutes of walking-level activity
-    // inside the rest period: real night activity or false alarms, no
-    // diary says). On the six other recordings, none.
+    // Measured: no inactivity or rhythm alarm, and night alarms on two
+    // nights only, both of one recording and on the untouched recording
+    // too (93 and 144 minutes of walking-level activity in the person's
+    // usual night: real night activity or false alarms, no diary says; a
+    // third, 39 minutes, with the night at most 10 h). On the six other
+    // recordings, none.
     assert_eq!(r.false_alarms.inactivity + r.false_alarms.rhythm_decline, 0);
     assert!(
         r.distinct_false_alarms.len() <= 3
@@ -94,6 +96,30 @@ fn alerts_on_real_recordings_catch_injected_events_with_few_false_alarms() {
     // (So no night alarm here is one the injections raised themselves:
     // `induced_night_alarms_per_person_month` is 0 for this seed, 0.11 for
     // seeds 2 and 3.)
+}
+
+#[test]
+fn over_five_seeds_at_least_95_percent_of_wandering_nights_are_caught() {
+    // Measured: 1,144 of 1,194 (95.8 %), every seed 95.0 % or more; false
+    // night alarms only on the three real nights of `test_sample_aw4`
+    // above, and those the injections raised themselves 0.07 per
+    // person-month.
+    let (mut caught, mut injected, mut induced, mut months) = (0, 0, 0.0, 0.0);
+    for seed in 1..=5 {
+        let e =
+            phr_api::evaluate_alert_rules_on_recordings(&paths(), 20, seed).expect("evaluation");
+        caught += e.report.wandering_caught;
+        injected += e.report.wandering_nights;
+        induced += e.induced_night_alarms_per_person_month * e.report.person_months;
+        months += e.report.person_months;
+    }
+    let detected = f64::from(caught) / f64::from(injected);
+    eprintln!(
+        "caught {caught}/{injected}; induced night alarms {:.2} per person-month",
+        induced / months
+    );
+    assert!(detected >= 0.95, "{caught}/{injected}");
+    assert!(induced / months <= 0.25, "{}", induced / months);
 }
 
 #[test]
