@@ -71,8 +71,9 @@ pub struct FeatureSettings {
     /// the learning days (see `docs/care.md`), but at least this long
     /// (minutes, grown evenly around its middle). Default 300.
     pub night_min_minutes: u32,
-    /// And at most this long (shrunk evenly). Default 720 (12 h: a person
-    /// with dementia may spend 11 h or more in bed).
+    /// And at most this long (shrunk evenly). Default 720 (12 h: 10 h cut
+    /// a real early sleeper's 10.5-hour night short at both ends;
+    /// docs/care.md).
     pub night_max_minutes: u32,
     /// Activity running into the start of the learned night without sleep
     /// before it (going to bed late), or into its end without sleep after
