@@ -74,14 +74,41 @@ impl WindowActivity {
 /// `resample().sum()` does in pyActigraphy.
 #[derive(Debug, Clone, Copy)]
 pub struct Recording<'a> {
-    series: &'a EpochSeries,
+    series: View<'a>,
     wear: Option<&'a [bool]>,
+}
+
+/// The part of an [`EpochSeries`] a [`Recording`] analyses: its counts
+/// borrowed, so a week of a year is analysed without copying it.
+#[derive(Debug, Clone, Copy)]
+struct View<'a> {
+    counts: &'a [Option<f64>],
+    epoch_seconds: u32,
+    /// Second of the day of the first epoch.
+    start_second_of_day: u32,
+}
+
+impl View<'_> {
+    fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    fn start_second_of_day(&self) -> u32 {
+        self.start_second_of_day
+    }
 }
 
 impl<'a> Recording<'a> {
     /// A recording without a wear mask.
     pub fn new(series: &'a EpochSeries) -> Self {
-        Self { series, wear: None }
+        Self {
+            series: View {
+                counts: &series.counts,
+                epoch_seconds: series.epoch_seconds,
+                start_second_of_day: series.start_second_of_day(),
+            },
+            wear: None,
+        }
     }
 
     /// A recording with a wear mask (`true` = worn / valid); its length must
@@ -92,14 +119,35 @@ impl<'a> Recording<'a> {
     ) -> Result<Self, AnalysisError> {
         check_len(series.len(), wear.len())?;
         Ok(Self {
-            series,
             wear: Some(wear),
+            ..Self::new(series)
         })
     }
 
-    /// The underlying series.
-    pub fn series(&self) -> &'a EpochSeries {
-        self.series
+    /// The epochs `range` of `series` as a recording of their own (with
+    /// their part of `wear`, whose length must equal the series length):
+    /// the same metrics as a series holding a copy of those epochs, without
+    /// the copy. `None` when `range` is not inside the series.
+    pub fn part(
+        series: &'a EpochSeries,
+        range: std::ops::Range<usize>,
+        wear: Option<&'a [bool]>,
+    ) -> Result<Option<Self>, AnalysisError> {
+        if let Some(wear) = wear {
+            check_len(series.len(), wear.len())?;
+        }
+        let Some(counts) = series.counts.get(range.clone()) else {
+            return Ok(None);
+        };
+        let offset = range.start as u64 * u64::from(series.epoch_seconds);
+        Ok(Some(Self {
+            series: View {
+                counts,
+                epoch_seconds: series.epoch_seconds,
+                start_second_of_day: offset_sod(series.start_second_of_day(), offset),
+            },
+            wear: wear.map(|w| &w[range]),
+        }))
     }
 
     /// Counts after masking and scaling (pyActigraphy `data` / `binarized_data`).
@@ -355,6 +403,26 @@ impl<'a> Recording<'a> {
     /// epochs feeds both resamplings and both daily profiles; the results are
     /// identical to the individual methods.
     pub fn metrics(&self, cfg: &CircadianConfig) -> MetricsByScale {
+        let (raw, binarized) = self.metric_sets::<true>(cfg);
+        MetricsByScale {
+            raw,
+            binarized: binarized.unwrap_or(raw),
+        }
+    }
+
+    /// The raw half of [`Recording::metrics`] (bins of `cfg.freq_seconds`;
+    /// the threshold is not used), without the binarized work: what a trend
+    /// of many periods needs.
+    pub fn raw_metrics(&self, cfg: &CircadianConfig) -> CircadianMetrics {
+        self.metric_sets::<false>(cfg).0
+    }
+
+    /// [`Recording::metrics`]: the raw set and, with `BINARIZED`, the
+    /// binarized one (`None` without).
+    fn metric_sets<const BINARIZED: bool>(
+        &self,
+        cfg: &CircadianConfig,
+    ) -> (CircadianMetrics, Option<CircadianMetrics>) {
         let bin_scale = CountScale::Binarized {
             threshold: cfg.threshold,
         };
@@ -371,11 +439,13 @@ impl<'a> Recording<'a> {
                 self.resampled(cfg.freq_seconds, CountScale::Raw),
                 self.profile(CountScale::Raw),
             );
-            let binarized = self.metric_set_from(
-                self.resampled(cfg.freq_seconds, bin_scale),
-                self.profile(bin_scale),
-            );
-            return MetricsByScale { raw, binarized };
+            let binarized = BINARIZED.then(|| {
+                self.metric_set_from(
+                    self.resampled(cfg.freq_seconds, bin_scale),
+                    self.profile(bin_scale),
+                )
+            });
+            return (raw, binarized);
         }
         let freq = u64::from(cfg.freq_seconds);
         let ep = u64::from(epoch);
@@ -401,12 +471,14 @@ impl<'a> Recording<'a> {
                 let (mut acc_raw, mut acc_bin) = ([0.0f64; 4], [0.0f64; 4]);
                 for (j, c) in chunk.iter().enumerate() {
                     if let Some(x) = *c {
-                        let xb = if x > cfg.threshold { 1.0 } else { 0.0 };
                         acc_raw[j & 3] += x;
-                        acc_bin[j & 3] += xb;
                         psum_raw[k] += x;
-                        psum_bin[k] += xb;
                         pcnt[k] += 1;
+                        if BINARIZED {
+                            let xb = if x > cfg.threshold { 1.0 } else { 0.0 };
+                            acc_bin[j & 3] += xb;
+                            psum_bin[k] += xb;
+                        }
                     }
                     k += 1;
                     if k == slots {
@@ -432,12 +504,14 @@ impl<'a> Recording<'a> {
                 if !worn {
                     masked[b] = true;
                 } else if let Some(x) = *c {
-                    let xb = if x > cfg.threshold { 1.0 } else { 0.0 };
                     acc_raw[lane] += x;
-                    acc_bin[lane] += xb;
                     psum_raw[k] += x;
-                    psum_bin[k] += xb;
                     pcnt[k] += 1;
+                    if BINARIZED {
+                        let xb = if x > cfg.threshold { 1.0 } else { 0.0 };
+                        acc_bin[lane] += xb;
+                        psum_bin[k] += xb;
+                    }
                 }
                 lane = (lane + 1) & 3;
                 t += ep;
@@ -467,11 +541,13 @@ impl<'a> Recording<'a> {
             (finish_bins(bins_raw), cfg.freq_seconds),
             finish_profile(psum_raw),
         );
-        let binarized = self.metric_set_from(
-            (finish_bins(bins_bin), cfg.freq_seconds),
-            finish_profile(psum_bin),
-        );
-        MetricsByScale { raw, binarized }
+        let binarized = BINARIZED.then(|| {
+            self.metric_set_from(
+                (finish_bins(bins_bin), cfg.freq_seconds),
+                finish_profile(psum_bin),
+            )
+        });
+        (raw, binarized)
     }
 
     fn metric_set_from(
@@ -784,6 +860,64 @@ mod tests {
 
     fn hourly(start: &str, counts: &[f64]) -> EpochSeries {
         EpochSeries::new(t(start), 3600, counts.iter().map(|&c| Some(c)).collect()).expect("series")
+    }
+
+    #[test]
+    fn a_part_of_a_series_gives_the_metrics_of_a_copy_of_it() {
+        // Ten days of minutes from 13:37, counts from a simple generator
+        // with gaps, and a wear mask with unworn stretches.
+        let n = 10 * 1440;
+        let mut state = 7u64;
+        let counts: Vec<Option<f64>> = (0..n)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let hour = (i / 60 + 13) % 24;
+                let level = if (7..22).contains(&hour) { 400 } else { 20 };
+                ((state >> 33) % 50 != 0).then_some(((state >> 40) % level) as f64)
+            })
+            .collect();
+        let wear: Vec<bool> = (0..n)
+            .map(|i| !(3000..3200).contains(&i) && i % 997 != 0)
+            .collect();
+        let series = EpochSeries::new(t("2024-01-01 13:37:00"), 60, counts).expect("series");
+        let config = CircadianConfig {
+            freq_seconds: 3600,
+            threshold: 4.0,
+        };
+        for range in [0..n, 0..7 * 1440, 1440..8 * 1440, 17..5000, 601..n - 33] {
+            let copy = EpochSeries::new(
+                series.start + chrono::Duration::minutes(range.start as i64),
+                60,
+                series.counts[range.clone()].to_vec(),
+            )
+            .expect("copy");
+            let whole = Recording::new(&copy).metrics(&config);
+            let part = Recording::part(&series, range.clone(), None)
+                .expect("no mask")
+                .expect("inside");
+            assert_eq!(part.metrics(&config), whole, "{range:?}");
+            let masked = Recording::with_wear_mask(&copy, &wear[range.clone()])
+                .expect("mask")
+                .metrics(&config);
+            let part = Recording::part(&series, range.clone(), Some(&wear))
+                .expect("mask")
+                .expect("inside");
+            assert_eq!(part.metrics(&config), masked, "{range:?} masked");
+            assert_eq!(part.raw_metrics(&config), masked.raw, "{range:?} raw only");
+            let hourly = Recording::new(&copy);
+            let coarse = CircadianConfig {
+                freq_seconds: 30,
+                ..config
+            };
+            assert_eq!(hourly.raw_metrics(&coarse), hourly.metrics(&coarse).raw);
+            assert_ne!(masked, whole, "the mask matters in {range:?}");
+        }
+        assert!(Recording::part(&series, n - 10..n + 1, None)
+            .expect("no mask")
+            .is_none());
+        assert!(Recording::part(&series, 0..10, Some(&wear[..10])).is_err());
     }
 
     #[test]

@@ -38,7 +38,8 @@ pub use nonwear::{
     daily_completeness, inactivity_mask, non_wear_mask, DayCompleteness, NonWearRule,
 };
 pub use rest::{
-    roenneberg, sleep_episodes, RestDetection, RestPeriod, RoennebergOptions, SleepEpisode,
+    rest_periods, roenneberg, sleep_episodes, RestDetection, RestPeriod, RoennebergOptions,
+    SleepEpisode,
 };
 pub use scoring::{
     actiware_automatic_threshold, cole_kripke, oakley, sadeh, scripps, webster_rescore,

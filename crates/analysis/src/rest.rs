@@ -73,6 +73,27 @@ pub struct RestDetection {
 /// before the end of the recording), this function returns no episode for
 /// that seed instead.
 pub fn roenneberg(series: &EpochSeries, opts: &RoennebergOptions) -> RestDetection {
+    let (sw, periods) = detect(series, opts);
+    // Rest inside the periods; potential sleep outside them is wake.
+    let mut rest: Vec<Option<bool>> = sw
+        .into_iter()
+        .map(|v| if v == Some(true) { Some(false) } else { v })
+        .collect();
+    for period in &periods {
+        rest[period.first..=period.last].fill(Some(true));
+    }
+    RestDetection { rest, periods }
+}
+
+/// The rest periods of [`roenneberg`] alone, without its per-epoch labels
+/// (what a nightly summary needs; a year of minutes: 1 MB and a pass less).
+pub fn rest_periods(series: &EpochSeries, opts: &RoennebergOptions) -> Vec<RestPeriod> {
+    detect(series, opts).1
+}
+
+/// Roenneberg's potential sleep per epoch (`None` where the trend is
+/// undefined) and the rest periods found from it.
+fn detect(series: &EpochSeries, opts: &RoennebergOptions) -> (Vec<Option<bool>>, Vec<RestPeriod>) {
     let ep = series.epoch_seconds.max(1);
     let x = &series.counts;
     let n = x.len();
@@ -98,53 +119,29 @@ pub fn roenneberg(series: &EpochSeries, opts: &RoennebergOptions) -> RestDetecti
             (w > 0 && cnt as usize >= minp.max(1)).then(|| (psum[hi] - psum[lo]) / f64::from(cnt));
         sw.push(trend.map(|t| xi.is_some_and(|v| v <= opts.threshold * t)));
     }
+    drop((psum, pcnt));
     let seed_len = (opts.min_seed_period_seconds / ep) as usize;
-    let seeds: Vec<usize> = runs_of_true(&sw)
-        .into_iter()
-        .filter(|(s, e)| e - s >= seed_len)
-        .map(|(s, _)| s)
-        .collect();
     let test_len = (opts.max_test_period_seconds / ep) as usize;
     let n_succ = (opts.r_consec_below_seconds / ep) as usize + 1;
-
     let mut periods: Vec<RestPeriod> = Vec::new();
-    let mut out = sw.clone();
-    let clear = |out: &mut [Option<bool>], a: usize, b: usize| {
-        for v in out.iter_mut().take(b).skip(a) {
-            if *v == Some(true) {
-                *v = Some(false);
-            }
+    for (seed, end) in runs_of_true(&sw) {
+        if end - seed < seed_len {
+            continue;
         }
-    };
-    if let Some(&first) = seeds.first() {
-        clear(&mut out, 0, first);
-    }
-    for &seed in &seeds {
-        if let Some(last) = periods.last() {
-            if seed < last.last {
-                continue;
-            }
-            clear(&mut out, last.last + 1, seed);
+        if periods.last().is_some_and(|last| seed < last.last) {
+            continue;
         }
         // Label slice seed..=seed+12h, of which the first `test_len` values.
         let end = (seed + test_len + 1).min(n);
         let take = (end - seed).min(test_len);
         if let Some(k) = sleep_offset(&sw[seed..seed + take], n_succ) {
-            let off = seed + k;
-            for v in &mut out[seed..=off] {
-                *v = Some(true);
-            }
             periods.push(RestPeriod {
                 first: seed,
-                last: off,
+                last: seed + k,
             });
         }
     }
-    match periods.last() {
-        Some(last) => clear(&mut out, last.last + 1, n),
-        None => clear(&mut out, 0, n),
-    }
-    RestDetection { rest: out, periods }
+    (sw, periods)
 }
 
 fn runs_of_true(x: &[Option<bool>]) -> Vec<(usize, usize)> {

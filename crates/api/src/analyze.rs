@@ -6,7 +6,7 @@ use crate::{ApiError, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use phr_analysis::{
-    daily_completeness, metrics_and_sleep_of, non_wear_mask, roenneberg, sleep_episodes,
+    daily_completeness, metrics_and_sleep_of, non_wear_mask, rest_periods, sleep_episodes,
     CircadianConfig, ColeKripkeOptions, ColeKripkeSettings, EpochSeries, NonWearRule, Recording,
     RoennebergOptions,
 };
@@ -329,19 +329,10 @@ fn weekly_metrics(series: &EpochSeries, worn: Option<&[bool]>) -> Vec<WeekDto> {
         .filter_map(|i| {
             let range = i * per_week..(i + 1) * per_week;
             let start = series.start + chrono::Duration::days(7 * i as i64);
-            let week = EpochSeries::new(
-                start,
-                series.epoch_seconds,
-                series.counts[range.clone()].to_vec(),
-            )
-            .ok()?;
-            let metrics = match worn {
-                Some(worn) => Recording::with_wear_mask(&week, &worn[range])
-                    .ok()?
-                    .metrics(&config),
-                None => Recording::new(&week).metrics(&config),
-            }
-            .raw;
+            // The week in place: the same metrics as a copy of it would give.
+            let metrics = Recording::part(series, range, worn)
+                .ok()??
+                .raw_metrics(&config);
             Some(WeekDto {
                 from: start.date(),
                 is: metrics.is,
@@ -477,8 +468,8 @@ pub(crate) fn analyze_with_wear(
     let mut nights_cut_by_period = 0;
     let nights = match &scores {
         Some(scores) => {
-            let rest = roenneberg(timed, &RoennebergOptions::default());
-            sleep_episodes(timed, &rest.periods, scores, 1)
+            let rest = rest_periods(timed, &RoennebergOptions::default());
+            sleep_episodes(timed, &rest, scores, 1)
                 .into_iter()
                 .filter(|n| {
                     let whole = n.start > first && n.end < last;

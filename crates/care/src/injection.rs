@@ -13,7 +13,7 @@
 //!   nights): only then can a baseline rule know the person. Injections go on eligible days only, and only alerts that
 //!   start on eligible days are scored.
 //! * The person's sleep is found on the **untouched** recording with
-//!   Roenneberg's rest detection (`phr_analysis::roenneberg`, pyActigraphy's
+//!   Roenneberg's rest detection (`phr_analysis::rest_periods`, pyActigraphy's
 //!   defaults), so where "inside the person's sleep" lies does not depend on
 //!   the rules being tested: a night's sleep is its longest rest period with
 //!   its middle between 20:00 and 08:00.
@@ -42,7 +42,7 @@
 //!   independent nights.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
-use phr_analysis::{roenneberg, EpochSeries, RoennebergOptions};
+use phr_analysis::{EpochSeries, RoennebergOptions};
 use phr_model::{ActivityEpoch, PersonId, Stamp};
 use serde::{Deserialize, Serialize};
 
@@ -344,9 +344,8 @@ fn rest_periods(grid: &MinuteGrid) -> Vec<(NaiveDate, Rest)> {
     let Ok(series) = EpochSeries::new(grid.start, 60, grid.counts.clone()) else {
         return Vec::new();
     };
-    let detection = roenneberg(&series, &RoennebergOptions::default());
     let mut nights: Vec<(NaiveDate, Rest)> = Vec::new();
-    for p in detection.periods {
+    for p in phr_analysis::rest_periods(&series, &RoennebergOptions::default()) {
         let rest = Rest {
             start: grid.time(p.first),
             end: grid.time(p.last + 1),

@@ -443,6 +443,11 @@ fn sleep_wake_scorers_match_pyactigraphy() {
         let s = &exp["scoring"];
         // Roenneberg: 1 rest, 0 activity, null = NaN (undefined trend).
         let det = roenneberg(&series, &RoennebergOptions::default());
+        assert_eq!(
+            phr_analysis::rest_periods(&series, &RoennebergOptions::default()),
+            det.periods,
+            "{name}: the periods alone are roenneberg's"
+        );
         let e = &s["Roenneberg"];
         report.checks += 1;
         if e.get("error").is_none() {
