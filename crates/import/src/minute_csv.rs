@@ -358,6 +358,23 @@ impl<S: Sink> Rows<'_, S> {
         self.list(line_no, || local, stamp)
     }
 
+    /// [`Rows::listed_utc`] of the common row, one epoch after the row
+    /// before and inside the recording's span, whose seconds lie in
+    /// [`PLAUSIBLE_UTC`]: what [`Rows::list`] would do with it, without its
+    /// other checks. `None` (nothing done) for any other row.
+    #[inline]
+    fn next_epoch_utc(&mut self, line_no: u64, seconds: i64) -> Option<Stamp> {
+        let ((prev, _), epoch, (first, _)) =
+            (self.previous?, self.epoch_seconds?, self.result.listed?);
+        if seconds - prev.utc != epoch || seconds - first.utc >= MAX_EPOCHS as i64 * epoch {
+            return None;
+        }
+        let stamp = Stamp::new(seconds, 0);
+        self.previous = Some((stamp, line_no));
+        self.result.listed = Some((first, stamp));
+        Some(stamp)
+    }
+
     /// [`Rows::listed`] of a time in UTC read on the fast path, given as
     /// its seconds (its stamp, as [`Rows::stamp`] gives it; the wall-clock
     /// time is made from them only for an error).
@@ -503,6 +520,8 @@ struct DateCache {
     date: Option<NaiveDate>,
     /// The date's midnight in seconds, as if UTC.
     midnight: i64,
+    /// Whether that midnight and the day after it lie in [`PLAUSIBLE_UTC`].
+    plausible: bool,
 }
 
 /// The hour, minute and second of ` HH:MM:SS` (or with `T`), the part of a
@@ -523,6 +542,22 @@ fn clock(b: &[u8]) -> Option<(u32, u32, u32)> {
 }
 
 impl DateCache {
+    /// The seconds (as if UTC) of a 19-byte timestamp on the cached date,
+    /// when that date lies in [`PLAUSIBLE_UTC`] (then so does every time of
+    /// it: the range runs from midnight to midnight); `None` otherwise,
+    /// also for a time [`DateCache::seconds`] would refuse.
+    #[inline]
+    fn same_day_seconds(&self, text: &[u8]) -> Option<i64> {
+        if !self.plausible || text.get(..10)? != self.bytes {
+            return None;
+        }
+        let (hour, minute, second) = clock(&text[10..])?;
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        Some(self.midnight + i64::from(hour * 3600 + minute * 60 + second))
+    }
+
     /// [`DateCache::time`] as seconds as if UTC (what
     /// `time.and_utc().timestamp()` gives): on a cached date, the same
     /// checks without making the time.
@@ -557,6 +592,8 @@ impl DateCache {
             .and_time(chrono::NaiveTime::MIN)
             .and_utc()
             .timestamp();
+        self.plausible = PLAUSIBLE_UTC.contains(&self.midnight)
+            && PLAUSIBLE_UTC.contains(&(self.midnight + 86_399));
         Some(time)
     }
 }
@@ -621,6 +658,28 @@ fn parse_into<S: Sink>(
             let mut used = 0;
             let in_utc = rows.utc_shortcut && rows.zone == Tz::UTC;
             while let Some(fixed) = FixedRow::at(&buffered[used..]) {
+                if in_utc {
+                    // The common row in UTC: the date of the row before,
+                    // one epoch after it.
+                    let next = dates
+                        .same_day_seconds(fixed.time)
+                        .and_then(|seconds| rows.next_epoch_utc(line_no + 1, seconds));
+                    if let Some(stamp) = next {
+                        line_no += 1;
+                        rows.result.lines = line_no;
+                        bytes_read += fixed.text_len as u64 + 1;
+                        if line_no.is_multiple_of(4096) {
+                            progress(bytes_read);
+                        }
+                        cut_short = None;
+                        match fixed.count {
+                            Some(count) => rows.counted(stamp, count),
+                            None => rows.result.missing += 1,
+                        }
+                        used += fixed.len;
+                        continue;
+                    }
+                }
                 // In UTC the seconds are the stamp; elsewhere the zone needs
                 // the wall-clock time.
                 let time = if in_utc {
@@ -1247,6 +1306,34 @@ mod tests {
             }
         }
         assert!(n_errors > 40, "{n_errors} errors");
+    }
+
+    #[test]
+    fn rows_at_the_edges_of_the_plausible_years_read_alike_on_both_paths() {
+        // The common-row shortcut trusts a cached date inside the plausible
+        // years; the rows around both ends of them, and a day that runs out
+        // of them, must read (or fail) as the general path reads them.
+        for rows in [
+            "2199-12-31 23:57:00,1\n2199-12-31 23:58:00,2\n2199-12-31 23:59:00,3\n2200-01-01 00:00:00,4\n",
+            "2199-12-31 23:57:00,1\n2199-12-31 23:58:00,2\n2199-12-31 23:59:00,3\n",
+            "1899-12-31 23:58:00,1\n1899-12-31 23:59:00,2\n1900-01-01 00:00:00,3\n1900-01-01 00:01:00,4\n",
+            "1900-01-01 00:00:00,1\n1900-01-01 00:01:00,2\n1900-01-01 00:02:00,3\n",
+        ] {
+            for zone in ["UTC", "Asia/Tokyo"] {
+                let zone = phr_model::parse_time_zone(zone).expect("zone");
+                let [fast, general] = both_paths(rows, zone);
+                assert_eq!(fast, general, "{rows:?} in {zone}");
+            }
+        }
+        let utc = both_paths(
+            "2199-12-31 23:58:00,2\n2199-12-31 23:59:00,3\n2200-01-01 00:00:00,4\n",
+            Tz::UTC,
+        );
+        assert!(
+            matches!(&utc[0], Err(ImportError::Line { line: 3, .. })),
+            "{:?}",
+            utc[0]
+        );
     }
 
     #[test]
