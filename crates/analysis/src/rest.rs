@@ -124,6 +124,7 @@ fn detect(series: &EpochSeries, opts: &RoennebergOptions) -> (Vec<Option<bool>>,
     let test_len = (opts.max_test_period_seconds / ep) as usize;
     let n_succ = (opts.r_consec_below_seconds / ep) as usize + 1;
     let mut periods: Vec<RestPeriod> = Vec::new();
+    let mut offsets = SleepOffsets::default();
     for (seed, end) in runs_of_true(&sw) {
         if end - seed < seed_len {
             continue;
@@ -134,7 +135,7 @@ fn detect(series: &EpochSeries, opts: &RoennebergOptions) -> (Vec<Option<bool>>,
         // Label slice seed..=seed+12h, of which the first `test_len` values.
         let end = (seed + test_len + 1).min(n);
         let take = (end - seed).min(test_len);
-        if let Some(k) = sleep_offset(&sw[seed..seed + take], n_succ) {
+        if let Some(k) = offsets.of(&sw[seed..seed + take], n_succ) {
             periods.push(RestPeriod {
                 first: seed,
                 last: seed + k,
@@ -164,37 +165,71 @@ fn runs_of_true(x: &[Option<bool>]) -> Vec<(usize, usize)> {
 /// Index of the sleep offset within the test data (pyActigraphy
 /// `_clean_sleep_bout` + `find_highest_peak_idx`), in O(len).
 fn sleep_offset(test: &[Option<bool>], n_succ: usize) -> Option<usize> {
-    let l = test.len();
-    if l < n_succ + 1 {
-        return None;
-    }
-    let xs: Option<Vec<f64>> = test
-        .iter()
-        .map(|v| v.map(|b| if b { 1.0 } else { 0.0 }))
-        .collect();
-    let xs = xs?; // a NaN makes every correlation NaN
-    let lf = l as f64;
-    let mean = xs.iter().sum::<f64>() / lf;
-    let xm: Vec<f64> = xs.iter().map(|v| v - mean).collect();
-    let norm_x = xm.iter().map(|v| v * v).sum::<f64>().sqrt();
-    if norm_x == 0.0 {
-        return None;
-    }
-    let total: f64 = xm.iter().sum();
-    let mut corr = vec![f64::NAN; l];
-    let mut prefix = 0.0;
-    for k in 0..l {
-        prefix += xm[k];
-        let ones = (k + 1) as f64;
-        let ybar = ones / lf;
-        let norm_y = (ones * (1.0 - ybar) * (1.0 - ybar) + (lf - ones) * ybar * ybar).sqrt();
-        if norm_y > 0.0 {
-            let r = (prefix - ybar * total) / (norm_x * norm_y);
-            corr[k] = r.clamp(-1.0, 1.0);
+    SleepOffsets::default().of(test, n_succ)
+}
+
+/// [`sleep_offset`] for many test windows: the step templates' terms
+/// depend only on the window's length (12 h, for every seed but those
+/// near the end), so they are computed once per length, and the buffers
+/// are reused. The arithmetic is [`sleep_offset`]'s, term for term.
+#[derive(Default)]
+struct SleepOffsets {
+    /// The window length the templates are for.
+    len: usize,
+    /// Per `k`: the template's mean (`ybar`) and norm (`norm_y`).
+    templates: Vec<(f64, f64)>,
+    xm: Vec<f64>,
+    corr: Vec<f64>,
+}
+
+impl SleepOffsets {
+    fn of(&mut self, test: &[Option<bool>], n_succ: usize) -> Option<usize> {
+        let l = test.len();
+        if l < n_succ + 1 {
+            return None;
         }
+        let lf = l as f64;
+        if self.len != l || self.templates.is_empty() {
+            self.len = l;
+            self.templates.clear();
+            self.templates.extend((0..l).map(|k| {
+                let ones = (k + 1) as f64;
+                let ybar = ones / lf;
+                let norm_y =
+                    (ones * (1.0 - ybar) * (1.0 - ybar) + (lf - ones) * ybar * ybar).sqrt();
+                (ybar, norm_y)
+            }));
+        }
+        // A NaN makes every correlation NaN.
+        let mut sum = 0.0;
+        for v in test {
+            sum += if (*v)? { 1.0 } else { 0.0 };
+        }
+        let mean = sum / lf;
+        self.xm.clear();
+        self.xm.extend(test.iter().map(|v| {
+            let x = if *v == Some(true) { 1.0 } else { 0.0 };
+            x - mean
+        }));
+        let norm_x = self.xm.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm_x == 0.0 {
+            return None;
+        }
+        let total: f64 = self.xm.iter().sum();
+        self.corr.clear();
+        let mut prefix = 0.0;
+        for (x, &(ybar, norm_y)) in self.xm.iter().zip(&self.templates) {
+            prefix += x;
+            self.corr.push(if norm_y > 0.0 {
+                let r = (prefix - ybar * total) / (norm_x * norm_y);
+                r.clamp(-1.0, 1.0)
+            } else {
+                f64::NAN
+            });
+        }
+        let best = highest_peak(&self.corr, n_succ)?;
+        self.corr.iter().position(|&c| c == best)
     }
-    let best = highest_peak(&corr, n_succ)?;
-    corr.iter().position(|&c| c == best)
 }
 
 /// The highest value of `corr` strictly greater than each of the `n_succ`
