@@ -16,7 +16,7 @@ use crate::lines::{quoted, BoundedLines, LineRef};
 use crate::{ImportError, MAX_EPOCHS};
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
-use phr_model::{ActivityEpoch, Stamp, PLAUSIBLE_UTC, PLAUSIBLE_YEARS};
+use phr_model::{ActivityEpoch, LocalClock, Stamp, PLAUSIBLE_UTC, PLAUSIBLE_YEARS};
 use std::io::BufRead;
 
 /// The parsed content of a minute CSV.
@@ -293,8 +293,12 @@ struct Rows<'a, S> {
     counted_any: bool,
     previous: Option<(Stamp, u64)>,
     epoch_seconds: Option<i64>,
-    /// Whether UTC stamps are computed without the zone's table.
+    /// Whether UTC stamps are computed without the zone's table, and other
+    /// zones' through `clock` (the fast path; the general one asks
+    /// [`Stamp::from_local`] for every row).
     utc_shortcut: bool,
+    /// The zone's offsets, kept an hour at a time.
+    clock: LocalClock,
 }
 
 impl<S: Sink> Rows<'_, S> {
@@ -307,12 +311,17 @@ impl<S: Sink> Rows<'_, S> {
     }
 
     /// The stamp of `local`; in UTC without asking the zone's table (the
-    /// same result: UTC has one offset and no gaps or repeats).
-    fn stamp(&self, local: NaiveDateTime) -> Result<Stamp, phr_model::TimeError> {
-        if self.utc_shortcut && self.zone == Tz::UTC {
+    /// same result: UTC has one offset and no gaps or repeats), in another
+    /// zone on the fast path through [`LocalClock`] (the same result too).
+    fn stamp(&mut self, local: NaiveDateTime) -> Result<Stamp, phr_model::TimeError> {
+        let after = self.previous.map(|p| p.0);
+        if !self.utc_shortcut {
+            return Stamp::from_local(local, self.zone, after);
+        }
+        if self.zone == Tz::UTC {
             return Ok(Stamp::new(local.and_utc().timestamp(), 0));
         }
-        Stamp::from_local(local, self.zone, self.previous.map(|p| p.0))
+        self.clock.stamp(local, after)
     }
 
     /// Takes one data row: its wall-clock time and its count field.
@@ -643,6 +652,7 @@ fn parse_into<S: Sink>(
         previous: None,
         epoch_seconds: None,
         utc_shortcut: time_parsing == TimeParsing::Fast,
+        clock: LocalClock::new(zone),
     };
     let mut columns: Option<(usize, usize)> = None;
     let mut bytes_read = 0u64;

@@ -24,8 +24,8 @@ pub use sample::{
     StepCount,
 };
 pub use time::{
-    local_day_seconds, local_midnight, parse_time_zone, Stamp, TimeError, PLAUSIBLE_UTC,
-    PLAUSIBLE_YEARS,
+    local_day_seconds, local_midnight, parse_time_zone, LocalClock, Stamp, TimeError,
+    PLAUSIBLE_UTC, PLAUSIBLE_YEARS,
 };
 
 use serde::{Deserialize, Serialize};

@@ -125,6 +125,62 @@ impl Stamp {
     }
 }
 
+/// [`Stamp::from_local`] for many wall-clock times in one zone, most of them
+/// close together (the rows of a file): the offset of each local clock hour
+/// is looked up once and kept while the times stay in that hour, instead of
+/// searching the zone's table for every time. An hour is kept only when its
+/// start and the next hour's start both exist, once each, with the same
+/// offset: then no change of offset falls inside it (the table never holds
+/// two changes within an hour), so every time in it has that one offset and
+/// resolves exactly as [`Stamp::from_local`] resolves it. Hours with a
+/// change (a skipped or repeated hour) take [`Stamp::from_local`] itself.
+#[derive(Debug, Clone)]
+pub struct LocalClock {
+    zone: Tz,
+    /// The kept hour: its start, as seconds of the wall clock since
+    /// 1970-01-01T00:00:00, and the offset of every time in it.
+    hour: Option<(i64, i32)>,
+}
+
+impl LocalClock {
+    /// A clock for wall-clock times in `zone`.
+    pub fn new(zone: Tz) -> Self {
+        LocalClock { zone, hour: None }
+    }
+
+    /// [`Stamp::from_local`] of `local` in this clock's zone.
+    pub fn stamp(
+        &mut self,
+        local: NaiveDateTime,
+        after: Option<Stamp>,
+    ) -> Result<Stamp, TimeError> {
+        let seconds = local.and_utc().timestamp();
+        let hour = seconds - seconds.rem_euclid(3600);
+        if let Some((kept, offset)) = self.hour {
+            if kept == hour {
+                return Ok(Stamp::new(seconds - i64::from(offset), offset));
+            }
+        }
+        self.hour = self.offset_of_hour(local, hour);
+        Stamp::from_local(local, self.zone, after)
+    }
+
+    /// The one offset of the hour starting at `hour` (wall-clock seconds)
+    /// that holds `local`, or `None` when that hour may hold a change.
+    fn offset_of_hour(&self, local: NaiveDateTime, hour: i64) -> Option<(i64, i32)> {
+        let start = local - Duration::seconds(local.and_utc().timestamp() - hour);
+        let end = start + Duration::hours(1);
+        let offset = |at: NaiveDateTime| {
+            self.zone
+                .from_local_datetime(&at)
+                .single()
+                .map(|dt| dt.offset().fix().local_minus_utc())
+        };
+        let first = offset(start)?;
+        (offset(end)? == first).then_some((hour, first))
+    }
+}
+
 /// Parses an IANA time-zone name.
 pub fn parse_time_zone(name: &str) -> Result<Tz, TimeError> {
     name.parse::<Tz>()
@@ -161,6 +217,60 @@ mod tests {
 
     fn dt(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("test literal")
+    }
+
+    #[test]
+    fn a_local_clock_resolves_every_time_as_from_local_does() {
+        // Zones with hour, half-hour and 30-minute changes, a skipped day
+        // (Apia, 2011-12-30), changes suspended for Ramadan (Casablanca), and
+        // none (Tokyo); times walked forwards as a file's rows, each one
+        // after the last, so repeated hours are walked twice.
+        let zones = [
+            "Europe/Berlin",
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "America/St_Johns",
+            "Pacific/Apia",
+            "Africa/Casablanca",
+            "Asia/Tokyo",
+            "Asia/Kathmandu",
+        ];
+        let mut kept = 0usize;
+        for name in zones {
+            let zone = parse_time_zone(name).expect("zone");
+            // Every 37 minutes from 2005 to 2030 (all minutes of the hour
+            // come round), then every minute of two months around changes.
+            let walks = [
+                (dt("2005-01-01 00:00:00"), 37, 26 * 365 * 24 * 60 / 37),
+                (dt("2024-03-01 00:00:00"), 1, 61 * 24 * 60),
+                (dt("2024-10-01 00:00:00"), 1, 61 * 24 * 60),
+                (dt("2011-12-28 00:00:00"), 1, 4 * 24 * 60),
+            ];
+            for (start, step, count) in walks {
+                let mut clock = LocalClock::new(zone);
+                let mut after: Option<Stamp> = None;
+                for i in 0..count {
+                    let local = start + Duration::minutes(step * i);
+                    let expected = Stamp::from_local(local, zone, after);
+                    kept += usize::from(clock.hour.is_some());
+                    assert_eq!(clock.stamp(local, after), expected, "{local} in {name}");
+                    after = expected.ok().or(after);
+                }
+            }
+            // A repeated hour walked twice, as a file holding both.
+            let mut clock = LocalClock::new(zone);
+            let mut after = None;
+            for local in [
+                "2024-10-27 01:59:00",
+                "2024-10-27 02:30:00",
+                "2024-10-27 02:30:00",
+            ] {
+                let expected = Stamp::from_local(dt(local), zone, after);
+                assert_eq!(clock.stamp(dt(local), after), expected, "{local} in {name}");
+                after = expected.ok().or(after);
+            }
+        }
+        assert!(kept > 1_000_000, "the kept hour was used {kept} times");
     }
 
     #[test]
