@@ -161,33 +161,34 @@ pub fn daily_completeness(
     let mut out: Vec<DayCompleteness> = Vec::new();
     let sod0 = u64::from(series.start_second_of_day());
     let day0 = series.start_date();
-    // The date of the day index, computed when the index changes.
-    let mut last_day: Option<(i64, NaiveDate)> = None;
-    for (i, c) in series.counts.iter().enumerate() {
-        let day = ((sod0 + i as u64 * u64::from(ep)) / u64::from(SECONDS_PER_DAY)) as i64;
-        let date = match last_day {
-            Some((last, date)) if last == day => date,
-            _ => {
-                let date = day0 + Duration::days(day);
-                last_day = Some((day, date));
-                date
-            }
+    let (n, ep, day_seconds) = (series.len(), u64::from(ep), u64::from(SECONDS_PER_DAY));
+    // Day by day: day `d` (from the first epoch's date) holds the epochs
+    // `i` with `(sod0 + i * ep) / 86,400 == d`, from the first at or after
+    // its midnight; a day no epoch starts in is left out.
+    let mut first = 0usize;
+    while first < n {
+        let day = (sod0 + first as u64 * ep) / day_seconds;
+        let next_midnight = (day + 1) * day_seconds - sod0;
+        let end = (next_midnight.div_ceil(ep) as usize).min(n);
+        let valid = match wear {
+            Some(w) => series.counts[first..end]
+                .iter()
+                .zip(&w[first..end])
+                .filter(|(c, w)| c.is_some() && **w)
+                .count(),
+            None => series.counts[first..end]
+                .iter()
+                .filter(|c| c.is_some())
+                .count(),
         };
-        if out.last().map(|d| d.date) != Some(date) {
-            out.push(DayCompleteness {
-                date,
-                recorded_epochs: 0,
-                valid_epochs: 0,
-                epochs_per_day: per_day,
-                fraction: 0.0,
-            });
-        }
-        if let Some(d) = out.last_mut() {
-            d.recorded_epochs += 1;
-            if c.is_some() && wear.is_none_or(|w| w[i]) {
-                d.valid_epochs += 1;
-            }
-        }
+        out.push(DayCompleteness {
+            date: day0 + Duration::days(day as i64),
+            recorded_epochs: end - first,
+            valid_epochs: valid,
+            epochs_per_day: per_day,
+            fraction: 0.0,
+        });
+        first = end;
     }
     for d in &mut out {
         d.fraction = if per_day == 0 {
@@ -203,6 +204,50 @@ pub fn daily_completeness(
 mod tests {
     use super::*;
     use chrono::NaiveDateTime;
+
+    #[test]
+    fn completeness_counts_each_epoch_on_the_day_it_starts() {
+        // Against the definition, epoch by epoch: epoch `i` belongs to the
+        // day its start falls on.
+        for (start, epoch, n) in [
+            ("2024-01-01 00:00:00", 60, 3 * 1440 + 17),
+            ("2024-01-01 13:37:00", 60, 2 * 1440),
+            ("2024-01-01 23:59:30", 30, 5000),
+            ("2024-01-01 05:00:07", 7, 40_000),
+            ("2024-01-01 22:00:00", 3600, 100),
+            ("2024-01-01 12:00:00", 100_000, 9),
+            ("2024-01-01 00:00:00", 86_400, 4),
+        ] {
+            let start = NaiveDateTime::parse_from_str(start, "%Y-%m-%d %H:%M:%S").expect("time");
+            let counts: Vec<Option<f64>> =
+                (0..n).map(|i| (i % 11 != 3).then_some(i as f64)).collect();
+            let wear: Vec<bool> = (0..n).map(|i| i % 13 != 5).collect();
+            let series = EpochSeries::new(start, epoch, counts.clone()).expect("series");
+            for mask in [None, Some(&wear[..])] {
+                let mut expected: Vec<(NaiveDate, usize, usize)> = Vec::new();
+                for (i, c) in counts.iter().enumerate() {
+                    let date = (start + Duration::seconds(i as i64 * i64::from(epoch))).date();
+                    if expected.last().map(|d| d.0) != Some(date) {
+                        expected.push((date, 0, 0));
+                    }
+                    let day = expected.last_mut().expect("a day");
+                    day.1 += 1;
+                    day.2 += usize::from(c.is_some() && mask.is_none_or(|w| w[i]));
+                }
+                let got: Vec<(NaiveDate, usize, usize)> = daily_completeness(&series, mask)
+                    .expect("completeness")
+                    .iter()
+                    .map(|d| (d.date, d.recorded_epochs, d.valid_epochs))
+                    .collect();
+                assert_eq!(
+                    got,
+                    expected,
+                    "{start} every {epoch} s, mask {}",
+                    mask.is_some()
+                );
+            }
+        }
+    }
 
     fn series(counts: &[Option<f64>]) -> EpochSeries {
         let start = NaiveDateTime::parse_from_str("2024-01-01 23:58:00", "%Y-%m-%d %H:%M:%S")

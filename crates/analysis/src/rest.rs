@@ -164,6 +164,7 @@ fn runs_of_true(x: &[Option<bool>]) -> Vec<(usize, usize)> {
 
 /// Index of the sleep offset within the test data (pyActigraphy
 /// `_clean_sleep_bout` + `find_highest_peak_idx`), in O(len).
+#[cfg(test)]
 fn sleep_offset(test: &[Option<bool>], n_succ: usize) -> Option<usize> {
     SleepOffsets::default().of(test, n_succ)
 }

@@ -324,6 +324,20 @@ impl Phr {
         first: NaiveDate,
         last: NaiveDate,
     ) -> Result<Vec<DayFeatures>> {
+        self.day_features_with(person, first, last, None)
+    }
+
+    /// [`Phr::day_features`], taking the activity epochs from `activity`
+    /// (every epoch of each device, [`Phr::activity_of`]) when given instead
+    /// of reading them from the vault again: the same epochs, in the same
+    /// order.
+    fn day_features_with(
+        &self,
+        person: &Person,
+        first: NaiveDate,
+        last: NaiveDate,
+        activity_read: Option<&crate::DeviceActivity>,
+    ) -> Result<Vec<DayFeatures>> {
         let zone = crate::zone_of(person)?;
         // A day's features read the days before it too: 12 h for non-wear
         // runs, and the learning days of the person's own night.
@@ -333,11 +347,22 @@ impl Phr {
         let to = local_midnight(last + Days::new(1), zone);
         let (mut activity, mut heart_rate, mut sleep) = (Vec::new(), Vec::new(), Vec::new());
         for device in self.vault.devices(person.id)? {
-            if let Samples::Activity(v) =
-                self.vault
-                    .samples(device.id, SampleKind::Activity, from..to)?
-            {
-                activity.extend(v);
+            let read = activity_read.and_then(|a| a.iter().find(|(id, _)| *id == device.id));
+            match read {
+                Some((_, epochs)) => activity.extend(
+                    epochs
+                        .iter()
+                        .filter(|e| (from..to).contains(&e.at.utc))
+                        .copied(),
+                ),
+                None => {
+                    if let Samples::Activity(v) =
+                        self.vault
+                            .samples(device.id, SampleKind::Activity, from..to)?
+                    {
+                        activity.extend(v);
+                    }
+                }
             }
             if let Samples::HeartRate(v) =
                 self.vault
@@ -393,6 +418,7 @@ impl Phr {
         data: &[NaiveDate],
         (first, last): (NaiveDate, NaiveDate),
         settings: &AlertSettings,
+        activity: &crate::DeviceActivity,
     ) -> Result<Vec<Alert>> {
         let mut spans: Vec<(NaiveDate, NaiveDate)> = Vec::new();
         let mut start = first;
@@ -406,14 +432,16 @@ impl Phr {
         }
         spans.push((start, last));
         let mut history: Option<DayFeatures> = match data.iter().rev().find(|d| **d < first) {
-            Some(&day) => self.day_features(person, day, day)?.pop(),
+            Some(&day) => self
+                .day_features_with(person, day, day, Some(activity))?
+                .pop(),
             None => None,
         };
         let mut merged = Vec::new();
         for (a, b) in spans {
             let mut days: Vec<DayFeatures> = history.take().into_iter().collect();
             let from = days.len();
-            days.extend(self.day_features(person, a, b)?);
+            days.extend(self.day_features_with(person, a, b, Some(activity))?);
             phr_care::evaluate_days(person.id, &days, from, settings, &mut merged);
             history = days.pop();
         }
@@ -442,11 +470,17 @@ impl Phr {
         today: NaiveDate,
     ) -> Result<usize> {
         let mut new = 0;
-        // The days with data, read once (summing them decodes the history).
-        let data: Vec<NaiveDate> = self.days_of(person)?.iter().map(|d| d.date).collect();
+        // The days with data and the features both need the activity
+        // history: read (decoded) once.
+        let activity = self.activity_of(person)?;
+        let data: Vec<NaiveDate> = self
+            .days_from(person, &activity)?
+            .iter()
+            .map(|d| d.date)
+            .collect();
         if let Some(window) = Self::evaluation_window(&data, since, today) {
             let settings = self.alert_settings_of(person)?;
-            let fresh = self.evaluate_spans(person, &data, window, &settings)?;
+            let fresh = self.evaluate_spans(person, &data, window, &settings, &activity)?;
             for alert in fresh {
                 let existing = self
                     .vault

@@ -390,6 +390,9 @@ pub(crate) struct Analysis {
     pub worn: Vec<bool>,
 }
 
+/// Each of a person's devices with its activity epochs ([`Phr::activity_of`]).
+pub(crate) type DeviceActivity = Vec<(DeviceId, Vec<phr_model::ActivityEpoch>)>;
+
 /// An open vault, as front ends use it.
 pub struct Phr {
     vault: Vault,
@@ -821,29 +824,47 @@ impl Phr {
 
     /// [`Phr::days`] of a person already resolved.
     pub(crate) fn days_of(&self, person: &Person) -> Result<Vec<DaySummary>> {
+        self.days_from(person, &self.activity_of(person)?)
+    }
+
+    /// Each of a person's devices (in the vault's order) with every activity
+    /// epoch it holds, in the order the vault keeps them.
+    pub(crate) fn activity_of(&self, person: &Person) -> Result<DeviceActivity> {
+        let mut out = Vec::new();
+        for device in self.vault.devices(person.id)? {
+            let epochs =
+                match self
+                    .vault
+                    .samples(device.id, SampleKind::Activity, i64::MIN..i64::MAX)?
+                {
+                    Samples::Activity(v) => v,
+                    _ => Vec::new(),
+                };
+            out.push((device.id, epochs));
+        }
+        Ok(out)
+    }
+
+    /// [`Phr::days_of`] with the person's activity already read
+    /// ([`Phr::activity_of`]), so a caller that needs both reads it once.
+    pub(crate) fn days_from(
+        &self,
+        person: &Person,
+        activity: &DeviceActivity,
+    ) -> Result<Vec<DaySummary>> {
         let zone = crate::zone_of(person)?;
-        let devices: Vec<DeviceId> = self
-            .vault
-            .devices(person.id)?
-            .iter()
-            .map(|d| d.id)
-            .collect();
         // Every device's samples, each run sorted by instant; at an instant
         // two devices share, the first device's epoch counts; steps are
         // merged per hour (see `steps`).
         let mut epochs: Vec<(i64, NaiveDate, u32, u32)> = Vec::new();
         let mut steps = steps::StepMerger::default();
         let mut dates = LocalDates::default();
-        for &device in &devices {
-            if let Samples::Activity(v) =
-                self.vault
-                    .samples(device, SampleKind::Activity, i64::MIN..i64::MAX)?
-            {
-                epochs.extend(
-                    v.iter()
-                        .map(|e| (e.at.utc, dates.of(e.at), e.count, e.epoch_seconds)),
-                );
-            }
+        for (device, v) in activity {
+            let device = *device;
+            epochs.extend(
+                v.iter()
+                    .map(|e| (e.at.utc, dates.of(e.at), e.count, e.epoch_seconds)),
+            );
             if let Samples::Steps(v) =
                 self.vault
                     .samples(device, SampleKind::Steps, i64::MIN..i64::MAX)?
