@@ -99,27 +99,16 @@ fn detect(series: &EpochSeries, opts: &RoennebergOptions) -> (Vec<Option<bool>>,
     let n = x.len();
     let w = (opts.trend_period_seconds / ep) as usize;
     let minp = (opts.min_trend_period_seconds / ep) as usize;
-    // Prefix sums of present values for the rolling mean.
-    let mut psum = vec![0.0f64; n + 1];
-    // Counts as u32: a series holds far fewer than 2^32 epochs, and a year
-    // of minutes takes 2 MB less than with usize.
-    let mut pcnt = vec![0u32; n + 1];
-    for (i, v) in x.iter().enumerate() {
-        psum[i + 1] = psum[i] + v.unwrap_or(0.0);
-        pcnt[i + 1] = pcnt[i] + u32::from(v.is_some());
-    }
-    let half = w / 2;
-    let mut sw: Vec<Option<bool>> = Vec::with_capacity(n);
-    for (i, xi) in x.iter().enumerate() {
-        // pandas centered fixed window: [i - w/2, i - w/2 + w - 1].
-        let lo = i.saturating_sub(half);
-        let hi = (i + w - half).min(n); // exclusive
-        let cnt = pcnt[hi] - pcnt[lo];
-        let trend =
-            (w > 0 && cnt as usize >= minp.max(1)).then(|| (psum[hi] - psum[lo]) / f64::from(cnt));
-        sw.push(trend.map(|t| xi.is_some_and(|v| v <= opts.threshold * t)));
-    }
-    drop((psum, pcnt));
+    // Whole counts whose sum stays below 2^53 make every partial sum exact,
+    // so a window's sum kept as the window slides is the very number the
+    // difference of prefix sums gives, without their two arrays (a year of
+    // minutes: 6 MB). Other counts take the prefix sums.
+    let mut total = 0.0f64;
+    let exact = x.iter().flatten().all(|v| {
+        total += v.abs();
+        v.trunc() == *v
+    }) && total < 9_007_199_254_740_992.0;
+    let sw = potential_sleep(x, w, minp, opts.threshold, exact);
     let seed_len = (opts.min_seed_period_seconds / ep) as usize;
     let test_len = (opts.max_test_period_seconds / ep) as usize;
     let n_succ = (opts.r_consec_below_seconds / ep) as usize + 1;
@@ -143,6 +132,70 @@ fn detect(series: &EpochSeries, opts: &RoennebergOptions) -> (Vec<Option<bool>>,
         }
     }
     (sw, periods)
+}
+
+/// Roenneberg's potential sleep per epoch: `count <= threshold * trend`,
+/// the trend a centered rolling mean over `w` epochs with at least `minp`
+/// present (`None` where it is undefined). With `sliding`, the window's sum
+/// is kept as it slides (exact for whole counts, see [`detect`]); without,
+/// taken from prefix sums.
+fn potential_sleep(
+    x: &[Option<f64>],
+    w: usize,
+    minp: usize,
+    threshold: f64,
+    sliding: bool,
+) -> Vec<Option<bool>> {
+    let n = x.len();
+    let half = w / 2;
+    // pandas centered fixed window for epoch i: [i - w/2, i - w/2 + w - 1].
+    let window = |i: usize| (i.saturating_sub(half), (i + w - half).min(n));
+    let label = |xi: &Option<f64>, sum: f64, cnt: u32| {
+        let trend = (w > 0 && cnt as usize >= minp.max(1)).then(|| sum / f64::from(cnt));
+        trend.map(|t| xi.is_some_and(|v| v <= threshold * t))
+    };
+    let mut sw: Vec<Option<bool>> = Vec::with_capacity(n);
+    if sliding {
+        // The window's ends move by at most one epoch a step.
+        let (mut lo, mut sum, mut cnt) = (0usize, 0.0f64, 0u32);
+        let mut hi = window(0).1;
+        for v in x[..hi].iter().flatten() {
+            sum += v;
+            cnt += 1;
+        }
+        for (i, xi) in x.iter().enumerate() {
+            let (a, b) = window(i);
+            if hi < b {
+                if let Some(v) = x[hi] {
+                    sum += v;
+                    cnt += 1;
+                }
+                hi += 1;
+            }
+            if lo < a {
+                if let Some(v) = x[lo] {
+                    sum -= v;
+                    cnt -= 1;
+                }
+                lo += 1;
+            }
+            sw.push(label(xi, sum, cnt));
+        }
+    } else {
+        // Prefix sums of present values for the rolling mean; counts as u32
+        // (a series holds far fewer than 2^32 epochs).
+        let mut psum = vec![0.0f64; n + 1];
+        let mut pcnt = vec![0u32; n + 1];
+        for (i, v) in x.iter().enumerate() {
+            psum[i + 1] = psum[i] + v.unwrap_or(0.0);
+            pcnt[i + 1] = pcnt[i] + u32::from(v.is_some());
+        }
+        for (i, xi) in x.iter().enumerate() {
+            let (lo, hi) = window(i);
+            sw.push(label(xi, psum[hi] - psum[lo], pcnt[hi] - pcnt[lo]));
+        }
+    }
+    sw
 }
 
 fn runs_of_true(x: &[Option<bool>]) -> Vec<(usize, usize)> {
@@ -401,6 +454,49 @@ fn ceil_div(a: i64, b: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sliding_trend_labels_whole_counts_as_the_prefix_sums_do() {
+        // Three weeks of minutes, large and small whole counts, gaps (some
+        // longer than half the window, so the trend is undefined there).
+        let mut state = 11u64;
+        let x: Vec<Option<f64>> = (0..21 * 1440)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let hour = (i / 60) % 24;
+                let gap = (9000..10_500).contains(&i) || (state >> 60) == 0;
+                let scale = if (7..23).contains(&hour) { 5000 } else { 30 };
+                (!gap).then_some(((state >> 33) % scale) as f64)
+            })
+            .collect();
+        for (w, minp) in [(1440, 720), (1440, 1), (61, 30), (0, 0), (50_000, 100)] {
+            let sliding = potential_sleep(&x, w, minp, 0.15, true);
+            let prefix = potential_sleep(&x, w, minp, 0.15, false);
+            assert_eq!(sliding, prefix, "window {w}, at least {minp}");
+            if w == 1440 && minp == 720 {
+                assert!(sliding.contains(&None) && sliding.contains(&Some(true)));
+            }
+        }
+        // Fractional counts are not exact that way: `detect` takes the
+        // prefix sums for them (both paths agree on the labels here anyway,
+        // but only the prefix sums are what pandas-like sums give).
+        let series = EpochSeries::new(
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 1)
+                .expect("date")
+                .and_hms_opt(0, 0, 0)
+                .expect("time"),
+            60,
+            x.iter().map(|v| v.map(|v| v + 0.1)).collect(),
+        )
+        .expect("series");
+        let (labels, _) = detect(&series, &RoennebergOptions::default());
+        assert_eq!(
+            labels,
+            potential_sleep(&series.counts, 1440, 720, 0.15, false)
+        );
+    }
 
     /// The sliding-window peak search finds what comparing each candidate
     /// with its successors finds, on random curves with ties and NaNs.
