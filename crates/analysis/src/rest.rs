@@ -106,7 +106,7 @@ fn detect(series: &EpochSeries, opts: &RoennebergOptions) -> (Vec<Option<bool>>,
     let mut total = 0.0f64;
     let exact = x.iter().flatten().all(|v| {
         total += v.abs();
-        v.trunc() == *v
+        (*v as i64) as f64 == *v
     }) && total < 9_007_199_254_740_992.0;
     let sw = potential_sleep(x, w, minp, opts.threshold, exact);
     let seed_len = (opts.min_seed_period_seconds / ep) as usize;
