@@ -430,7 +430,7 @@ pub(crate) fn analyze_with_wear(
     // `true` = worn, on real time; then on the wall-clock grid.
     let worn_timed = non_wear_mask(timed, &wear_rule);
     let worn = match timeline {
-        Some(_) => wall_clock_mask(&series, timed, &worn_timed, local),
+        Some(timeline) => wall_clock_mask(&series, timed, &worn_timed, timeline),
         None => worn_timed.clone(),
     };
     let worn_recording =
@@ -544,12 +544,23 @@ fn wall_clock_mask(
     wall: &EpochSeries,
     timed: &EpochSeries,
     worn: &[bool],
-    local: impl Fn(NaiveDateTime) -> NaiveDateTime,
+    timeline: Timeline,
 ) -> Vec<bool> {
     let epoch = i64::from(wall.epoch_seconds.max(1));
+    let step = i64::from(timed.epoch_seconds);
+    let wall_start = wall.start.and_utc().timestamp();
+    let timed_start = timed.start.and_utc().timestamp();
+    let offsets = phr_model::ZoneOffsets::new(timeline.zone);
     let mut mask = vec![false; wall.len()];
     for (i, worn) in worn.iter().enumerate() {
-        let offset = (local(timed.time_of(i)) - wall.start).num_seconds();
+        // The wall-clock time of real epoch `i`, as seconds of the wall
+        // clock (its own naive time where the zone has no such instant).
+        let utc = timeline.first_utc + i as i64 * step;
+        let local = match offsets.at(utc) {
+            Some(offset) => utc + i64::from(offset),
+            None => timed_start + i as i64 * step,
+        };
+        let offset = local - wall_start;
         if offset < 0 {
             continue;
         }
@@ -569,13 +580,28 @@ fn zoned_completeness(
     timeline: Timeline,
 ) -> Vec<CompletenessDto> {
     let epoch = i64::from(timed.epoch_seconds.max(1));
+    let offsets = phr_model::ZoneOffsets::new(timeline.zone);
     let mut out: Vec<CompletenessDto> = Vec::new();
+    // The local date, made only when the local day number changes.
+    let mut day: Option<(i64, NaiveDate)> = None;
     for (i, count) in timed.counts.iter().enumerate() {
         let utc = timeline.first_utc + i as i64 * epoch;
-        let Some(moment) = timeline.zone.timestamp_opt(utc, 0).single() else {
+        let Some(offset) = offsets.at(utc) else {
             continue;
         };
-        let date = moment.date_naive();
+        let day_number = (utc + i64::from(offset)).div_euclid(86_400);
+        let date = match day {
+            Some((number, date)) if number == day_number => date,
+            _ => {
+                let Some(date) = chrono::DateTime::from_timestamp(day_number * 86_400, 0)
+                    .map(|d| d.date_naive())
+                else {
+                    continue;
+                };
+                day = Some((day_number, date));
+                date
+            }
+        };
         if out.last().map(|d| d.date) != Some(date) {
             let length = phr_model::local_midnight(date + chrono::Days::new(1), timeline.zone)
                 - phr_model::local_midnight(date, timeline.zone);

@@ -24,7 +24,7 @@ pub use sample::{
     StepCount,
 };
 pub use time::{
-    local_day_seconds, local_midnight, parse_time_zone, LocalClock, Stamp, TimeError,
+    local_day_seconds, local_midnight, parse_time_zone, LocalClock, Stamp, TimeError, ZoneOffsets,
     PLAUSIBLE_UTC, PLAUSIBLE_YEARS,
 };
 

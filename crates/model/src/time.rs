@@ -181,6 +181,53 @@ impl LocalClock {
     }
 }
 
+/// The offset a zone has at UTC instants, most of them close together (the
+/// epochs of a recording): looked up once per UTC hour and kept while the
+/// instants stay in it, instead of searching the zone's table for each. An
+/// hour is kept only when its first and last second have the same offset:
+/// then no change falls inside it (the table never holds two changes within
+/// an hour), and every instant in it has that offset.
+#[derive(Debug, Clone)]
+pub struct ZoneOffsets {
+    zone: Tz,
+    /// The kept UTC hour (`utc.div_euclid(3600)`) and its offset.
+    hour: std::cell::Cell<Option<(i64, i32)>>,
+}
+
+impl ZoneOffsets {
+    /// Offsets of `zone`.
+    pub fn new(zone: Tz) -> Self {
+        ZoneOffsets {
+            zone,
+            hour: std::cell::Cell::new(None),
+        }
+    }
+
+    /// The offset (local minus UTC, seconds) in force at `utc`, as
+    /// `zone.timestamp_opt(utc, 0)` gives it; `None` where chrono holds no
+    /// such instant.
+    pub fn at(&self, utc: i64) -> Option<i32> {
+        let hour = utc.div_euclid(3600);
+        if let Some((kept, offset)) = self.hour.get() {
+            if kept == hour {
+                return Some(offset);
+            }
+        }
+        let offset_at = |t: Option<i64>| {
+            self.zone
+                .timestamp_opt(t?, 0)
+                .single()
+                .map(|dt| dt.offset().fix().local_minus_utc())
+        };
+        let offset = offset_at(Some(utc))?;
+        let first = hour.checked_mul(3600);
+        let whole = offset_at(first) == Some(offset)
+            && offset_at(first.and_then(|f| f.checked_add(3599))) == Some(offset);
+        self.hour.set(whole.then_some((hour, offset)));
+        Some(offset)
+    }
+}
+
 /// Parses an IANA time-zone name.
 pub fn parse_time_zone(name: &str) -> Result<Tz, TimeError> {
     name.parse::<Tz>()
@@ -217,6 +264,66 @@ mod tests {
 
     fn dt(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("test literal")
+    }
+
+    #[test]
+    fn zone_offsets_are_the_zones_own_at_every_instant() {
+        let mut kept = 0usize;
+        for name in [
+            "Europe/Berlin",
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "America/St_Johns",
+            "Pacific/Apia",
+            "Africa/Casablanca",
+            "Asia/Tokyo",
+            "Asia/Kathmandu",
+        ] {
+            let zone = parse_time_zone(name).expect("zone");
+            let offsets = ZoneOffsets::new(zone);
+            let expected = |utc: i64| {
+                zone.timestamp_opt(utc, 0)
+                    .single()
+                    .map(|dt| dt.offset().fix().local_minus_utc())
+            };
+            // Every 37 minutes from 2005 to 2030, then every minute of two
+            // months around changes, and the edges of chrono's range.
+            let start = dt("2005-01-01 00:00:00").and_utc().timestamp();
+            let walks = [
+                (start, 37 * 60, 26 * 365 * 24 * 60 / 37),
+                (
+                    dt("2024-03-01 00:00:00").and_utc().timestamp(),
+                    60,
+                    61 * 1440,
+                ),
+                (
+                    dt("2024-10-01 00:00:00").and_utc().timestamp(),
+                    60,
+                    61 * 1440,
+                ),
+                (
+                    dt("2011-12-28 00:00:00").and_utc().timestamp(),
+                    60,
+                    4 * 1440,
+                ),
+            ];
+            for (first, step, count) in walks {
+                for i in 0..count {
+                    let utc = first + step * i;
+                    kept += usize::from(
+                        offsets
+                            .hour
+                            .get()
+                            .is_some_and(|(h, _)| h == utc.div_euclid(3600)),
+                    );
+                    assert_eq!(offsets.at(utc), expected(utc), "{utc} in {name}");
+                }
+            }
+            for utc in [i64::MIN, i64::MAX, -1, 0] {
+                assert_eq!(offsets.at(utc), expected(utc), "{utc} in {name}");
+            }
+        }
+        assert!(kept > 1_000_000, "the kept hour was used {kept} times");
     }
 
     #[test]
