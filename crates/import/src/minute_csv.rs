@@ -515,6 +515,8 @@ impl<'a> FixedRow<'a> {
 
 /// A fast-path row's time as the reader needs it.
 enum RowTime {
+    /// A common row in UTC, already listed ([`Rows::next_epoch_utc`]).
+    Listed(Stamp),
     /// Read in UTC: its seconds, which are its stamp.
     UtcSeconds(i64),
     /// Read in another zone: the wall-clock time the zone resolves.
@@ -668,34 +670,17 @@ fn parse_into<S: Sink>(
             let mut used = 0;
             let in_utc = rows.utc_shortcut && rows.zone == Tz::UTC;
             while let Some(fixed) = FixedRow::at(&buffered[used..]) {
-                if in_utc {
-                    // The common row in UTC: the date of the row before,
-                    // one epoch after it.
-                    let next = dates
-                        .same_day_seconds(fixed.time)
-                        .and_then(|seconds| rows.next_epoch_utc(line_no + 1, seconds));
-                    if let Some(stamp) = next {
-                        line_no += 1;
-                        rows.result.lines = line_no;
-                        bytes_read += fixed.text_len as u64 + 1;
-                        if line_no.is_multiple_of(4096) {
-                            progress(bytes_read);
-                        }
-                        cut_short = None;
-                        match fixed.count {
-                            Some(count) => rows.counted(stamp, count),
-                            None => rows.result.missing += 1,
-                        }
-                        used += fixed.len;
-                        continue;
-                    }
-                }
-                // In UTC the seconds are the stamp; elsewhere the zone needs
-                // the wall-clock time.
-                let time = if in_utc {
-                    dates.seconds(fixed.time).map(RowTime::UtcSeconds)
-                } else {
-                    dates.time(fixed.time).map(RowTime::Local)
+                // The common row in UTC (the date of the row before, one
+                // epoch after it) is listed at once; in UTC the seconds are
+                // the stamp; elsewhere the zone needs the wall-clock time.
+                let common = in_utc
+                    .then(|| dates.same_day_seconds(fixed.time))
+                    .flatten()
+                    .and_then(|seconds| rows.next_epoch_utc(line_no + 1, seconds));
+                let time = match common {
+                    Some(stamp) => Some(RowTime::Listed(stamp)),
+                    None if in_utc => dates.seconds(fixed.time).map(RowTime::UtcSeconds),
+                    None => dates.time(fixed.time).map(RowTime::Local),
                 };
                 let Some(time) = time else {
                     break;
@@ -708,6 +693,7 @@ fn parse_into<S: Sink>(
                 }
                 cut_short = None;
                 let stamp = match time {
+                    RowTime::Listed(stamp) => stamp,
                     RowTime::UtcSeconds(seconds) => rows.listed_utc(line_no, seconds)?,
                     RowTime::Local(local) => rows.listed(line_no, local)?,
                 };

@@ -262,6 +262,20 @@ pub fn local_midnight(date: NaiveDate, zone: Tz) -> i64 {
 mod tests {
     use super::*;
 
+    /// Zones with hour, half-hour and 30-minute changes, a skipped day
+    /// (Apia, 2011-12-30), changes suspended for Ramadan (Casablanca), and
+    /// none (Tokyo).
+    const ZONES_WITH_CHANGES: [&str; 8] = [
+        "Europe/Berlin",
+        "America/New_York",
+        "Australia/Lord_Howe",
+        "America/St_Johns",
+        "Pacific/Apia",
+        "Africa/Casablanca",
+        "Asia/Tokyo",
+        "Asia/Kathmandu",
+    ];
+
     fn dt(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("test literal")
     }
@@ -269,16 +283,7 @@ mod tests {
     #[test]
     fn zone_offsets_are_the_zones_own_at_every_instant() {
         let mut kept = 0usize;
-        for name in [
-            "Europe/Berlin",
-            "America/New_York",
-            "Australia/Lord_Howe",
-            "America/St_Johns",
-            "Pacific/Apia",
-            "Africa/Casablanca",
-            "Asia/Tokyo",
-            "Asia/Kathmandu",
-        ] {
+        for name in ZONES_WITH_CHANGES {
             let zone = parse_time_zone(name).expect("zone");
             let offsets = ZoneOffsets::new(zone);
             let expected = |utc: i64| {
@@ -328,22 +333,10 @@ mod tests {
 
     #[test]
     fn a_local_clock_resolves_every_time_as_from_local_does() {
-        // Zones with hour, half-hour and 30-minute changes, a skipped day
-        // (Apia, 2011-12-30), changes suspended for Ramadan (Casablanca), and
-        // none (Tokyo); times walked forwards as a file's rows, each one
-        // after the last, so repeated hours are walked twice.
-        let zones = [
-            "Europe/Berlin",
-            "America/New_York",
-            "Australia/Lord_Howe",
-            "America/St_Johns",
-            "Pacific/Apia",
-            "Africa/Casablanca",
-            "Asia/Tokyo",
-            "Asia/Kathmandu",
-        ];
+        // Times walked forwards as a file's rows, each one after the last,
+        // so repeated hours are walked twice.
         let mut kept = 0usize;
-        for name in zones {
+        for name in ZONES_WITH_CHANGES {
             let zone = parse_time_zone(name).expect("zone");
             // Every 37 minutes from 2005 to 2030 (all minutes of the hour
             // come round), then every minute of two months around changes.
