@@ -75,7 +75,10 @@ pub fn metrics_and_sleep_of(
 ) -> (MetricsByScale, Result<SleepScores, AnalysisError>) {
     /// Below this many epochs a thread costs more than it saves.
     const PARALLEL_FROM: usize = 30 * 1440;
-    if rhythm.len().max(sleep_series.len()) < PARALLEL_FROM {
+    // On one core (a process pinned to it, a small phone) a second thread
+    // only adds its start and its own allocator heap.
+    let one_core = std::thread::available_parallelism().is_ok_and(|n| n.get() == 1);
+    if one_core || rhythm.len().max(sleep_series.len()) < PARALLEL_FROM {
         return (
             Recording::new(rhythm).metrics(config),
             cole_kripke(sleep_series, sleep),
