@@ -367,18 +367,21 @@ impl<S: Sink> Rows<'_, S> {
         self.list(line_no, || local, stamp)
     }
 
-    /// [`Rows::listed_utc`] of the common row, one epoch after the row
-    /// before and inside the recording's span, whose seconds lie in
-    /// [`PLAUSIBLE_UTC`]: what [`Rows::list`] would do with it, without its
-    /// other checks. `None` (nothing done) for any other row.
+    /// What [`Rows::list`] does with the common row, the stamp `utc` with
+    /// `offset`: one epoch after the row before, inside the recording's span
+    /// and [`PLAUSIBLE_UTC`]; without its other checks. `None` (nothing
+    /// done) for any other row.
     #[inline]
-    fn next_epoch_utc(&mut self, line_no: u64, seconds: i64) -> Option<Stamp> {
+    fn next_epoch(&mut self, line_no: u64, utc: i64, offset: i32) -> Option<Stamp> {
         let ((prev, _), epoch, (first, _)) =
             (self.previous?, self.epoch_seconds?, self.result.listed?);
-        if seconds - prev.utc != epoch || seconds - first.utc >= MAX_EPOCHS as i64 * epoch {
+        if utc - prev.utc != epoch
+            || utc - first.utc >= MAX_EPOCHS as i64 * epoch
+            || !PLAUSIBLE_UTC.contains(&utc)
+        {
             return None;
         }
-        let stamp = Stamp::new(seconds, 0);
+        let stamp = Stamp::new(utc, offset);
         self.previous = Some((stamp, line_no));
         self.result.listed = Some((first, stamp));
         Some(stamp)
@@ -515,7 +518,7 @@ impl<'a> FixedRow<'a> {
 
 /// A fast-path row's time as the reader needs it.
 enum RowTime {
-    /// A common row in UTC, already listed ([`Rows::next_epoch_utc`]).
+    /// A common row, already listed ([`Rows::next_epoch`]).
     Listed(Stamp),
     /// Read in UTC: its seconds, which are its stamp.
     UtcSeconds(i64),
@@ -670,13 +673,22 @@ fn parse_into<S: Sink>(
             let mut used = 0;
             let in_utc = rows.utc_shortcut && rows.zone == Tz::UTC;
             while let Some(fixed) = FixedRow::at(&buffered[used..]) {
-                // The common row in UTC (the date of the row before, one
-                // epoch after it) is listed at once; in UTC the seconds are
-                // the stamp; elsewhere the zone needs the wall-clock time.
-                let common = in_utc
+                // The common row (the date of the row before, one epoch
+                // after it, in UTC or in an hour whose offset the clock
+                // keeps) is listed at once; otherwise, in UTC the seconds are
+                // the stamp, elsewhere the zone needs the wall-clock time.
+                let common = rows
+                    .utc_shortcut
                     .then(|| dates.same_day_seconds(fixed.time))
                     .flatten()
-                    .and_then(|seconds| rows.next_epoch_utc(line_no + 1, seconds));
+                    .and_then(|local| {
+                        let offset = if in_utc {
+                            0
+                        } else {
+                            rows.clock.kept_offset(local)?
+                        };
+                        rows.next_epoch(line_no + 1, local - i64::from(offset), offset)
+                    });
                 let time = match common {
                     Some(stamp) => Some(RowTime::Listed(stamp)),
                     None if in_utc => dates.seconds(fixed.time).map(RowTime::UtcSeconds),
@@ -1315,12 +1327,26 @@ mod tests {
             "1899-12-31 23:58:00,1\n1899-12-31 23:59:00,2\n1900-01-01 00:00:00,3\n1900-01-01 00:01:00,4\n",
             "1900-01-01 00:00:00,1\n1900-01-01 00:01:00,2\n1900-01-01 00:02:00,3\n",
         ] {
-            for zone in ["UTC", "Asia/Tokyo"] {
+            for zone in ["UTC", "Asia/Tokyo", "Asia/Kathmandu", "America/St_Johns"] {
                 let zone = phr_model::parse_time_zone(zone).expect("zone");
                 let [fast, general] = both_paths(rows, zone);
                 assert_eq!(fast, general, "{rows:?} in {zone}");
             }
         }
+        // St John's is 3:30 behind in winter: 20:30 on the last plausible
+        // day is the first implausible instant, in the same clock hour as
+        // the rows before it (whose offset the fast path keeps).
+        let st_johns = phr_model::parse_time_zone("America/St_Johns").expect("zone");
+        let edge = both_paths(
+            "2199-12-31 20:28:00,1\n2199-12-31 20:29:00,2\n2199-12-31 20:30:00,3\n",
+            st_johns,
+        );
+        assert!(
+            matches!(&edge[0], Err(ImportError::Line { line: 3, .. })),
+            "{:?}",
+            edge[0]
+        );
+        assert_eq!(edge[0], edge[1]);
         let utc = both_paths(
             "2199-12-31 23:58:00,2\n2199-12-31 23:59:00,3\n2200-01-01 00:00:00,4\n",
             Tz::UTC,

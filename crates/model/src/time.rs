@@ -165,6 +165,15 @@ impl LocalClock {
         Stamp::from_local(local, self.zone, after)
     }
 
+    /// The offset of a wall-clock time given as seconds since
+    /// 1970-01-01T00:00:00 of the wall clock, when it lies in the hour kept
+    /// (where [`LocalClock::stamp`] gives `seconds - offset` and `offset`);
+    /// `None` otherwise, without looking anything up.
+    pub fn kept_offset(&self, seconds: i64) -> Option<i32> {
+        let (kept, offset) = self.hour?;
+        (seconds - seconds.rem_euclid(3600) == kept).then_some(offset)
+    }
+
     /// The one offset of the hour starting at `hour` (wall-clock seconds)
     /// that holds `local`, or `None` when that hour may hold a change.
     fn offset_of_hour(&self, local: NaiveDateTime, hour: i64) -> Option<(i64, i32)> {
@@ -353,6 +362,11 @@ mod tests {
                     let local = start + Duration::minutes(step * i);
                     let expected = Stamp::from_local(local, zone, after);
                     kept += usize::from(clock.hour.is_some());
+                    let seconds = local.and_utc().timestamp();
+                    if let Some(offset) = clock.kept_offset(seconds) {
+                        let stamp = Stamp::new(seconds - i64::from(offset), offset);
+                        assert_eq!(Ok(stamp), expected, "kept {local} in {name}");
+                    }
                     assert_eq!(clock.stamp(local, after), expected, "{local} in {name}");
                     after = expected.ok().or(after);
                 }
