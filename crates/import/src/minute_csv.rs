@@ -534,8 +534,6 @@ struct DateCache {
     date: Option<NaiveDate>,
     /// The date's midnight in seconds, as if UTC.
     midnight: i64,
-    /// Whether that midnight and the day after it lie in [`PLAUSIBLE_UTC`].
-    plausible: bool,
 }
 
 /// The hour, minute and second of ` HH:MM:SS` (or with `T`), the part of a
@@ -556,13 +554,19 @@ fn clock(b: &[u8]) -> Option<(u32, u32, u32)> {
 }
 
 impl DateCache {
-    /// The seconds (as if UTC) of a 19-byte timestamp on the cached date,
-    /// when that date lies in [`PLAUSIBLE_UTC`] (then so does every time of
-    /// it: the range runs from midnight to midnight); `None` otherwise,
-    /// also for a time [`DateCache::seconds`] would refuse.
+    /// Whether `text` starts with the cached date.
+    #[inline]
+    fn is_cached(&self, text: &[u8]) -> bool {
+        self.date.is_some() && text.get(..10).is_some_and(|t| t == self.bytes)
+    }
+
+    /// The seconds (as if UTC) of a 19-byte timestamp on the cached date;
+    /// `None` for another date, and for a time [`DateCache::seconds`] would
+    /// refuse (`and_hms_opt`'s range, a leap second excluded as in
+    /// [`DateCache::time`]).
     #[inline]
     fn same_day_seconds(&self, text: &[u8]) -> Option<i64> {
-        if !self.plausible || text.get(..10)? != self.bytes {
+        if !self.is_cached(text) {
             return None;
         }
         let (hour, minute, second) = clock(&text[10..])?;
@@ -576,13 +580,8 @@ impl DateCache {
     /// `time.and_utc().timestamp()` gives): on a cached date, the same
     /// checks without making the time.
     fn seconds(&mut self, text: &[u8]) -> Option<i64> {
-        if let (Some(_), true) = (self.date, text[..10] == self.bytes) {
-            let (hour, minute, second) = clock(&text[10..])?;
-            // `and_hms_opt`'s range, a leap second (60) excluded as in `time`.
-            if hour > 23 || minute > 59 || second > 59 {
-                return None;
-            }
-            return Some(self.midnight + i64::from(hour * 3600 + minute * 60 + second));
+        if self.is_cached(text) {
+            return self.same_day_seconds(text);
         }
         let time = self.time(text)?;
         Some(self.midnight + i64::from(chrono::Timelike::num_seconds_from_midnight(&time.time())))
@@ -591,7 +590,7 @@ impl DateCache {
     /// [`parse_fixed_time`] of a 19-byte timestamp, its date taken from the
     /// cache when the previous row had the same one.
     fn time(&mut self, text: &[u8]) -> Option<NaiveDateTime> {
-        if let (Some(date), true) = (self.date, text[..10] == self.bytes) {
+        if let (Some(date), true) = (self.date, self.is_cached(text)) {
             let (hour, minute, second) = clock(&text[10..])?;
             if second > 59 {
                 return None;
@@ -606,8 +605,6 @@ impl DateCache {
             .and_time(chrono::NaiveTime::MIN)
             .and_utc()
             .timestamp();
-        self.plausible = PLAUSIBLE_UTC.contains(&self.midnight)
-            && PLAUSIBLE_UTC.contains(&(self.midnight + 86_399));
         Some(time)
     }
 }
@@ -677,18 +674,17 @@ fn parse_into<S: Sink>(
                 // after it, in UTC or in an hour whose offset the clock
                 // keeps) is listed at once; otherwise, in UTC the seconds are
                 // the stamp, elsewhere the zone needs the wall-clock time.
-                let common = rows
-                    .utc_shortcut
-                    .then(|| dates.same_day_seconds(fixed.time))
-                    .flatten()
-                    .and_then(|local| {
-                        let offset = if in_utc {
-                            0
-                        } else {
-                            rows.clock.kept_offset(local)?
-                        };
+                let seconds = || dates.same_day_seconds(fixed.time);
+                let common = if in_utc {
+                    seconds().and_then(|utc| rows.next_epoch(line_no + 1, utc, 0))
+                } else if rows.utc_shortcut {
+                    seconds().and_then(|local| {
+                        let offset = rows.clock.kept_offset(local)?;
                         rows.next_epoch(line_no + 1, local - i64::from(offset), offset)
-                    });
+                    })
+                } else {
+                    None
+                };
                 let time = match common {
                     Some(stamp) => Some(RowTime::Listed(stamp)),
                     None if in_utc => dates.seconds(fixed.time).map(RowTime::UtcSeconds),
@@ -1318,9 +1314,10 @@ mod tests {
 
     #[test]
     fn rows_at_the_edges_of_the_plausible_years_read_alike_on_both_paths() {
-        // The common-row shortcut trusts a cached date inside the plausible
-        // years; the rows around both ends of them, and a day that runs out
-        // of them, must read (or fail) as the general path reads them.
+        // The common-row step checks each instant against the plausible
+        // years itself; the rows around both ends of them, and a day that
+        // runs out of them, must read (or fail) as the general path reads
+        // them.
         for rows in [
             "2199-12-31 23:57:00,1\n2199-12-31 23:58:00,2\n2199-12-31 23:59:00,3\n2200-01-01 00:00:00,4\n",
             "2199-12-31 23:57:00,1\n2199-12-31 23:58:00,2\n2199-12-31 23:59:00,3\n",
