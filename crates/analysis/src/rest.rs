@@ -103,12 +103,7 @@ fn detect(series: &EpochSeries, opts: &RoennebergOptions) -> (Vec<Option<bool>>,
     // so a window's sum kept as the window slides is the very number the
     // difference of prefix sums gives, without their two arrays (a year of
     // minutes: 6 MB). Other counts take the prefix sums.
-    let mut total = 0.0f64;
-    let exact = x.iter().flatten().all(|v| {
-        total += v.abs();
-        (*v as i64) as f64 == *v
-    }) && total < 9_007_199_254_740_992.0;
-    let sw = potential_sleep(x, w, minp, opts.threshold, exact);
+    let sw = potential_sleep(x, w, minp, opts.threshold, sums_are_exact(x));
     let seed_len = (opts.min_seed_period_seconds / ep) as usize;
     let test_len = (opts.max_test_period_seconds / ep) as usize;
     let n_succ = (opts.r_consec_below_seconds / ep) as usize + 1;
@@ -132,6 +127,16 @@ fn detect(series: &EpochSeries, opts: &RoennebergOptions) -> (Vec<Option<bool>>,
         }
     }
     (sw, periods)
+}
+
+/// Whether every sum of the present counts is exact in `f64`: all whole
+/// numbers, their absolute values summing to less than 2^53.
+fn sums_are_exact(x: &[Option<f64>]) -> bool {
+    let mut total = 0.0f64;
+    x.iter().flatten().all(|v| {
+        total += v.abs();
+        (*v as i64) as f64 == *v
+    }) && total < 9_007_199_254_740_992.0
 }
 
 /// Roenneberg's potential sleep per epoch: `count <= threshold * trend`,
@@ -215,22 +220,15 @@ fn runs_of_true(x: &[Option<bool>]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Index of the sleep offset within the test data (pyActigraphy
-/// `_clean_sleep_bout` + `find_highest_peak_idx`), in O(len).
-#[cfg(test)]
-fn sleep_offset(test: &[Option<bool>], n_succ: usize) -> Option<usize> {
-    SleepOffsets::default().of(test, n_succ)
-}
-
-/// [`sleep_offset`] for many test windows: the step templates' terms
-/// depend only on the window's length (12 h, for every seed but those
-/// near the end), so they are computed once per length, and the buffers
-/// are reused. The arithmetic is [`sleep_offset`]'s, term for term.
+/// The sleep offset within a seed's test window (pyActigraphy
+/// `_clean_sleep_bout` + `find_highest_peak_idx`), in O(len), for many
+/// windows: the step templates' terms depend only on the window's length
+/// (12 h, for every seed but those near the end), so they are computed once
+/// per length, and the buffers are reused.
 #[derive(Default)]
 struct SleepOffsets {
-    /// The window length the templates are for.
-    len: usize,
-    /// Per `k`: the template's mean (`ybar`) and norm (`norm_y`).
+    /// Per `k` of a window as long as this: the template's mean (`ybar`)
+    /// and norm (`norm_y`).
     templates: Vec<(f64, f64)>,
     xm: Vec<f64>,
     corr: Vec<f64>,
@@ -243,8 +241,7 @@ impl SleepOffsets {
             return None;
         }
         let lf = l as f64;
-        if self.len != l || self.templates.is_empty() {
-            self.len = l;
+        if self.templates.len() != l {
             self.templates.clear();
             self.templates.extend((0..l).map(|k| {
                 let ones = (k + 1) as f64;
@@ -455,6 +452,10 @@ fn ceil_div(a: i64, b: i64) -> i64 {
 mod tests {
     use super::*;
 
+    fn sleep_offset(test: &[Option<bool>], n_succ: usize) -> Option<usize> {
+        SleepOffsets::default().of(test, n_succ)
+    }
+
     #[test]
     fn the_sliding_trend_labels_whole_counts_as_the_prefix_sums_do() {
         // Three weeks of minutes, large and small whole counts, gaps (some
@@ -479,9 +480,12 @@ mod tests {
                 assert!(sliding.contains(&None) && sliding.contains(&Some(true)));
             }
         }
-        // Fractional counts are not exact that way: `detect` takes the
-        // prefix sums for them (both paths agree on the labels here anyway,
-        // but only the prefix sums are what pandas-like sums give).
+        // Fractional counts, or whole ones too large, are not exact that
+        // way: `detect` takes the prefix sums for them.
+        assert!(sums_are_exact(&x));
+        assert!(!sums_are_exact(&[Some(1.0), Some(2.5)]));
+        assert!(!sums_are_exact(&[Some(4.0e15), Some(6.0e15)]));
+        assert!(sums_are_exact(&[Some(4.0e15), None, Some(-4.0e15)]));
         let series = EpochSeries::new(
             chrono::NaiveDate::from_ymd_opt(2024, 1, 1)
                 .expect("date")
