@@ -155,13 +155,10 @@ impl LocalClock {
         after: Option<Stamp>,
     ) -> Result<Stamp, TimeError> {
         let seconds = local.and_utc().timestamp();
-        let hour = seconds - seconds.rem_euclid(3600);
-        if let Some((kept, offset)) = self.hour {
-            if kept == hour {
-                return Ok(Stamp::new(seconds - i64::from(offset), offset));
-            }
+        if let Some(offset) = self.kept_offset(seconds) {
+            return Ok(Stamp::new(seconds - i64::from(offset), offset));
         }
-        self.hour = self.offset_of_hour(local, hour);
+        self.hour = self.offset_of_hour(local, seconds - seconds.rem_euclid(3600));
         Stamp::from_local(local, self.zone, after)
     }
 
@@ -169,6 +166,7 @@ impl LocalClock {
     /// 1970-01-01T00:00:00 of the wall clock, when it lies in the hour kept
     /// (where [`LocalClock::stamp`] gives `seconds - offset` and `offset`);
     /// `None` otherwise, without looking anything up.
+    #[inline]
     pub fn kept_offset(&self, seconds: i64) -> Option<i32> {
         let (kept, offset) = self.hour?;
         (seconds - seconds.rem_euclid(3600) == kept).then_some(offset)
